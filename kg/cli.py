@@ -1,0 +1,233 @@
+"""The `kg` command line: wires the library together and turns its errors into messages."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import KgError, QueryError, RulesError
+
+EXIT_SKIPPED = 3  # built, but some input files were skipped
+
+
+def _fail(exc: KgError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.group()
+@click.version_option(__version__, prog_name="kg")
+def cli():
+    """kg: build a dated, sourced knowledge graph of the AI industry from news digests.
+
+    \b
+    Example:
+        kg build                                  # the bundled sample corpus -> exports/
+        kg entity exports/graph.ttl 英伟达
+    """
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"), show_default=True, help="Folder for graph.ttl, graph.html, graph.graphml.")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+@click.option("--date", "fallback_date", metavar="YYYY-MM-DD", help="Date for digests that carry none.")
+@click.option("--strict", is_flag=True, help="Fail (and write nothing) if any input file is skipped.")
+@click.option("--max-nodes", type=int, default=500, show_default=True, help="Most-mentioned entities shown in graph.html (0: all).")
+@click.option("--max-file-mb", type=float, default=32, show_default=True, help="Skip digest files larger than this.")
+@click.option("--base-iri", default=None, help="Base IRI of entities, items and statements in graph.ttl.")
+def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file_mb, base_iri):
+    """Build the knowledge graph from digest files and folders (recursive; .md, .markdown, .txt).
+
+    With no INPUTS, builds the bundled sample corpus. Writes graph.ttl (RDF Turtle), graph.html
+    (interactive, works offline) and graph.graphml into --out. Exit code 3: built, but some files
+    were skipped (each is reported with the fix).
+
+    \b
+    Example:
+        kg build ../shared/corpus/hextra-ai-insight-daily --out /tmp/out
+    """
+    from .digest import date_in_text
+    from .exporters import export_all
+    from .exporters.turtle import DEFAULT_BASE
+    from .pipeline import build as run_build
+    from .pipeline import collect_files, summarize
+    from .rules import load_rules
+
+    if fallback_date and date_in_text(fallback_date) != fallback_date:
+        raise click.BadParameter(f"{fallback_date!r} is not a date: use YYYY-MM-DD", param_hint="--date")
+    started = time.perf_counter()
+    try:
+        rules = load_rules(rules_dir)
+        files = collect_files(inputs) if inputs else None
+    except RulesError as exc:
+        raise click.ClickException(f"{exc}\nFix the rules above (check them with: kg rules check)") from None
+    except KgError as exc:
+        raise _fail(exc) from None
+    total = len(files) if files else None
+    with click.progressbar(length=total or 0, label="Reading digests", file=sys.stderr, show_pos=True) as bar:
+        try:
+            result = run_build(files, rules=rules, fallback_date=fallback_date, max_bytes=int(max_file_mb * 1e6), on_file=lambda _p: bar.update(1))
+        except KgError as exc:
+            raise _fail(exc) from None
+    report = result.report
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in report.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    if strict and report.skipped:
+        raise click.ClickException(f"{len(report.skipped)} file(s) skipped and --strict given: nothing written")
+    written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
+    counts = summarize(result)
+    click.echo(
+        f"Read {report.files_ok} of {report.files} files: {report.items} items"
+        f" ({report.repeated_items} repeated listings merged), {len(report.skipped)} skipped."
+    )
+    click.echo(_count_line("Entities", counts["entities"]))
+    click.echo(_count_line("Edges", counts["edges"]))
+    click.echo("Wrote " + ", ".join(str(p) for p in written.values()) + f" in {time.perf_counter() - started:.1f} s.")
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+def _count_line(label: str, counts: dict[str, int]) -> str:
+    inner = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return f"{label}: {sum(counts.values())}" + (f" ({inner})" if inner else "")
+
+
+@cli.command()
+@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sparql", required=False)
+@click.option("--named", help="Run a query shipped with kg (see --list).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of a named query (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
+def query(graph_file, sparql, named, params, fmt, list_queries):
+    """Run a SPARQL 1.1 query on an exported graph.ttl.
+
+    SPARQL may be given inline, as @FILE, or as - for standard input.
+
+    \b
+    Example:
+        kg query exports/graph.ttl --named releases --param company=Google --format csv
+        kg query exports/graph.ttl 'PREFIX kg: <https://w3id.org/kg-ai/vocab#>
+            SELECT ?c ?p WHERE { ?c kg:develops ?p }'
+    """
+    from . import query as q
+
+    queries = q.named_queries()
+    if list_queries:
+        for nq in queries.values():
+            click.echo(f"{nq.name}: {nq.description}")
+            for p in nq.params:
+                click.echo(f"    --param {p.name}=...  ({p.kind}, default {p.default!r}) {p.help}".rstrip())
+        return
+    if bool(named) == bool(sparql):
+        raise click.UsageError("give either a SPARQL query or --named NAME (kg query GRAPH --list shows the names)")
+    try:
+        if named:
+            if named not in queries:
+                raise QueryError(f"no named query '{named}'; available: {', '.join(queries)}")
+            given = {}
+            for item in params:
+                if "=" not in item:
+                    raise QueryError(f"--param {item!r}: use NAME=VALUE")
+                key, value = item.split("=", 1)
+                given[key.strip()] = value
+            text = q.bind_params(queries[named], given)
+        else:
+            if params:
+                raise QueryError("--param works with --named queries only")
+            text = _read_query(sparql)
+        store = q.load_store(graph_file)
+        click.echo(q.format_result(q.run(store, text), fmt))
+    except KgError as exc:
+        raise _fail(exc) from None
+
+
+def _read_query(sparql: str) -> str:
+    if sparql == "-":
+        return sys.stdin.read()
+    if sparql.startswith("@"):
+        path = Path(sparql[1:])
+        if not path.is_file():
+            raise QueryError(f"{path}: no such query file")
+        return path.read_text(encoding="utf-8")
+    return sparql
+
+
+@cli.command()
+@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("name")
+def entity(graph_file, name):
+    """Show one entity: its type, names, aliases, and every dated edge with its source.
+
+    NAME is any name or alias, in any language (case, spaces and hyphens ignored).
+
+    \b
+    Example:
+        kg entity exports/graph.ttl 英伟达
+    """
+    from . import query as q
+
+    try:
+        store = q.load_store(graph_file)
+        iris = q.find_entities(store, name)
+        if not iris:
+            raise QueryError(f"no entity named {name!r} in {graph_file} (try another spelling or alias)")
+        for n, iri in enumerate(iris):
+            view = q.describe_entity(store, iri)
+            if n:
+                click.echo()
+            click.echo(f"{' / '.join(view.labels)}  [{view.type}]")
+            click.echo(f"  iri:      {view.iri}")
+            if view.aliases:
+                click.echo(f"  aliases:  {', '.join(view.aliases)}")
+            if view.wikidata:
+                click.echo(f"  wikidata: https://www.wikidata.org/wiki/{view.wikidata}")
+            click.echo(f"  mentioned in {view.mentions} item(s)")
+            click.echo()
+            click.echo(q.format_table(view.edges))
+            if view.co_mentions.rows:
+                click.echo()
+                click.echo("Most often named with: " + ", ".join(f"{o} ({c})" for o, c in view.co_mentions.rows))
+    except KgError as exc:
+        raise _fail(exc) from None
+
+
+@cli.group()
+def rules():
+    """Inspect and validate the rule files (gazetteer, name patterns, relation patterns)."""
+
+
+@rules.command("check")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+def rules_check(rules_dir):
+    """Validate every rule file and report every problem at once.
+
+    \b
+    Example:
+        kg rules check --rules rules/
+    """
+    from collections import Counter
+
+    from .rules import load_rules
+
+    try:
+        loaded = load_rules(rules_dir)
+    except RulesError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) in the rules; fix them and run kg rules check again") from None
+    by_type = Counter(e.type for e in loaded.entities.values())
+    click.echo(
+        f"rules OK: {len(loaded.entities)} gazetteer entities ("
+        + ", ".join(f"{t} {by_type[t]}" for t in sorted(by_type))
+        + f"), {len(loaded.alias_index)} names, {len(loaded.patterns)} name patterns, {len(loaded.relation_rules)} relation patterns"
+    )
+
+
+def main():  # pragma: no cover
+    cli()

@@ -1,0 +1,51 @@
+"""Typed errors raised by the library; only the CLI turns them into messages and exit codes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class KgError(Exception):
+    """Base class of every error kg raises on purpose."""
+
+
+@dataclass
+class InputProblem:
+    """One problem with one input file: what, where, and how to fix it."""
+
+    path: Path
+    problem: str
+    fix: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.problem}. Fix: {self.fix}"
+
+
+class InputFileError(KgError):
+    """A digest file that cannot be used; the build skips it and goes on."""
+
+    def __init__(self, path: Path, problem: str, fix: str, line: int | None = None):
+        self.detail = InputProblem(Path(path), problem, fix, line)
+        super().__init__(str(self.detail))
+
+
+class RulesError(KgError):
+    """Rule files with problems; carries every problem found, as `[file -> entry -> field] message`."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in rules:\n" + "\n".join(problems))
+
+
+class QueryError(KgError):
+    """A SPARQL query or a graph file that cannot be queried."""
+
+
+class NoInputError(KgError):
+    """Nothing to build from."""
+
+
+class BuildAbortedError(KgError):
+    """--strict build with skipped input; nothing was written."""

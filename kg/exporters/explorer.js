@@ -1,0 +1,802 @@
+/* kg explorer: the interactive page written by kg/exporters/html.py.
+ *
+ * The graph arrives as JSON in <script type="application/json" id="kg-data">.
+ * Every string that comes from a news digest reaches the DOM through
+ * textContent (or vis-network's canvas / innerText tooltips) - never innerHTML -
+ * and only http(s) URLs ever become an href.
+ *
+ * Filtering hides items through vis DataView filters + refresh(), so the
+ * network is never rebuilt.  window.kgExplorer exposes the state for tests.
+ */
+(function () {
+  "use strict";
+
+  var DATA;
+  try {
+    DATA = JSON.parse(document.getElementById("kg-data").textContent);
+  } catch (err) {
+    DATA = null;
+  }
+  if (!DATA || typeof DATA !== "object") DATA = {};
+  var NODES = Array.isArray(DATA.nodes) ? DATA.nodes : [];
+  var EDGES = Array.isArray(DATA.edges) ? DATA.edges : [];
+  var TYPES = Array.isArray(DATA.types) ? DATA.types : [];
+  var RELATIONS = Array.isArray(DATA.relations) ? DATA.relations : [];
+  var CO = "coMention";
+
+  var api = (window.kgExplorer = {
+    data: DATA,
+    ready: false,
+    readyMs: null,
+    lastFilterMs: null,
+  });
+
+  // ------------------------------------------------------------------ helpers
+  function $(id) {
+    return document.getElementById(id);
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function safeHref(url) {
+    if (typeof url !== "string" || !url) return null;
+    if (!/^https?:\/\//i.test(url.trim())) return null;
+    try {
+      var parsed = new URL(url.trim());
+      if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed.href;
+    } catch (err) {
+      /* not a URL */
+    }
+    return null;
+  }
+  function link(url, text) {
+    var href = safeHref(url);
+    if (!href) return el("span", "kg-nolink", text || "");
+    var a = el("a", null, text || href);
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+  function domain(url) {
+    var href = safeHref(url);
+    if (!href) return "";
+    try {
+      return new URL(href).hostname.replace(/^www\./, "");
+    } catch (err) {
+      return "";
+    }
+  }
+  function fmt(n) {
+    return Number(n || 0).toLocaleString("en-US");
+  }
+  function norm(s) {
+    s = String(s || "");
+    try {
+      s = s.normalize("NFKC");
+    } catch (err) {
+      /* old engines */
+    }
+    return s.toLowerCase().replace(/\s+/g, " ").trim();
+  }
+  function clip(s, n) {
+    s = String(s || "");
+    return s.length > n ? s.slice(0, n - 1) + "\u2026" : s;
+  }
+
+  // --------------------------------------------------------------- data maps
+  var nodeById = Object.create(null);
+  var edgeById = Object.create(null);
+  var adjacency = Object.create(null);
+  var relInfo = Object.create(null);
+  var typeInfo = Object.create(null);
+  TYPES.forEach(function (t) {
+    typeInfo[t.name] = t;
+  });
+  RELATIONS.forEach(function (r, i) {
+    r.order = i;
+    relInfo[r.name] = r;
+  });
+  function relOf(name) {
+    return relInfo[name] || { name: name, color: "#8a8a8a", directed: true, order: 999 };
+  }
+  function nodeName(id) {
+    var n = nodeById[id];
+    return n ? n.name : String(id);
+  }
+  function fullName(n) {
+    return n.name_zh ? n.name + " / " + n.name_zh : n.name;
+  }
+  function attCount(edge) {
+    if (edge.relation !== CO) return edge.atts.length;
+    var total = 0;
+    edge.atts.forEach(function (a) {
+      total += a.count || 1;
+    });
+    return total;
+  }
+
+  var large = NODES.length > 300 || EDGES.length > 1500;
+
+  var visNodes = NODES.map(function (n) {
+    nodeById[n.id] = n;
+    adjacency[n.id] = [];
+    var label = n.name_zh ? n.name + "\n" + n.name_zh : n.name;
+    var tip = fullName(n) + "\n" + n.type + " \u00b7 " + fmt(n.mentions) + " mentions";
+    if (n.aliases && n.aliases.length) tip += "\naka " + clip(n.aliases.slice(0, 6).join(", "), 120);
+    var item = { id: n.id, label: label, title: tip, group: n.type, size: n.size || 12 };
+    if (typeof n.x === "number" && typeof n.y === "number") {
+      item.x = n.x;
+      item.y = n.y;
+    }
+    return item;
+  });
+
+  // parallel drawn edges between one pair are curved apart
+  var pairSeen = Object.create(null);
+  var visEdges = EDGES.map(function (e) {
+    edgeById[e.id] = e;
+    if (!Array.isArray(e.atts)) e.atts = [];
+    if (!Array.isArray(e.dates)) e.dates = [];
+    if (adjacency[e.from]) adjacency[e.from].push(e.id);
+    if (adjacency[e.to] && e.to !== e.from) adjacency[e.to].push(e.id);
+    var rel = relOf(e.relation);
+    var co = e.relation === CO;
+    var n = attCount(e);
+    var first = e.dates[0] || "";
+    var last = e.dates[e.dates.length - 1] || "";
+    var latest = e.atts[e.atts.length - 1] || {};
+    var src = latest.url || "";
+    if (!src && latest.refs && latest.refs.length) src = latest.refs[0].url || "";
+    var tip =
+      e.relation + (n > 1 ? " \u00d7" + fmt(n) : "") + "\n" +
+      nodeName(e.from) + (rel.directed ? " \u2192 " : " \u2014 ") + nodeName(e.to) + "\n" +
+      (first ? (first === last ? first : first + " \u2013 " + last) : "undated");
+    if (src || latest.title) {
+      tip += "\nsource: " + (domain(src) || "") + (latest.title ? (src ? " \u2014 " : "") + clip(latest.title, 90) : "");
+    }
+    var item = {
+      id: e.id,
+      from: e.from,
+      to: e.to,
+      label: n > 1 ? e.relation + " \u00d7" + n : e.relation,
+      title: tip,
+      color: { color: rel.color, highlight: "#1f1f1f", hover: "#1f1f1f", opacity: co ? 0.55 : 0.9 },
+      width: co ? 0.5 : 1.2 + Math.min(3, Math.log(n) / Math.LN2),
+      arrows: { to: { enabled: !!rel.directed, scaleFactor: 0.5 } },
+    };
+    if (co) item.font = { size: 8, color: "#9a9a9a" };
+    var key = e.from < e.to ? e.from + "\u0000" + e.to : e.to + "\u0000" + e.from;
+    var k = pairSeen[key] || 0;
+    pairSeen[key] = k + 1;
+    if (k > 0 && e.from !== e.to) {
+      var cw = k % 2 === 1;
+      if (e.from > e.to) cw = !cw; // curvedCW is relative to the edge direction
+      item.smooth = { enabled: true, type: cw ? "curvedCW" : "curvedCCW", roundness: 0.2 * Math.ceil(k / 2) };
+    }
+    return item;
+  });
+
+  // ---------------------------------------------------------------- filters
+  var typeOn = Object.create(null);
+  var relOn = Object.create(null);
+  TYPES.forEach(function (t) {
+    typeOn[t.name] = true;
+  });
+  RELATIONS.forEach(function (r) {
+    relOn[r.name] = true;
+  });
+  var nodePass = Object.create(null);
+  var edgePass = Object.create(null);
+  var dateFrom = DATA.date_min || "";
+  var dateTo = DATA.date_max || "";
+  var hideIsolated = false;
+
+  function dateActive() {
+    return (DATA.date_min && dateFrom && dateFrom > DATA.date_min) ||
+      (DATA.date_max && dateTo && dateTo < DATA.date_max) ||
+      (dateFrom && dateTo && dateFrom > dateTo);
+  }
+  function datePass(e, active) {
+    if (!active) return true;
+    var ds = e.dates;
+    for (var i = 0; i < ds.length; i++) {
+      if ((!dateFrom || ds[i] >= dateFrom) && (!dateTo || ds[i] <= dateTo)) return true;
+    }
+    return false; // undated edges are hidden once the range is narrowed
+  }
+
+  var nodesSet, edgesSet, nodesView, edgesView, network;
+
+  function computeFilters() {
+    var active = dateActive();
+    var typePass = Object.create(null);
+    var degree = Object.create(null);
+    var i, n, e, ok;
+    for (i = 0; i < NODES.length; i++) {
+      n = NODES[i];
+      typePass[n.id] = typeOn[n.type] !== false;
+      degree[n.id] = 0;
+    }
+    var shownEdges = 0;
+    for (i = 0; i < EDGES.length; i++) {
+      e = EDGES[i];
+      ok = relOn[e.relation] !== false && typePass[e.from] && typePass[e.to] && datePass(e, active);
+      edgePass[e.id] = !!ok;
+      if (ok) {
+        shownEdges++;
+        degree[e.from]++;
+        degree[e.to]++;
+      }
+    }
+    var shownNodes = 0;
+    for (i = 0; i < NODES.length; i++) {
+      n = NODES[i];
+      ok = typePass[n.id] && (!hideIsolated || degree[n.id] > 0);
+      nodePass[n.id] = !!ok;
+      if (ok) shownNodes++;
+    }
+    return { nodes: shownNodes, edges: shownEdges };
+  }
+
+  function applyFilters() {
+    var t0 = performance.now();
+    var counts = computeFilters();
+    if (nodesView) {
+      edgesView.refresh();
+      nodesView.refresh();
+    }
+    api.lastFilterMs = performance.now() - t0;
+    var visible = $("kg-visible");
+    if (visible) {
+      visible.textContent =
+        "Visible: " + fmt(counts.nodes) + " of " + fmt(NODES.length) + " entities, " +
+        fmt(counts.edges) + " of " + fmt(EDGES.length) + " links";
+    }
+    return counts;
+  }
+  api.applyFilters = applyFilters;
+  api.isNodeVisible = function (id) {
+    return nodePass[id] === true;
+  };
+  api.isEdgeVisible = function (id) {
+    return edgePass[id] === true;
+  };
+  api.visibleEdgeIds = function () {
+    return edgesView ? edgesView.getIds() : [];
+  };
+  api.visibleNodeIds = function () {
+    return nodesView ? nodesView.getIds() : [];
+  };
+
+  function buildControls() {
+    var typesBox = $("kg-types");
+    TYPES.forEach(function (t) {
+      var label = el("label", "kg-check");
+      var box = el("input");
+      box.type = "checkbox";
+      box.checked = true;
+      box.value = t.name;
+      box.setAttribute("data-type", t.name);
+      box.addEventListener("change", function () {
+        typeOn[t.name] = box.checked;
+        applyFilters();
+      });
+      var sw = el("span", "kg-swatch kg-dot");
+      sw.style.backgroundColor = t.color;
+      label.appendChild(box);
+      label.appendChild(sw);
+      label.appendChild(el("span", null, t.name));
+      label.appendChild(el("span", "kg-count", fmt(t.count)));
+      typesBox.appendChild(label);
+    });
+    var relBox = $("kg-relations");
+    RELATIONS.forEach(function (r) {
+      var label = el("label", "kg-check");
+      var box = el("input");
+      box.type = "checkbox";
+      box.checked = true;
+      box.value = r.name;
+      box.setAttribute("data-relation", r.name);
+      box.addEventListener("change", function () {
+        relOn[r.name] = box.checked;
+        applyFilters();
+      });
+      var sw = el("span", "kg-swatch kg-line" + (r.name === CO ? " kg-thin" : ""));
+      sw.style.backgroundColor = r.color;
+      label.appendChild(box);
+      label.appendChild(sw);
+      label.appendChild(el("span", null, r.name));
+      label.appendChild(el("span", "kg-count", fmt(r.count)));
+      relBox.appendChild(label);
+    });
+
+    var from = $("kg-date-from");
+    var to = $("kg-date-to");
+    if (DATA.date_min && DATA.date_max) {
+      [from, to].forEach(function (input) {
+        input.min = DATA.date_min;
+        input.max = DATA.date_max;
+      });
+      from.value = DATA.date_min;
+      to.value = DATA.date_max;
+    } else {
+      from.disabled = true;
+      to.disabled = true;
+      $("kg-date-reset").disabled = true;
+    }
+    function onDate() {
+      dateFrom = from.value || DATA.date_min || "";
+      dateTo = to.value || DATA.date_max || "";
+      applyFilters();
+    }
+    from.addEventListener("change", onDate);
+    to.addEventListener("change", onDate);
+    from.addEventListener("input", onDate);
+    to.addEventListener("input", onDate);
+    $("kg-date-reset").addEventListener("click", function () {
+      from.value = DATA.date_min || "";
+      to.value = DATA.date_max || "";
+      onDate();
+    });
+    $("kg-hide-isolated").addEventListener("change", function (ev) {
+      hideIsolated = ev.target.checked;
+      applyFilters();
+    });
+    $("kg-physics").addEventListener("change", function (ev) {
+      if (!network) return;
+      network.setOptions({ physics: { enabled: ev.target.checked, stabilization: { enabled: false } } });
+    });
+    $("kg-fit").addEventListener("click", function () {
+      if (network) network.fit({ animation: { duration: 300 } });
+    });
+
+    // search
+    var list = $("kg-names");
+    var seen = Object.create(null);
+    var frag = document.createDocumentFragment();
+    NODES.forEach(function (n) {
+      [n.name, n.name_zh].forEach(function (v) {
+        if (v && !seen[v]) {
+          seen[v] = 1;
+          var opt = el("option");
+          opt.value = v;
+          frag.appendChild(opt);
+        }
+      });
+    });
+    list.appendChild(frag);
+    var input = $("kg-search");
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        search(input.value);
+      }
+    });
+    input.addEventListener("change", function () {
+      search(input.value);
+    });
+    input.addEventListener("input", function (ev) {
+      // picking a datalist suggestion
+      if (!ev.inputType || ev.inputType === "insertReplacementText") search(input.value);
+    });
+  }
+
+  // ------------------------------------------------------------------ search
+  var searchIndex = NODES.map(function (n) {
+    var keys = [n.name, n.name_zh, n.id].concat(n.aliases || []);
+    return { id: n.id, keys: keys.filter(Boolean).map(norm), mentions: n.mentions || 0 };
+  });
+  var lastQuery = null;
+  var lastMatches = [];
+  var lastPick = -1;
+
+  function findMatches(query) {
+    var q = norm(query);
+    if (!q) return [];
+    var hits = [];
+    for (var i = 0; i < searchIndex.length; i++) {
+      var entry = searchIndex[i];
+      var best = 9;
+      for (var j = 0; j < entry.keys.length; j++) {
+        var key = entry.keys[j];
+        if (key === q) best = Math.min(best, 0);
+        else if (key.indexOf(q) === 0) best = Math.min(best, 1);
+        else if (key.indexOf(q) > 0) best = Math.min(best, 2);
+      }
+      if (best < 9) hits.push({ id: entry.id, rank: best, mentions: entry.mentions });
+    }
+    hits.sort(function (a, b) {
+      return a.rank - b.rank || b.mentions - a.mentions || (a.id < b.id ? -1 : 1);
+    });
+    return hits.map(function (h) {
+      return h.id;
+    });
+  }
+
+  function search(query) {
+    var status = $("kg-search-status");
+    var q = norm(query);
+    if (q !== lastQuery) {
+      lastQuery = q;
+      lastMatches = findMatches(query);
+      lastPick = -1;
+    }
+    if (!lastMatches.length) {
+      status.textContent = q ? "No entity matches \u201c" + String(query).trim() + "\u201d." : "";
+      return null;
+    }
+    lastPick = (lastPick + 1) % lastMatches.length;
+    var id = lastMatches[lastPick];
+    var msg = lastMatches.length === 1 ? "1 match" : "match " + (lastPick + 1) + " of " + lastMatches.length + " (Enter for next)";
+    if (!nodePass[id]) msg += " \u2014 hidden by the current filters";
+    status.textContent = msg;
+    selectNode(id, true);
+    return id;
+  }
+  api.search = search;
+  api.findMatches = findMatches;
+
+  function selectNode(id, focus) {
+    if (!nodeById[id]) return;
+    if (network && nodePass[id]) {
+      network.selectNodes([id]);
+      if (focus) {
+        network.focus(id, {
+          scale: Math.max(network.getScale(), 1.1),
+          animation: { duration: 350, easingFunction: "easeInOutQuad" },
+        });
+      }
+    }
+    api.selectedNode = id;
+    showNode(id);
+  }
+  api.selectNode = selectNode;
+
+  // ------------------------------------------------------------------- panel
+  var panel = $("kg-panel");
+
+  function openPanel(kind) {
+    while (panel.firstChild) panel.removeChild(panel.firstChild);
+    panel.hidden = false;
+    panel.setAttribute("data-kind", kind);
+    var close = el("button", "kg-close", "\u00d7");
+    close.type = "button";
+    close.title = "Close";
+    close.setAttribute("aria-label", "Close panel");
+    close.addEventListener("click", function () {
+      panel.hidden = true;
+      if (network) network.unselectAll();
+    });
+    panel.appendChild(close);
+    panel.scrollTop = 0;
+  }
+
+  function entityButton(id) {
+    var n = nodeById[id];
+    var b = el("button", "kg-entity", n ? fullName(n) : String(id));
+    b.type = "button";
+    if (n) {
+      var sw = el("span", "kg-swatch kg-dot");
+      sw.style.backgroundColor = (typeInfo[n.type] || {}).color || "#999";
+      b.insertBefore(sw, b.firstChild);
+      b.addEventListener("click", function () {
+        selectNode(id, true);
+      });
+    }
+    return b;
+  }
+
+  function attestationItem(att, edge) {
+    var li = el("li", "kg-att");
+    var head = el("div", "kg-att-head");
+    head.appendChild(el("span", "kg-date", att.date || "undated"));
+    if (att.role) head.appendChild(el("span", "kg-role", att.role));
+    if (edge.relation === CO) head.appendChild(el("span", "kg-count-badge", "co-mentioned in " + fmt(att.count || 1) + " item" + ((att.count || 1) === 1 ? "" : "s")));
+    li.appendChild(head);
+    if (att.evidence) li.appendChild(el("blockquote", "kg-evidence", att.evidence));
+    if (att.url || att.title) {
+      var src = el("div", "kg-source");
+      src.appendChild(el("span", "kg-muted", "source: "));
+      src.appendChild(link(att.url, att.title || att.url));
+      var d = domain(att.url);
+      if (d) src.appendChild(el("span", "kg-domain", " (" + d + ")"));
+      li.appendChild(src);
+    }
+    if (att.refs && att.refs.length) {
+      var ul = el("ul", "kg-refs");
+      att.refs.forEach(function (ref) {
+        var r = el("li");
+        if (ref.date) r.appendChild(el("span", "kg-date", ref.date));
+        r.appendChild(link(ref.url, ref.title || ref.url || ref.item || "item"));
+        var dm = domain(ref.url);
+        if (dm) r.appendChild(el("span", "kg-domain", " (" + dm + ")"));
+        ul.appendChild(r);
+      });
+      if ((att.count || 0) > att.refs.length) ul.appendChild(el("li", "kg-muted", "\u2026 and " + fmt(att.count - att.refs.length) + " more"));
+      li.appendChild(ul);
+    }
+    var meta = [];
+    if (att.extractor) meta.push(att.extractor);
+    if (typeof att.confidence === "number") meta.push("confidence " + att.confidence.toFixed(2));
+    if (meta.length) li.appendChild(el("div", "kg-meta", meta.join(" \u00b7 ")));
+    return li;
+  }
+
+  function attestationList(edge, limit) {
+    var ul = el("ul", "kg-atts");
+    var atts = edge.atts.slice().reverse(); // newest first
+    var shown = Math.min(atts.length, limit);
+    for (var i = 0; i < shown; i++) ul.appendChild(attestationItem(atts[i], edge));
+    if (atts.length > shown) {
+      var holder = el("li", "kg-more-row");
+      var more = el("button", "kg-more", "show " + fmt(atts.length - shown) + " more");
+      more.type = "button";
+      more.addEventListener("click", function () {
+        for (var j = shown; j < atts.length; j++) ul.insertBefore(attestationItem(atts[j], edge), holder);
+        ul.removeChild(holder);
+      });
+      holder.appendChild(more);
+      ul.appendChild(holder);
+    }
+    return ul;
+  }
+
+  function statementLine(edge) {
+    var rel = relOf(edge.relation);
+    var line = el("div", "kg-statement");
+    line.appendChild(entityButton(edge.from));
+    var r = el("span", "kg-rel", rel.directed ? edge.relation + " \u2192" : "\u2014 " + edge.relation + " \u2014");
+    r.style.borderColor = rel.color;
+    line.appendChild(r);
+    line.appendChild(entityButton(edge.to));
+    if (!edgePass[edge.id]) line.appendChild(el("span", "kg-hidden-note", "hidden by filters"));
+    return line;
+  }
+
+  function groupByRelation(edgeIds) {
+    var groups = Object.create(null);
+    edgeIds.forEach(function (eid) {
+      var e = edgeById[eid];
+      (groups[e.relation] = groups[e.relation] || []).push(e);
+    });
+    return Object.keys(groups)
+      .sort(function (a, b) {
+        return relOf(a).order - relOf(b).order || (a < b ? -1 : 1);
+      })
+      .map(function (name) {
+        return { relation: name, edges: groups[name] };
+      });
+  }
+
+  function relationSection(group, perEdgeLimit, edgeLimit, focusId) {
+    var sec = el("section", "kg-relgroup");
+    sec.setAttribute("data-relation", group.relation);
+    var total = 0;
+    group.edges.forEach(function (e) {
+      total += attCount(e);
+    });
+    var h = el("h4", null, group.relation + " (" + fmt(total) + ")");
+    h.style.borderLeftColor = relOf(group.relation).color;
+    sec.appendChild(h);
+    var edges = group.edges.slice().sort(function (a, b) {
+      return attCount(b) - attCount(a);
+    });
+    var render = function (e) {
+      var box = el("div", "kg-edge" + (e.id === focusId ? " kg-focus" : ""));
+      box.setAttribute("data-edge", e.id);
+      box.appendChild(statementLine(e));
+      box.appendChild(attestationList(e, perEdgeLimit));
+      return box;
+    };
+    var shown = Math.min(edges.length, edgeLimit);
+    for (var i = 0; i < shown; i++) sec.appendChild(render(edges[i]));
+    if (edges.length > shown) {
+      var more = el("button", "kg-more", "show " + fmt(edges.length - shown) + " more " + group.relation + " links");
+      more.type = "button";
+      more.addEventListener("click", function () {
+        for (var j = shown; j < edges.length; j++) sec.insertBefore(render(edges[j]), more);
+        sec.removeChild(more);
+      });
+      sec.appendChild(more);
+    }
+    return sec;
+  }
+
+  function fact(dl, term, value) {
+    if (value === undefined || value === null || value === "") return;
+    dl.appendChild(el("dt", null, term));
+    var dd = el("dd");
+    if (value instanceof Node) dd.appendChild(value);
+    else dd.textContent = String(value);
+    dl.appendChild(dd);
+  }
+
+  function showNode(id) {
+    var n = nodeById[id];
+    if (!n) return;
+    openPanel("node");
+    panel.setAttribute("data-id", id);
+    var badge = el("span", "kg-type", n.type);
+    badge.style.backgroundColor = (typeInfo[n.type] || {}).color || "#999";
+    panel.appendChild(badge);
+    panel.appendChild(el("h2", "kg-name", n.name));
+    if (n.name_zh) {
+      var zh = el("div", "kg-name-zh", n.name_zh);
+      zh.lang = "zh";
+      panel.appendChild(zh);
+    }
+    if (!nodePass[id]) panel.appendChild(el("p", "kg-hidden-note", "This entity is hidden by the current filters."));
+    var dl = el("dl", "kg-facts");
+    if (n.aliases && n.aliases.length) fact(dl, "Aliases", n.aliases.join(" \u00b7 "));
+    if (n.wikidata && /^Q[1-9][0-9]*$/.test(n.wikidata)) {
+      fact(dl, "Wikidata", link("https://www.wikidata.org/wiki/" + n.wikidata, n.wikidata));
+    }
+    fact(dl, "Mentions", fmt(n.mentions));
+    if (n.first_date || n.last_date) fact(dl, "Seen", (n.first_date || "?") + " \u2013 " + (n.last_date || "?"));
+    var ex = n.extractor || "";
+    if (typeof n.confidence === "number") ex += (ex ? " \u00b7 " : "") + "confidence " + n.confidence.toFixed(2);
+    fact(dl, "Extracted by", ex);
+    fact(dl, "Id", n.id);
+    panel.appendChild(dl);
+
+    var ids = adjacency[id] || [];
+    panel.appendChild(el("h3", null, ids.length ? "Relations" : "No relations"));
+    groupByRelation(ids).forEach(function (g) {
+      panel.appendChild(relationSection(g, g.relation === CO ? 3 : 10, g.relation === CO ? 25 : 60, null));
+    });
+  }
+  api.showNode = showNode;
+
+  function showEdge(edgeId) {
+    var e = edgeById[edgeId];
+    if (!e) return;
+    openPanel("edge");
+    panel.setAttribute("data-id", edgeId);
+    // every drawn edge between this pair, both directions: all attestations
+    var ids = (adjacency[e.from] || []).filter(function (eid) {
+      var o = edgeById[eid];
+      return (o.from === e.from && o.to === e.to) || (o.from === e.to && o.to === e.from);
+    });
+    var title = el("h2", "kg-pair");
+    title.appendChild(entityButton(e.from));
+    title.appendChild(el("span", "kg-muted", e.from === e.to ? "" : " \u2194 "));
+    if (e.from !== e.to) title.appendChild(entityButton(e.to));
+    panel.appendChild(title);
+    var total = 0;
+    ids.forEach(function (eid) {
+      total += attCount(edgeById[eid]);
+    });
+    panel.appendChild(el("p", "kg-muted", fmt(total) + " attestation" + (total === 1 ? "" : "s") + " between this pair"));
+    groupByRelation(ids).forEach(function (g) {
+      panel.appendChild(relationSection(g, 200, 50, edgeId));
+    });
+  }
+  api.showEdge = showEdge;
+
+  // ----------------------------------------------------------------- network
+  function markReady() {
+    if (api.ready) return;
+    api.ready = true;
+    api.readyMs = performance.now();
+    var ov = $("kg-overlay");
+    if (ov) ov.hidden = true;
+    document.body.setAttribute("data-kg-ready", "1");
+  }
+
+  function start() {
+    buildControls();
+    applyFilters();
+    var container = $("kg-network");
+    if (!NODES.length) {
+      var empty = el("div", "kg-empty", "The graph is empty: there are no entities to show.");
+      container.appendChild(empty);
+      markReady();
+      return;
+    }
+    if (typeof vis === "undefined" || !vis.Network) {
+      container.appendChild(el("div", "kg-empty", "The graph library failed to load."));
+      return;
+    }
+    nodesSet = new vis.DataSet(visNodes);
+    edgesSet = new vis.DataSet(visEdges);
+    nodesView = new vis.DataView(nodesSet, {
+      filter: function (item) {
+        return nodePass[item.id] === true;
+      },
+    });
+    edgesView = new vis.DataView(edgesSet, {
+      filter: function (item) {
+        return edgePass[item.id] === true;
+      },
+    });
+    api.nodes = nodesSet;
+    api.edges = edgesSet;
+    api.nodesView = nodesView;
+    api.edgesView = edgesView;
+
+    var groups = {};
+    TYPES.forEach(function (t) {
+      groups[t.name] = {
+        color: { background: t.color, border: t.color, highlight: { background: t.color, border: "#111" }, hover: { background: t.color, border: "#111" } },
+      };
+    });
+    var physics = DATA.physics || {};
+    var withPhysics = !!physics.enabled;
+    var options = {
+      autoResize: true,
+      groups: groups,
+      nodes: {
+        shape: "dot",
+        borderWidth: 1,
+        borderWidthSelected: 3,
+        font: {
+          size: 14,
+          face: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif",
+          color: "#222",
+          strokeWidth: 3,
+          strokeColor: "#ffffff",
+        },
+      },
+      edges: {
+        smooth: false,
+        selectionWidth: 2,
+        hoverWidth: 0.5,
+        font: { size: 10, color: "#555", strokeWidth: 2, strokeColor: "#ffffff", align: "middle" },
+      },
+      layout: { improvedLayout: false, randomSeed: 7 },
+      interaction: {
+        hover: !large,
+        tooltipDelay: 150,
+        hideEdgesOnDrag: large,
+        hideEdgesOnZoom: large,
+        multiselect: false,
+      },
+      physics: withPhysics
+        ? {
+            enabled: true,
+            solver: "barnesHut",
+            barnesHut: { gravitationalConstant: -3000, springLength: 110, avoidOverlap: 0.1 },
+            stabilization: { enabled: true, iterations: physics.iterations || 150, updateInterval: 25, fit: true },
+          }
+        : { enabled: false },
+    };
+    var overlay = $("kg-overlay");
+    if (withPhysics && overlay) {
+      overlay.hidden = false;
+      overlay.textContent = "Laying out\u2026";
+    }
+    network = new vis.Network(container, { nodes: nodesView, edges: edgesView }, options);
+    api.network = network;
+
+    network.on("click", function (params) {
+      if (params.nodes && params.nodes.length) {
+        api.selectedNode = params.nodes[0];
+        showNode(params.nodes[0]);
+      } else if (params.edges && params.edges.length) {
+        showEdge(params.edges[0]);
+      }
+    });
+    if (withPhysics) {
+      network.on("stabilizationProgress", function (p) {
+        if (overlay) overlay.textContent = "Laying out\u2026 " + Math.round((100 * p.iterations) / Math.max(p.total, 1)) + "%";
+      });
+      network.once("stabilizationIterationsDone", function () {
+        network.setOptions({ physics: { enabled: false } });
+        network.once("afterDrawing", markReady);
+        network.fit();
+        network.redraw();
+      });
+    } else {
+      network.once("afterDrawing", markReady);
+      network.fit();
+      network.redraw();
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

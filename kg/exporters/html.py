@@ -1,0 +1,612 @@
+"""Interactive, self-contained HTML explorer for the knowledge graph (``graph.html``).
+
+The page is a single file that works from disk with no network at all: the
+vis-network 9.1.2 library bundled with pyvis 0.3.2 (the same files pyvis inlines
+with ``cdn_resources="in_line"``), our own script (``explorer.js``), our own
+style sheet (``explorer.css``) and the graph data (JSON) are all inlined.  No
+Bootstrap, no CDN, and a Content-Security-Policy of ``default-src 'none'`` so
+the page cannot fetch anything even if some data slipped through.
+
+Data safety: every string from the digests travels as JSON inside a
+``<script type="application/json">`` block with ``<``, ``>``, ``&``, U+2028 and
+U+2029 escaped, and the page builds its DOM with ``textContent`` only.  Only
+``http(s)`` URLs become links (checked here and again in the browser).
+
+Layout: positions are computed here (a seeded, vectorised force layout), so
+the browser draws with physics off; small graphs (see ``_PHYSICS_MAX_NODES``)
+additionally relax for a bounded number of stabilisation iterations, after
+which physics is switched off.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import networkx as nx
+
+__all__ = ["export"]
+
+_HERE = Path(__file__).parent
+VIS_VERSION = "9.1.2"
+
+#: Entity type -> colour (Tableau 10); anything else is drawn as "Other".
+TYPE_COLORS: dict[str, str] = {
+    "Company": "#4e79a7",
+    "Organization": "#59a14f",
+    "Person": "#f28e2b",
+    "Product": "#e15759",
+    "Hardware": "#76b7b2",
+}
+OTHER_TYPE = "Other"
+OTHER_COLOR = "#9c9c9c"
+
+#: Relation -> colour; coMention is deliberately pale and thin.
+RELATION_COLORS: dict[str, str] = {
+    "develops": "#4e79a7",
+    "worksFor": "#f28e2b",
+    "uses": "#59a14f",
+    "partnersWith": "#b07aa1",
+    "investsIn": "#d4a72c",
+    "acquires": "#e15759",
+    "competesWith": "#ff9da7",
+    "variantOf": "#9c755f",
+    "coMention": "#c4c4c4",
+}
+OTHER_RELATION_COLOR = "#8a8a8a"
+#: Relations drawn without an arrow head.
+UNDIRECTED_RELATIONS = frozenset({"partnersWith", "competesWith", "coMention"})
+CO_MENTION = "coMention"
+
+#: Graphs up to this many nodes get a short physics relaxation in the browser;
+#: bigger ones are drawn from the precomputed layout with physics off.
+_PHYSICS_MAX_NODES = 300
+_PHYSICS_ITERATIONS = 150
+#: At most this many item references are kept per coMention edge.
+_MAX_COMENTION_ITEMS = 50
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_QID_RE = re.compile(r"^Q[1-9]\d*$")
+_HTTP_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------
+# coercion helpers: the page must render whatever the pipeline hands us
+# --------------------------------------------------------------------------
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    try:
+        text = value if isinstance(value, str) else str(value)
+    except Exception:  # pragma: no cover - pathological __str__
+        return ""
+    # drop NULs and lone surrogates (cannot be encoded to UTF-8)
+    text = text.replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(text) else text
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        if isinstance(value, bool):
+            return int(value)
+        number = float(value)
+        if not math.isfinite(number):
+            return default
+        return int(number)
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    text = _str(value).strip()
+    return text[:10] if _DATE_RE.match(text) else ""
+
+
+def _url(value: Any) -> str:
+    text = _str(value).strip()
+    return text if _HTTP_RE.match(text) else ""
+
+
+def _str_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    try:
+        items = list(value)
+    except TypeError:
+        return [_str(value)]
+    out: list[str] = []
+    for item in items:
+        text = _str(item).strip()
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _attr(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _compact(record: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values to keep the embedded JSON small."""
+    return {k: v for k, v in record.items() if v not in ("", None, [], {})}
+
+
+# --------------------------------------------------------------------------
+# layout
+# --------------------------------------------------------------------------
+def _layout(n: int, edges: Iterable[tuple[int, int, float]], seed: int = 7) -> list[tuple[float, float]]:
+    """Seeded Fruchterman-Reingold layout, fast enough for thousands of nodes.
+
+    Exact repulsion between nodes closer than a cut-off (k-d tree), a coarse
+    grid of cell centroids for the far field, spring attraction along edges
+    and a little gravity so disconnected pieces stay on screen.  networkx's
+    spring_layout needs 10-15 s at 2,000 nodes; this needs well under one.
+    Coordinates are returned in vis-network pixels.
+    """
+    if n == 0:
+        return []
+    if n == 1:
+        return [(0.0, 0.0)]
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy comes with the scientific stack
+        return _circle_layout(n)
+    try:
+        from scipy.spatial import cKDTree
+    except ImportError:  # pragma: no cover
+        cKDTree = None
+
+    rng = np.random.default_rng(seed)
+    pairs = [(a, b, w) for a, b, w in edges if a != b]
+    src = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+    dst = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+    wts = np.fromiter((p[2] for p in pairs), dtype=np.float64, count=len(pairs))
+
+    side = math.sqrt(n)  # ideal edge length k = 1; the drawing covers ~side x side
+    pos = rng.uniform(-side / 2, side / 2, size=(n, 2))
+    cutoff = 2.0
+    gravity = 0.6 / side
+    iterations = 100 if n <= 500 else 60
+    temperature = side / 8
+    cooling = (temperature - 0.05) / iterations
+    grid = max(4, min(12, int(side / 3)))
+
+    def add(disp: Any, idx: Any, vec: Any) -> None:
+        disp[:, 0] += np.bincount(idx, weights=vec[:, 0], minlength=n)
+        disp[:, 1] += np.bincount(idx, weights=vec[:, 1], minlength=n)
+
+    for _ in range(iterations):
+        disp = np.zeros((n, 2))
+        if cKDTree is not None and n > 300:
+            # near field: exact repulsion 1/d within the cut-off
+            near = cKDTree(pos).query_pairs(r=cutoff, output_type="ndarray")
+            if len(near):
+                i, j = near[:, 0], near[:, 1]
+                delta = pos[i] - pos[j]
+                dist2 = np.maximum((delta * delta).sum(axis=1), 1e-4)
+                force = delta / dist2[:, None]
+                add(disp, i, force)
+                add(disp, j, -force)
+            # far field: cell centroids, only beyond the cut-off
+            lo = pos.min(axis=0)
+            cell = np.maximum((pos.max(axis=0) - lo) / grid, 1e-9)
+            cx = np.minimum(((pos - lo) / cell).astype(np.int64), grid - 1)
+            cid = cx[:, 0] * grid + cx[:, 1]
+            mass = np.bincount(cid, minlength=grid * grid)
+            occupied = np.nonzero(mass)[0]
+            cent = np.stack(
+                [
+                    np.bincount(cid, weights=pos[:, 0], minlength=grid * grid)[occupied],
+                    np.bincount(cid, weights=pos[:, 1], minlength=grid * grid)[occupied],
+                ],
+                axis=1,
+            ) / mass[occupied][:, None]
+            dx = pos[:, 0:1] - cent[None, :, 0]
+            dy = pos[:, 1:2] - cent[None, :, 1]
+            dist2 = dx * dx + dy * dy
+            weight = mass[occupied][None, :] / np.maximum(dist2, 1e-4)
+            weight[dist2 <= cutoff * cutoff] = 0.0
+            total = weight.sum(axis=1)
+            disp[:, 0] += pos[:, 0] * total - weight @ cent[:, 0]
+            disp[:, 1] += pos[:, 1] * total - weight @ cent[:, 1]
+        else:
+            delta = pos[:, None, :] - pos[None, :, :]
+            dist2 = np.maximum((delta * delta).sum(axis=2), 1e-4)
+            disp += (delta / dist2[:, :, None]).sum(axis=1)
+        if len(src):
+            delta = pos[src] - pos[dst]
+            force = delta * wts[:, None]  # linear springs (less hairball than d^2)
+            add(disp, src, -force)
+            add(disp, dst, force)
+        disp -= pos * gravity * np.sqrt((pos * pos).sum(axis=1))[:, None] / side
+        length = np.maximum(np.sqrt((disp * disp).sum(axis=1)), 1e-9)
+        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+        temperature = max(temperature - cooling, 0.05)
+
+    pos -= pos.mean(axis=0)
+    scale = 90.0  # vis pixels per ideal edge length
+    return [(float(x) * scale, float(y) * scale) for x, y in pos]
+
+
+def _circle_layout(n: int) -> list[tuple[float, float]]:  # pragma: no cover
+    radius = 40.0 * math.sqrt(n)
+    return [
+        (radius * math.cos(2 * math.pi * i / n), radius * math.sin(2 * math.pi * i / n))
+        for i in range(n)
+    ]
+
+
+# --------------------------------------------------------------------------
+# payload
+# --------------------------------------------------------------------------
+def _item_lookup(graph: nx.MultiDiGraph) -> dict[str, Any]:
+    items = graph.graph.get("items") if isinstance(graph.graph, dict) else None
+    return items if isinstance(items, dict) else {}
+
+
+def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, Any]:
+    all_nodes = list(graph.nodes(data=True))
+    total_nodes = len(all_nodes)
+    total_edges = graph.number_of_edges()
+
+    if max_nodes is not None and total_nodes > max(int(max_nodes), 0):
+        limit = max(int(max_nodes), 0)
+        ranked = sorted(
+            all_nodes,
+            key=lambda nd: (
+                -_int((nd[1] or {}).get("mentions")),
+                -graph.degree(nd[0]),
+                _str(nd[0]),
+            ),
+        )
+        kept = ranked[:limit]
+        keep_ids = {n for n, _ in kept}
+        # keep the original (insertion) order for stable output
+        kept = [nd for nd in all_nodes if nd[0] in keep_ids]
+    else:
+        kept = all_nodes
+        keep_ids = None
+
+    # stable, unique string ids for the browser
+    js_id: dict[Any, str] = {}
+    used: set[str] = set()
+    for node, _ in kept:
+        base = _str(node) or "node"
+        candidate, k = base, 1
+        while candidate in used:
+            k += 1
+            candidate = f"{base}#{k}"
+        used.add(candidate)
+        js_id[node] = candidate
+
+    items = _item_lookup(graph)
+    mentions = [max(_int((d or {}).get("mentions")), 0) for _, d in kept]
+    max_mentions = max(mentions, default=0) or 1
+
+    nodes: list[dict[str, Any]] = []
+    index: dict[Any, int] = {}
+    for (node, data), mention_count in zip(kept, mentions):
+        data = data or {}
+        name = _str(data.get("name")).strip() or _str(node)
+        name_zh = _str(data.get("name_zh")).strip()
+        node_type = _str(data.get("type")).strip()
+        if node_type not in TYPE_COLORS:
+            node_type = OTHER_TYPE
+        qid = _str(data.get("wikidata")).strip()
+        index[node] = len(nodes)
+        nodes.append(
+            _compact(
+                {
+                    "id": js_id[node],
+                    "name": name,
+                    "name_zh": name_zh if name_zh != name else "",
+                    "aliases": [a for a in _str_list(data.get("aliases")) if a not in (name, name_zh)],
+                    "type": node_type,
+                    "wikidata": qid if _QID_RE.match(qid) else "",
+                    "mentions": mention_count,
+                    "extractor": _str(data.get("extractor")),
+                    "confidence": _float(data.get("confidence")),
+                    "first_date": _date(data.get("first_date")),
+                    "last_date": _date(data.get("last_date")),
+                    "size": round(10 + 30 * math.sqrt(mention_count / max_mentions), 1),
+                }
+            )
+        )
+
+    # group parallel statements with the same relation into one drawn edge
+    groups: dict[tuple[Any, Any, str], dict[str, Any]] = {}
+    shown_statements = 0
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if u not in index or v not in index:
+            continue
+        shown_statements += 1
+        data = data or {}
+        relation = _str(data.get("relation")).strip() or "related"
+        group = groups.get((u, v, relation))
+        if group is None:
+            group = groups[(u, v, relation)] = {
+                "from": js_id[u],
+                "to": js_id[v],
+                "relation": relation,
+                "atts": [],
+                "_pair": (index[u], index[v]),
+            }
+        att = {
+            "key": _str(key),
+            "date": _date(data.get("date")),
+            "url": _url(data.get("url")),
+            "title": _str(data.get("title")),
+            "evidence": _str(data.get("evidence")),
+            "extractor": _str(data.get("extractor")),
+            "confidence": _float(data.get("confidence")),
+            "role": _str(data.get("role")),
+            "item": _str(data.get("item_id")),
+        }
+        if relation == CO_MENTION or "count" in data or "items" in data:
+            item_ids = _str_list(data.get("items"))
+            urls = _str_list(data.get("urls"))
+            att["count"] = max(_int(data.get("count"), len(item_ids) or 1), 0)
+            refs = []
+            for pos_, item_id in enumerate(item_ids[:_MAX_COMENTION_ITEMS]):
+                item = items.get(item_id)
+                refs.append(
+                    _compact(
+                        {
+                            "item": item_id,
+                            "title": _str(_attr(item, "title")) if item is not None else "",
+                            "url": _url(_attr(item, "url")) if item is not None else (
+                                _url(urls[pos_]) if pos_ < len(urls) and len(urls) == len(item_ids) else ""
+                            ),
+                            "date": _date(_attr(item, "date")) if item is not None else "",
+                        }
+                    )
+                )
+            if not item_ids:
+                refs = [{"url": u} for u in (_url(x) for x in urls[:_MAX_COMENTION_ITEMS]) if u]
+            att["refs"] = refs
+        group["atts"].append(_compact(att))
+
+    edges: list[dict[str, Any]] = []
+    dates: list[str] = []
+    for n_edge, group in enumerate(groups.values()):
+        atts = group["atts"]
+        atts.sort(key=lambda a: (a.get("date", ""), a.get("key", "")))
+        edge_dates = {a["date"] for a in atts if a.get("date")}
+        for att in atts:
+            for ref in att.get("refs", ()):
+                if ref.get("date"):
+                    edge_dates.add(ref["date"])
+        group["dates"] = sorted(edge_dates)
+        group["id"] = f"e{n_edge}"
+        dates.extend(group["dates"][:1] + group["dates"][-1:])
+        edges.append(group)
+
+    # precomputed layout (undirected, weighted by log(#statements))
+    weights: dict[tuple[int, int], float] = {}
+    for group in edges:
+        a, b = group.pop("_pair")
+        pair = (min(a, b), max(a, b))
+        strength = 0.3 if group["relation"] == CO_MENTION else 1.0
+        weights[pair] = weights.get(pair, 0.0) + strength * (1 + math.log1p(len(group["atts"])) / 2)
+    positions = _layout(len(nodes), ((a, b, w) for (a, b), w in weights.items()))
+    for node, (x, y) in zip(nodes, positions):
+        node["x"] = round(x, 1)
+        node["y"] = round(y, 1)
+
+    relation_counts: dict[str, int] = {}
+    for group in edges:
+        relation_counts[group["relation"]] = relation_counts.get(group["relation"], 0) + len(group["atts"])
+    type_counts: dict[str, int] = {}
+    for node in nodes:
+        type_counts[node["type"]] = type_counts.get(node["type"], 0) + 1
+
+    type_list = [t for t in TYPE_COLORS if t in type_counts] + ([OTHER_TYPE] if OTHER_TYPE in type_counts else [])
+    known_relations = [r for r in RELATION_COLORS if r in relation_counts]
+    other_relations = sorted(r for r in relation_counts if r not in RELATION_COLORS)
+
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "types": [
+            {"name": t, "color": TYPE_COLORS.get(t, OTHER_COLOR), "count": type_counts[t]} for t in type_list
+        ],
+        "relations": [
+            {
+                "name": r,
+                "color": RELATION_COLORS.get(r, OTHER_RELATION_COLOR),
+                "count": relation_counts[r],
+                "directed": r not in UNDIRECTED_RELATIONS,
+            }
+            for r in known_relations + other_relations
+        ],
+        "date_min": min(dates, default=""),
+        "date_max": max(dates, default=""),
+        "stats": {
+            "total_nodes": total_nodes,
+            "shown_nodes": len(nodes),
+            "total_statements": total_edges,
+            "shown_statements": shown_statements,
+            "cut": keep_ids is not None,
+        },
+        "physics": {
+            "enabled": 1 < len(nodes) <= _PHYSICS_MAX_NODES,
+            "iterations": _PHYSICS_ITERATIONS,
+        },
+    }
+
+
+# --------------------------------------------------------------------------
+# HTML assembly
+# --------------------------------------------------------------------------
+def _json_for_script(payload: Any) -> str:
+    """JSON that is safe inside <script>: no '<', '>', '&', U+2028/2029 literally."""
+    text = json.dumps(payload, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _inline_script(code: str) -> str:
+    # a literal "</script" would end the element early; "<\/" is the same in JS strings
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
+
+
+def _inline_style(css: str) -> str:
+    return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)
+
+
+def _vis_assets() -> tuple[str, str]:
+    import pyvis  # the vis-network build pyvis 0.3.2 inlines with cdn_resources="in_line"
+
+    lib = Path(pyvis.__file__).parent / "templates" / "lib" / f"vis-{VIS_VERSION}"
+    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (lib / "vis-network.css").read_text(encoding="utf-8")
+    return js, css
+
+
+_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
+)
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def render(graph: nx.MultiDiGraph, *, max_nodes: int | None = 500, title: str = "AI industry knowledge graph") -> str:
+    """Return the page as a string (``export`` writes it)."""
+    payload = _build_payload(graph, max_nodes)
+    payload["title"] = _str(title)
+    stats = payload["stats"]
+    vis_js, vis_css = _vis_assets()
+    explorer_js = (_HERE / "explorer.js").read_text(encoding="utf-8")
+    explorer_css = (_HERE / "explorer.css").read_text(encoding="utf-8")
+
+    esc_title = html.escape(_str(title) or "Knowledge graph")
+    if stats["total_nodes"] == 0:
+        summary = "The graph is empty: no entities to show."
+    else:
+        summary = (
+            f"{_fmt(stats['shown_nodes'])} entities · {_fmt(stats['shown_statements'])} statements"
+        )
+    cut_note = ""
+    if stats["cut"]:
+        cut_note = (
+            f"Showing {_fmt(stats['shown_nodes'])} of {_fmt(stats['total_nodes'])} entities "
+            f"(the most mentioned) and {_fmt(stats['shown_statements'])} of "
+            f"{_fmt(stats['total_statements'])} statements."
+        )
+
+    parts = [
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n',
+        '<meta name="referrer" content="no-referrer">\n',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+        f"<title>{esc_title}</title>\n",
+        f"<style>\n{_inline_style(vis_css)}\n</style>\n",
+        f"<style>\n{_inline_style(explorer_css)}\n</style>\n",
+        "</head>\n<body>\n",
+        '<header id="kg-header">',
+        f'<h1 id="kg-title">{esc_title}</h1>',
+        f'<span id="kg-summary">{html.escape(summary)}</span>',
+        f'<span id="kg-cut-note"{"" if cut_note else " hidden"}>{html.escape(cut_note)}</span>',
+        "</header>\n",
+        _BODY,
+        f'<script type="application/json" id="kg-data">{_json_for_script(payload)}</script>\n',
+        f"<script>\n{_inline_script(vis_js)}\n</script>\n",
+        f"<script>\n{_inline_script(explorer_js)}\n</script>\n",
+        "</body>\n</html>\n",
+    ]
+    return "".join(parts)
+
+
+_BODY = """<div id="kg-main">
+<aside id="kg-controls" aria-label="Search and filters">
+  <div class="kg-box">
+    <label for="kg-search" class="kg-label">Search</label>
+    <input id="kg-search" type="search" list="kg-names" autocomplete="off"
+           placeholder="Google, 谷歌, alias…" spellcheck="false">
+    <datalist id="kg-names"></datalist>
+    <div id="kg-search-status" class="kg-muted" aria-live="polite"></div>
+  </div>
+  <fieldset class="kg-box" id="kg-types"><legend>Entity types</legend></fieldset>
+  <fieldset class="kg-box" id="kg-relations"><legend>Relations</legend></fieldset>
+  <fieldset class="kg-box" id="kg-dates"><legend>Date range</legend>
+    <label>from <input type="date" id="kg-date-from"></label>
+    <label>to <input type="date" id="kg-date-to"></label>
+    <button type="button" id="kg-date-reset">all dates</button>
+  </fieldset>
+  <fieldset class="kg-box"><legend>View</legend>
+    <label><input type="checkbox" id="kg-hide-isolated"> hide entities without visible relations</label>
+    <label><input type="checkbox" id="kg-physics"> physics (re-layout)</label>
+    <button type="button" id="kg-fit">fit to screen</button>
+  </fieldset>
+  <div id="kg-visible" class="kg-muted" aria-live="polite"></div>
+</aside>
+<div id="kg-canvas-wrap">
+  <div id="kg-network"></div>
+  <div id="kg-overlay" hidden></div>
+</div>
+<aside id="kg-panel" hidden aria-live="polite"></aside>
+</div>
+"""
+
+
+def export(
+    graph: nx.MultiDiGraph,
+    path: Path,
+    *,
+    max_nodes: int | None = 500,
+    title: str = "AI industry knowledge graph",
+) -> None:
+    """Write the interactive explorer for ``graph`` to ``path`` (atomically).
+
+    ``max_nodes`` keeps the most-mentioned entities (and the statements among
+    them); ``None`` keeps everything.  The page notes what was cut.
+    """
+    path = Path(path)
+    page = render(graph, max_nodes=max_nodes, title=title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(page)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise

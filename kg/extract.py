@@ -1,0 +1,279 @@
+"""Find entity mentions in news items with spaCy pipelines (Chinese via jieba, English).
+
+Pipeline: tokenizer -> `kg_gazetteer` (Aho-Corasick over folded text, spans carry the gazetteer id)
+-> `kg_patterns` (regex rules from rules/patterns.yml for names no gazetteer lists) -> [statistical `ner`
+slot] -> mentions. Rules take precedence over the model where both fire.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import ahocorasick
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .normalize import cjk_ratio, fold_name, fold_with_offsets, has_cjk, is_latin_edge
+from .records import Mention, NewsItem
+from .rules import Rules, is_case_sensitive
+
+GAZETTEER_EXTRACTOR = "gazetteer"
+SPAN_KEY = "kg"
+
+if not Span.has_extension("kg_extractor"):
+    Span.set_extension("kg_extractor", default=None)
+    Span.set_extension("kg_confidence", default=1.0)
+
+_RULES_BY_DIR: dict[str, Rules] = {}
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    entity_id: str | None  # None: a pattern match not (yet) resolved to the gazetteer
+    type: str
+    extractor: str
+    confidence: float
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+# ---------------------------------------------------------------- gazetteer matcher
+
+
+class GazetteerMatcher:
+    """Every gazetteer name and alias, matched case- and separator-insensitively at word edges."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.automaton = ahocorasick.Automaton()
+        by_key: dict[str, list[tuple[str, str, bool]]] = {}
+        for entity in rules.entities.values():
+            for form in entity.surface_forms():
+                key = fold_name(form)
+                by_key.setdefault(key, []).append((entity.id, form, is_case_sensitive(entity, form)))
+        for key, candidates in by_key.items():
+            self.automaton.add_word(key, (len(key), candidates))
+        if by_key:
+            self.automaton.make_automaton()
+        self.empty = not by_key
+
+    def find(self, text: str) -> list[_Match]:
+        if self.empty:
+            return []
+        folded, offsets = fold_with_offsets(text)
+        found = []
+        for end_index, (length, candidates) in self.automaton.iter(folded):
+            start = offsets[end_index - length + 1]
+            end = offsets[end_index] + 1
+            if not _at_word_edges(text, start, end):
+                continue
+            surface = text[start:end]
+            for entity_id, form, case_sensitive in candidates:
+                if case_sensitive and _strip_seps(surface) != _strip_seps(form):
+                    continue
+                entity = self.rules.entities[entity_id]
+                found.append(_Match(start, end, entity_id, entity.type, GAZETTEER_EXTRACTOR, 1.0))
+                break
+        return found
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [_span(doc, m) for m in _non_overlapping(self.find(doc.text))]
+        doc.spans[SPAN_KEY] = [s for s in spans if s is not None]
+        return doc
+
+
+def _strip_seps(text: str) -> str:
+    return re.sub(r"[\s\-_·]", "", text)
+
+
+_BLOCKED_BEFORE = re.compile(r"[A-Za-z0-9/@._]")
+
+
+def _at_word_edges(text: str, start: int, end: int) -> bool:
+    """Latin-edged names must not continue into neighbouring Latin letters or digits (H20 in H200)."""
+    if is_latin_edge(text[start]) and start > 0 and _BLOCKED_BEFORE.match(text[start - 1]):
+        return False
+    if is_latin_edge(text[end - 1]) and end < len(text):
+        nxt = text[end]
+        if is_latin_edge(nxt):
+            return False
+        after = text[end + 1 : end + 2]
+        if nxt in ".-" and after.isdigit():
+            return False  # GPT-5 inside GPT-5.2
+        if nxt == "-" and text[end - 1].isdigit() and after.isalpha():
+            return False  # Qwen3 inside Qwen3-TTS: a longer name, left to the patterns
+    return True
+
+
+def _non_overlapping(matches: Iterable[_Match]) -> list[_Match]:
+    """Longest first, then leftmost; a gazetteer match beats a pattern match of the same span."""
+    chosen: list[_Match] = []
+    taken: list[tuple[int, int]] = []
+    for m in sorted(matches, key=lambda m: (-m.length, m.start, m.extractor != GAZETTEER_EXTRACTOR)):
+        if any(m.start < e and s < m.end for s, e in taken):
+            continue
+        chosen.append(m)
+        taken.append((m.start, m.end))
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def _span(doc: Doc, m: _Match) -> Span | None:
+    span = doc.char_span(m.start, m.end, label=m.type, alignment_mode="expand")
+    if span is None:
+        return None
+    span.id_ = m.entity_id or ""
+    span._.kg_extractor = m.extractor
+    span._.kg_confidence = m.confidence
+    # the exact character offsets: `expand` may widen to token edges
+    doc.user_data.setdefault("kg_exact", {})[(span.start_char, span.end_char)] = (m.start, m.end)
+    return span
+
+
+# ---------------------------------------------------------------- pattern rules
+
+
+class PatternMatcher:
+    """Regex name patterns for entities the gazetteer does not list (Qwen3-TTS, X公司, CEO X)."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+
+    def find(self, text: str) -> list[_Match]:
+        found = []
+        for pattern in self.rules.patterns:
+            for m in pattern.regex.finditer(text):
+                start, end = m.span("name")
+                name = text[start:end].strip()
+                if not name or fold_name(name) in self.rules.stopwords:
+                    continue
+                if any(x.search(name) for x in pattern.exclude):
+                    continue
+                known = self.rules.alias_index.get(fold_name(name))
+                entity_type = self.rules.entities[known].type if known else pattern.type
+                found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
+        return found
+
+    def __call__(self, doc: Doc) -> Doc:
+        gazetteer = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
+        patterns = [m for m in self.find(doc.text) if _pattern_may_win(m, gazetteer)]
+        merged = _non_overlapping(gazetteer + patterns)
+        doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
+        return doc
+
+
+def _exact_match(doc: Doc, span: Span) -> _Match:
+    start, end = doc.user_data.get("kg_exact", {}).get((span.start_char, span.end_char), (span.start_char, span.end_char))
+    return _Match(start, end, span.id_ or None, span.label_, span._.kg_extractor or GAZETTEER_EXTRACTOR, span._.kg_confidence)
+
+
+def _pattern_may_win(m: _Match, gazetteer: list[_Match]) -> bool:
+    """A pattern match survives only where it overlaps no gazetteer match, or strictly contains them."""
+    for g in gazetteer:
+        if m.start < g.end and g.start < m.end and not (m.start <= g.start and g.end <= m.end and m.length > g.length):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- spaCy wiring
+
+
+@Language.factory("kg_gazetteer", default_config={"rules_dir": ""})
+def make_gazetteer(nlp: Language, name: str, rules_dir: str) -> GazetteerMatcher:
+    return GazetteerMatcher(_RULES_BY_DIR[rules_dir])
+
+
+@Language.factory("kg_patterns", default_config={"rules_dir": ""})
+def make_patterns(nlp: Language, name: str, rules_dir: str) -> PatternMatcher:
+    return PatternMatcher(_RULES_BY_DIR[rules_dir])
+
+
+def _teach_jieba(rules: Rules) -> None:
+    """Gazetteer names in jieba's dictionary, so 英伟达 is one token and token edges meet entity edges."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    for entity in rules.entities.values():
+        for form in entity.surface_forms():
+            if has_cjk(form) and " " not in form:
+                jieba.add_word(form, freq=10**6)
+
+
+def make_pipelines(rules: Rules) -> dict[str, Language]:
+    """The Chinese (jieba) and English pipelines, both with the rule components."""
+    key = str(rules.directory.resolve())
+    _RULES_BY_DIR[key] = rules
+    _teach_jieba(rules)
+    zh = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    en = spacy.blank("en")
+    for nlp in (zh, en):
+        nlp.add_pipe("kg_gazetteer", config={"rules_dir": key})
+        nlp.add_pipe("kg_patterns", config={"rules_dir": key})
+    return {"zh": zh, "en": en}
+
+
+# ---------------------------------------------------------------- items -> mentions
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+|$)|(?<=[.!?])\s+")
+
+
+def item_text(item: NewsItem) -> str:
+    return f"{item.title}\n{item.text}" if item.text else item.title
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: Chinese punctuation, line ends, and '. ' between English sentences."""
+    bounds = []
+    for m in re.finditer(r"[^。！？!?；\n]+[。！？!?；]*", text):
+        start = m.start()
+        for sub in re.finditer(r".+?(?:[.;](?=\s+[A-Z])|$)", m.group(0)):
+            s, e = start + sub.start(), start + sub.end()
+            while s < e and text[s].isspace():
+                s += 1
+            if e > s:
+                bounds.append((s, e))
+    return bounds
+
+
+def language_of(text: str) -> str:
+    return "zh" if cjk_ratio(text) >= 0.1 else "en"
+
+
+def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64) -> Iterator[tuple[NewsItem, list[Mention]]]:
+    """Run the pipelines over items; yield each item with its mentions (in text order)."""
+    by_lang: dict[str, list[NewsItem]] = {"zh": [], "en": []}
+    for item in items:
+        by_lang[language_of(item_text(item))].append(item)
+    for lang, group in by_lang.items():
+        texts = (item_text(item) for item in group)
+        for item, doc in zip(group, pipelines[lang].pipe(texts, batch_size=batch_size)):
+            yield item, mentions_from_doc(item, doc)
+
+
+def mentions_from_doc(item: NewsItem, doc: Doc) -> list[Mention]:
+    text = doc.text
+    bounds = sentence_bounds(text)
+    mentions = []
+    for m in (_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])):
+        sentence = next((text[s:e] for s, e in bounds if s <= m.start < e), text)
+        mentions.append(
+            Mention(
+                item_id=item.id,
+                start=m.start,
+                end=m.end,
+                surface=text[m.start : m.end],
+                type=m.type,
+                entity_id=m.entity_id or "",
+                extractor=m.extractor,
+                confidence=m.confidence,
+                sentence=sentence.strip(),
+            )
+        )
+    return mentions

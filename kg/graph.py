@@ -1,0 +1,89 @@
+"""The knowledge graph as a NetworkX MultiDiGraph.
+
+Nodes are entities (key = entity id) with: type, name, name_zh, aliases, wikidata, mentions (items naming
+it), extractor, confidence, first_date, last_date.
+Edges (key = statement id) carry: relation, date, url, item_id, title, evidence, extractor, confidence, role;
+coMention edges aggregate every item naming both ends: count, items, urls, and the earliest date.
+`graph.graph["items"]` maps item id -> NewsItem.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+
+from .normalize import short_hash
+from .records import CO_MENTION, Entity, Mention, NewsItem, Relation
+
+MAX_URLS_PER_CO_MENTION = 20
+
+
+def statement_id(relation: str, subject: str, obj: str, item_id: str) -> str:
+    return short_hash(relation, subject, obj, item_id)
+
+
+def build_graph(
+    entities: dict[str, Entity],
+    items: dict[str, NewsItem],
+    mentions: dict[str, list[Mention]],
+    relations: list[Relation],
+    co_mention_items: dict[tuple[str, str], list[str]],
+) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph(items=items)
+    mentioned_in: dict[str, set[str]] = defaultdict(set)
+    for item_id, found in mentions.items():
+        for m in found:
+            mentioned_in[m.entity_id].add(item_id)
+    for entity_id, entity in entities.items():
+        dates = sorted(items[i].date for i in mentioned_in[entity_id])
+        graph.add_node(
+            entity_id,
+            type=entity.type,
+            name=entity.name,
+            name_zh=entity.name_zh or "",
+            aliases=list(entity.aliases),
+            wikidata=entity.wikidata or "",
+            mentions=len(mentioned_in[entity_id]),
+            extractor=entity.extractor,
+            confidence=entity.confidence,
+            first_date=dates[0] if dates else "",
+            last_date=dates[-1] if dates else "",
+            items=sorted(mentioned_in[entity_id]),
+        )
+    for rel in relations:
+        graph.add_edge(
+            rel.subject,
+            rel.object,
+            key=statement_id(rel.predicate, rel.subject, rel.object, rel.item_id),
+            relation=rel.predicate,
+            date=rel.date,
+            url=rel.url or "",
+            item_id=rel.item_id,
+            title=items[rel.item_id].title,
+            evidence=rel.evidence,
+            extractor=rel.extractor,
+            confidence=rel.confidence,
+            role=rel.role or "",
+        )
+    for (a, b), item_ids in co_mention_items.items():
+        ordered = sorted(item_ids, key=lambda i: (items[i].date, i))
+        first = items[ordered[0]]
+        urls = list(dict.fromkeys(items[i].url for i in ordered if items[i].url))
+        graph.add_edge(
+            a,
+            b,
+            key=statement_id(CO_MENTION, a, b, ""),
+            relation=CO_MENTION,
+            date=first.date,
+            url=first.url or "",
+            item_id=first.id,
+            title=first.title,
+            evidence="",
+            extractor="co-mention",
+            confidence=1.0,
+            role="",
+            count=len(ordered),
+            items=ordered,
+            urls=urls[:MAX_URLS_PER_CO_MENTION],
+        )
+    return graph

@@ -1,0 +1,105 @@
+"""Text, name and URL normalisation shared by every stage."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+# Invisible characters that scrapers leave inside names.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Characters ignored when comparing names: "GPT - 5.2" = "GPT-5.2" = "gpt5.2", "山姆·奥特曼" = "山姆奥特曼".
+NAME_SEPARATORS = frozenset(" \t\n\r\f\v-_·•‐‑‒–—\u3000")
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+
+
+# Full-width Latin letters, digits and the hyphen fold to ASCII (Ｇｏｏｇｌｅ, ＧＰＴ－５); Chinese punctuation stays.
+_FULLWIDTH = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+_FULLWIDTH.update({0xFF0D: ord("-"), 0xFF0E: ord("."), 0x00A0: ord(" "), 0x202F: ord(" ")})
+_CLEAN = {**_FULLWIDTH, **_INVISIBLE}
+
+
+def clean_text(text: str) -> str:
+    """Fold full-width Latin, drop invisible characters, unify line ends; keeps Chinese punctuation."""
+    text = unicodedata.normalize("NFC", text.translate(_CLEAN))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def fold_name(name: str) -> str:
+    """Comparison key of a name: case and separators ignored, dots kept (GPT-5.2 != GPT-52)."""
+    name = unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).lower()
+    return "".join(c for c in name if c not in NAME_SEPARATORS)
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """fold_name() of a whole text plus, for each folded char, its offset in `text`."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # rare: a char whose lower case is longer (İ)
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    keep = [i for i, c in enumerate(lowered) if c not in NAME_SEPARATORS]
+    return "".join([lowered[i] for i in keep]), keep
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+def cjk_ratio(text: str) -> float:
+    letters = sum(1 for c in text if c.isalpha())
+    return len(_CJK.findall(text)) / letters if letters else 0.0
+
+
+def is_latin_edge(char: str) -> bool:
+    return bool(char) and _LATIN_OR_DIGIT.match(char) is not None
+
+
+def slugify(name: str) -> str:
+    """Readable, IRI-safe id part: ASCII names -> 'gpt-5.2'; others keep their letters, percent-encoded later."""
+    name = unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).strip().lower()
+    name = re.sub(r"[\s/\\_·•]+", "-", name)
+    name = re.sub(r"[^\w.+-]", "", name)
+    name = re.sub(r"-{2,}", "-", name).strip("-.")
+    return name or "x" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+_TRACKING = re.compile(r"^(utm_\w+|spm|ref|ref_src|from|share_\w+|s|t|si|scene|srcid)$")
+
+
+def normalize_url(url: str) -> str:
+    """Key for 'same story': https, lower-case host, no fragment, no tracking parameters."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower()
+    if host in {"twitter.com", "www.twitter.com", "mobile.twitter.com", "www.x.com", "mobile.x.com"}:
+        host = "x.com"
+    if host.startswith("www."):
+        host = host[4:]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    if host == "mp.weixin.qq.com":  # only these identify a WeChat article; chksm etc. vary per share
+        query = [(k, v) for k, v in query if k in {"__biz", "mid", "idx", "sn"}]
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit(("https", host, path, urlencode(sorted(query)), ""))
+
+
+def is_web_url(url: str | None) -> bool:
+    return bool(url) and re.match(r"^https?://[^\s/]+", url, re.I) is not None
+
+
+def iri_safe(text: str) -> str:
+    """Percent-encode what may not stand in an IRI (space, <>"{}|\\^`, controls); Unicode letters stay."""
+    return "".join(
+        c if c in _IRI_ASCII or (ord(c) > 0x7F and c.isalnum()) else quote(c, safe="") for c in text
+    )
+
+
+_IRI_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/:?#[]@!$&'()*+,;=%-._~")
+
+
+def short_hash(*parts: str, length: int = 16) -> str:
+    h = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return h[:length]

@@ -1,0 +1,81 @@
+"""Small typed records passed between the pipeline stages.
+
+parse -> NewsItem -> Mention -> Entity -> Relation -> graph -> exporters
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENTITY_TYPES = ("Company", "Organization", "Person", "Product", "Hardware")
+
+RELATION_TYPES = (
+    "develops",
+    "worksFor",
+    "uses",
+    "partnersWith",
+    "investsIn",
+    "acquires",
+    "competesWith",
+    "variantOf",
+)
+SYMMETRIC_RELATIONS = frozenset({"partnersWith", "competesWith"})
+CO_MENTION = "coMention"
+
+
+@dataclass
+class NewsItem:
+    """One story: a heading or list entry of a digest, with its own link."""
+
+    id: str  # stable: hash of the normalised URL, else of file + position
+    title: str
+    text: str  # body text, Markdown markup stripped
+    date: str  # ISO date (YYYY-MM-DD) or datetime with zone
+    url: str | None  # the item's own link (first http(s) link)
+    links: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # digest files that listed it
+    position: int = 0  # 1-based position in its first digest
+    layout: str = ""  # parser that produced it: A, B, B-related, C, generic
+    line: int = 0  # 1-based line of the item in its first digest
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of an item's text that names an entity."""
+
+    item_id: str
+    start: int  # offsets into the item's full text (title + "\n" + text)
+    end: int
+    surface: str
+    type: str
+    entity_id: str  # resolved id (gazetteer id, or derived from name + type)
+    extractor: str  # "gazetteer", "pattern:<rule id>" or a model name
+    confidence: float = 1.0
+    sentence: str = ""
+
+
+@dataclass
+class Entity:
+    id: str
+    name: str  # canonical (English where known)
+    type: str
+    name_zh: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    wikidata: str | None = None
+    developer: str | None = None  # entity id, products only
+    extractor: str = "gazetteer"
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Relation:
+    subject: str  # entity id
+    predicate: str  # one of RELATION_TYPES
+    object: str  # entity id
+    item_id: str
+    date: str
+    url: str | None
+    evidence: str  # the sentence that supports it
+    extractor: str  # rule id or model name
+    confidence: float
+    role: str | None = None  # worksFor: CEO, 创始人, ...

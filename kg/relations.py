@@ -1,0 +1,138 @@
+"""Typed relations from the patterns in rules/relations.yml, plus gazetteer knowledge and co-mentions.
+
+Each sentence is masked: every entity mention becomes a slot `⟨C3⟩` (type code + mention number), and the
+relation patterns are regular expressions over that masked sentence.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .extract import item_text, sentence_bounds
+from .records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
+from .rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
+
+_LIST_JOIN = re.compile(
+    rf"\s?(?:、|,|，|和|与|及|以及|and|&|/)\s?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}", re.I
+)
+_ORG_TYPES = {"Company", "Organization"}
+MAX_ENTITIES_FOR_CO_MENTION = 30
+
+
+def mask_sentence(sentence: str, start: int, mentions: list[Mention]) -> str:
+    """Replace each mention (offsets relative to the item text) with a typed slot."""
+    out, cursor = [], start
+    for i, m in enumerate(mentions):
+        out.append(sentence[cursor - start : m.start - start])
+        out.append(f"{MENTION_OPEN}{TYPE_CODES[m.type]}{i}{MENTION_CLOSE}")
+        cursor = m.end
+    out.append(sentence[cursor - start :])
+    return "".join(out)
+
+
+def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> list[Relation]:
+    text = item_text(item)
+    found: dict[tuple[str, str, str], Relation] = {}
+    ordered = sorted(mentions, key=lambda m: m.start)
+    for s_start, s_end in sentence_bounds(text):
+        inside = [m for m in ordered if s_start <= m.start and m.end <= s_end]
+        if len(inside) < 2:
+            continue
+        sentence = text[s_start:s_end]
+        masked = mask_sentence(sentence, s_start, inside)
+        for rule in rules.relation_rules:
+            for match in rule.regex.finditer(masked):
+                subjects = [int(match.group("S"))]
+                objects = [int(match.group("O"))]
+                if rule.object_list:
+                    objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
+                role = match.groupdict().get("role")
+                for si in subjects:
+                    for oi in objects:
+                        rel = _relation(rule.relation, inside[si], inside[oi], item, sentence, rule.id, rule.confidence, role)
+                        if rel is not None:
+                            _keep_best(found, rel)
+    return list(found.values())
+
+
+def _listed_after(masked: str, position: int, allowed_codes: str) -> list[int]:
+    more = []
+    while True:
+        m = _LIST_JOIN.match(masked, position)
+        if not m or m.group(1).upper() not in allowed_codes:
+            return more
+        more.append(int(m.group(2)))
+        position = m.end()
+
+
+def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor, confidence, role=None) -> Relation | None:
+    if subj.entity_id == obj.entity_id:
+        return None
+    if predicate == "competesWith" and subj.type != obj.type and not {subj.type, obj.type} <= _ORG_TYPES:
+        return None
+    s, o = subj.entity_id, obj.entity_id
+    if predicate in SYMMETRIC_RELATIONS and o < s:
+        s, o = o, s  # one direction for symmetric relations
+    return Relation(
+        subject=s,
+        predicate=predicate,
+        object=o,
+        item_id=item.id,
+        date=item.date,
+        url=item.url,
+        evidence=sentence.strip(),
+        extractor=f"rule:{extractor}",
+        confidence=round(confidence * min(subj.confidence, obj.confidence), 3),
+        role=role,
+    )
+
+
+def _keep_best(found: dict, rel: Relation) -> None:
+    key = (rel.subject, rel.predicate, rel.object)
+    if key not in found or rel.confidence > found[key].confidence:
+        found[key] = rel
+
+
+def knowledge_relations(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
+    """develops / worksFor that the gazetteer states, where the item names both ends and no pattern fired."""
+    have = {(r.subject, r.predicate, r.object) for r in already}
+    first = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        first.setdefault(m.entity_id, m)
+    out = []
+    for entity_id, m in first.items():
+        g = rules.entities.get(entity_id)
+        if g is None:
+            continue
+        for predicate, target, role in (("develops", g.developer, None), ("worksFor", g.works_for, g.role)):
+            if not target or target not in first:
+                continue
+            s, o = (target, entity_id) if predicate == "develops" else (entity_id, target)
+            if (s, predicate, o) in have:
+                continue
+            sentence = m.sentence if predicate == "develops" else first[target].sentence
+            out.append(
+                Relation(s, predicate, o, item.id, item.date, item.url, sentence, f"gazetteer:{predicate}", 0.6, role)
+            )
+    return out
+
+
+def variant_relations(item: NewsItem, mentions: list[Mention], base_of: dict[str, str]) -> list[Relation]:
+    """X variantOf Y where the item names both (Gemini 3 Pro, Gemini 3)."""
+    named = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        named.setdefault(m.entity_id, m)
+    out = []
+    for entity_id, m in named.items():
+        base = base_of.get(entity_id)
+        if base and base in named:
+            out.append(Relation(entity_id, "variantOf", base, item.id, item.date, item.url, m.sentence, "rule:variant-name", 0.9))
+    return out
+
+
+def co_mentions(mentions: list[Mention]) -> list[tuple[str, str]]:
+    """Unordered pairs of distinct entities named in one item (none for items naming too many)."""
+    ids = sorted({m.entity_id for m in mentions})
+    if len(ids) > MAX_ENTITIES_FOR_CO_MENTION:
+        return []
+    return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]

@@ -1,0 +1,103 @@
+"""Mentions -> entities: one entity per real thing.
+
+Gazetteer matches already carry their id. Names found by patterns (or a model) are resolved against every
+gazetteer name and alias after folding (case, spaces, hyphens: `GPT - 5.2` = `GPT-5.2`); the rest become new
+entities with a stable id from their folded name, typed by majority vote over their mentions.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+from .normalize import fold_name, slugify
+from .records import Entity, Mention
+from .rules import Rules
+
+
+class EntityResolver:
+    """Collects mentions across the corpus, then assigns every mention an entity id."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self._votes: dict[str, Counter] = defaultdict(Counter)  # folded name -> type votes
+        self._surfaces: dict[str, Counter] = defaultdict(Counter)
+        self._extractors: dict[str, Counter] = defaultdict(Counter)
+        self._confidence: dict[str, float] = {}
+
+    def observe(self, mentions: list[Mention]) -> None:
+        for m in mentions:
+            if m.entity_id:
+                continue
+            key = fold_name(m.surface)
+            known = self.rules.alias_index.get(key)
+            if known:
+                continue
+            self._votes[key][m.type] += m.confidence
+            self._surfaces[key][m.surface] += 1
+            self._extractors[key][m.extractor] += 1
+            self._confidence[key] = max(self._confidence.get(key, 0.0), m.confidence)
+
+    def finish(self) -> dict[str, Entity]:
+        """Entities for the names no gazetteer knows, keyed by folded name."""
+        self._new: dict[str, Entity] = {}
+        taken = set(self.rules.entities)
+        for key in sorted(self._votes):
+            entity_type = self._votes[key].most_common(1)[0][0]
+            name = self._surfaces[key].most_common(1)[0][0]
+            entity_id = slugify(name)
+            if entity_id in taken:
+                entity_id = f"{entity_id}-{entity_type.lower()}"
+            taken.add(entity_id)
+            aliases = sorted(s for s in self._surfaces[key] if s != name)
+            self._new[key] = Entity(
+                id=entity_id,
+                name=name,
+                type=entity_type,
+                aliases=aliases,
+                extractor=self._extractors[key].most_common(1)[0][0],
+                confidence=round(self._confidence[key], 3),
+            )
+        return self._new
+
+    def resolve(self, mention: Mention) -> Mention:
+        if mention.entity_id:
+            return mention
+        key = fold_name(mention.surface)
+        known = self.rules.alias_index.get(key)
+        if known:
+            return replace(mention, entity_id=known, type=self.rules.entities[known].type)
+        entity = self._new[key]
+        return replace(mention, entity_id=entity.id, type=entity.type)
+
+    def entity(self, entity_id: str) -> Entity | None:
+        g = self.rules.entities.get(entity_id)
+        if g is None:
+            return None
+        return Entity(
+            id=g.id,
+            name=g.name,
+            type=g.type,
+            name_zh=g.zh,
+            aliases=list(g.aliases),
+            wikidata=g.wikidata,
+            developer=g.developer,
+        )
+
+    def base_of(self, entity: Entity, known_names: dict[str, str]) -> str | None:
+        """The product this one is a version or edition of: gazetteer `variant_of`, else the longest
+        known name that prefixes it at a word edge (Gemini 3 Pro -> Gemini 3)."""
+        g = self.rules.entities.get(entity.id)
+        if g is not None and g.variant_of:
+            return g.variant_of
+        if entity.type not in {"Product", "Hardware"}:
+            return None
+        pieces = [p for p in re.split(r"([\s\-_]+)", entity.name) if p]
+        for cut in range(len(pieces) - 1, 0, -1):
+            prefix = "".join(pieces[:cut]).rstrip(" -_")
+            if not prefix:
+                continue
+            target = known_names.get(fold_name(prefix))
+            if target and target != entity.id:
+                return target
+        return None

@@ -1,0 +1,449 @@
+"""Tests for the interactive HTML exporter (kg/exporters/html.py).
+
+Browser tests drive Debian's headless Chromium through selenium; they are
+marked ``browser`` and skipped when /usr/bin/chromium is missing.  One browser
+session serves the whole module.
+
+Benchmark (not a test):  python tests/test_html.py [nodes] [edges]
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from kg.exporters.html import export, render
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+XSS = "<img src=x onerror=alert(1)>"
+CHROME_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,900",
+)
+
+
+# --------------------------------------------------------------------------
+# graphs built per the graph contract
+# --------------------------------------------------------------------------
+def _node(g, nid, type_, name, name_zh="", aliases=(), wikidata="", mentions=1, first="2025-01-01", last="2025-12-31"):
+    g.add_node(
+        nid,
+        type=type_,
+        name=name,
+        name_zh=name_zh,
+        aliases=list(aliases),
+        wikidata=wikidata,
+        mentions=mentions,
+        extractor="gazetteer",
+        confidence=1.0,
+        first_date=first,
+        last_date=last,
+    )
+
+
+def _stmt(g, sid, u, v, relation, date, url, title, evidence, role=""):
+    g.add_edge(
+        u,
+        v,
+        key=sid,
+        relation=relation,
+        date=date,
+        url=url,
+        item_id="item-" + sid,
+        title=title,
+        evidence=evidence,
+        extractor="pattern:test",
+        confidence=0.9,
+        role=role,
+    )
+
+
+GEMINI_URL = "https://blog.google/technology/ai/gemini-3/"
+
+
+def make_graph() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    _node(g, "google", "Company", "Google", "谷歌", ["Alphabet", "Google LLC"], "Q95", mentions=40)
+    _node(g, "gemini-3", "Product", "Gemini 3", "", ["Gemini3"], "", mentions=25)
+    _node(g, "nvidia", "Company", "NVIDIA", "英伟达", ["Nvidia Corp"], "Q182477", mentions=30)
+    _node(g, "h200", "Hardware", "H200", "", [], "", mentions=8)
+    _node(g, "openai", "Company", "OpenAI", "", [], "Q21708200", mentions=35)
+    _node(g, "sam-altman", "Person", "Sam Altman", "萨姆·奥尔特曼", ["Altman"], "Q7407093", mentions=12)
+    _node(g, "xss", "Organization", XSS, "", [XSS], "", mentions=2)
+    _stmt(g, "s1", "google", "gemini-3", "develops", "2025-12-07", GEMINI_URL,
+          "Google launches Gemini 3", "Google on Sunday released Gemini 3, its most capable model.")
+    _stmt(g, "s2", "nvidia", "h200", "develops", "2024-03-18", "https://nvidianews.nvidia.com/h200",
+          "NVIDIA unveils H200", "NVIDIA announced the H200 GPU.")
+    _stmt(g, "s3", "sam-altman", "openai", "worksFor", "2025-06-01", "https://example.com/altman",
+          "Altman returns", "Sam Altman, CEO of OpenAI, said ...", role="CEO")
+    _stmt(g, "s4", "openai", "nvidia", "uses", "2025-02-10", "javascript:alert(2)",
+          XSS, "OpenAI trains on NVIDIA GPUs " + XSS)
+    _stmt(g, "s5", "xss", "google", "partnersWith", "2025-05-05", "https://example.org/xss",
+          XSS, XSS)
+    g.add_edge(
+        "google", "openai", key="cm1", relation="coMention", date="2025-03-01", url="https://example.com/a",
+        item_id="i-a", title="AI roundup", evidence="", extractor="coMention", confidence=0.5, role="",
+        count=3, items=["i-a", "i-b", "i-c"],
+        urls=["https://example.com/a", "https://example.com/b", "https://example.com/c"],
+    )
+    g.graph["items"] = {}
+    return g
+
+
+def random_graph(n: int = 2000, m: int = 10000, seed: int = 1) -> nx.MultiDiGraph:
+    rng = random.Random(seed)
+    types = ["Company", "Organization", "Person", "Product", "Hardware"]
+    rels = ["develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires",
+            "competesWith", "variantOf", "coMention"]
+    g = nx.MultiDiGraph()
+    for i in range(n):
+        _node(g, f"n{i}", rng.choice(types), f"Entity {i}", f"实体{i}" if i % 3 == 0 else "",
+              [f"E{i}"], f"Q{i + 1}" if i % 2 else "", mentions=int(rng.paretovariate(1.2) * 2))
+    ids = list(g.nodes)
+    # preferential attachment-ish: some hubs, like real news graphs
+    weights = [g.nodes[i]["mentions"] for i in ids]
+    for j in range(m):
+        u, v = rng.choices(ids, weights=weights, k=2)
+        day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        rel = rng.choice(rels)
+        _stmt(g, f"s{j}", u, v, rel, day, f"https://news.example.com/{j}",
+              f"Headline number {j} about {u} and {v}",
+              f"{u} {rel} {v} according to a sentence of typical length in a news digest item {j}.")
+        if rel == "coMention":
+            g.edges[u, v, f"s{j}"].update(count=2, items=[f"a{j}", f"b{j}"], urls=[])
+    return g
+
+
+# --------------------------------------------------------------------------
+# non-browser tests
+# --------------------------------------------------------------------------
+def _data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
+def test_no_remote_resources_and_atomic_write(tmp_path):
+    out = tmp_path / "sub" / "graph.html"
+    export(make_graph(), out)
+    page = out.read_text(encoding="utf-8")
+    assert not re.search(r"""\bsrc\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    assert not re.search(r"""<link\b[^>]*\bhref\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    assert "bootstrap" not in page.lower()
+    assert "default-src 'none'" in page
+    assert [p.name for p in out.parent.iterdir()] == ["graph.html"]  # no temp file left
+
+
+def test_data_is_escaped_inside_script():
+    page = render(make_graph())
+    m = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S)
+    blob = m.group(1)
+    assert "<" not in blob and ">" not in blob
+    assert "\u2028" not in page and "\u2029" not in page
+    data = json.loads(blob)
+    assert any(n["name"] == XSS for n in data["nodes"])
+    # the javascript: URL never reaches the page data
+    assert "javascript:" not in blob
+    g = make_graph()
+    g.nodes["google"]["name"] = "</script><script>alert(3)</script>\u2028"
+    page = render(g)
+    assert "</script><script>alert(3)" not in page
+    assert _data(page)["nodes"][0]["name"].startswith("</script>")
+
+
+def test_max_nodes_keeps_most_mentioned_and_notes_cut():
+    page = render(make_graph(), max_nodes=3)
+    data = _data(page)
+    assert {n["id"] for n in data["nodes"]} == {"google", "openai", "nvidia"}
+    for e in data["edges"]:
+        assert e["from"] in {"google", "openai", "nvidia"} and e["to"] in {"google", "openai", "nvidia"}
+    assert "Showing 3 of 7 entities" in page
+    assert "Showing" not in render(make_graph(), max_nodes=None).split("<style>")[0]
+
+
+def test_odd_data_does_not_raise(tmp_path):
+    g = nx.MultiDiGraph()
+    g.add_node(1)  # no attributes at all
+    g.add_node("x", type=None, name=None, aliases="solo", mentions="many", confidence=float("nan"),
+               first_date=12, wikidata="not-a-qid")
+    g.add_edge(1, "x")
+    g.add_edge("x", "x", key="loop", relation="coMention", count=None, items=None, date="bad")
+    g.add_node("s", name="bad \ud800 surrogate")
+    export(g, tmp_path / "odd.html")
+    data = _data((tmp_path / "odd.html").read_text(encoding="utf-8"))
+    assert len(data["nodes"]) == 3
+    export(nx.MultiDiGraph(), tmp_path / "empty.html")
+    assert "The graph is empty" in (tmp_path / "empty.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# browser
+# --------------------------------------------------------------------------
+def _chrome(logging: bool = True):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    if logging:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
+    pytest.importorskip("selenium")
+    drv = _chrome()
+    drv.set_page_load_timeout(30)
+    yield drv
+    drv.quit()
+
+
+def _wait(drv, script, timeout=15.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = drv.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for: {script}")
+
+
+def _open(drv, path: Path) -> None:
+    drv.get(path.as_uri())
+    _wait(drv, "return window.kgExplorer && window.kgExplorer.ready")
+
+
+@pytest.fixture(scope="module")
+def page(driver, tmp_path_factory):
+    out = tmp_path_factory.mktemp("html") / "graph.html"
+    graph = make_graph()
+    export(graph, out)
+    driver.get_log("browser")  # drop anything from before
+    driver.get_log("performance")
+    _open(driver, out)
+    # alert() would block execute_script; record it instead
+    return {"driver": driver, "graph": graph, "path": out}
+
+
+@pytest.mark.browser
+def test_node_count_and_legend(page):
+    drv = page["driver"]
+    assert drv.execute_script("return kgExplorer.nodes.length") == page["graph"].number_of_nodes()
+    assert drv.execute_script("return kgExplorer.visibleNodeIds().length") == page["graph"].number_of_nodes()
+    legend = drv.find_element("id", "kg-types").text
+    for t in ("Company", "Person", "Product", "Hardware", "Organization"):
+        assert t in legend
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query,expected", [("英伟达", "nvidia"), ("Google", "google"), ("谷歌", "google"), ("alphabet", "google")])
+def test_search_selects_and_focuses(page, query, expected):
+    from selenium.webdriver.common.keys import Keys
+
+    drv = page["driver"]
+    box = drv.find_element("id", "kg-search")
+    box.clear()
+    box.send_keys(query + Keys.ENTER)
+    _wait(drv, f"return kgExplorer.network.getSelectedNodes()[0] === {json.dumps(expected)}")
+    # focus animation ends with the node in the middle of the view
+    _wait(
+        drv,
+        f"""var n = kgExplorer.network; var p = n.getPositions([{json.dumps(expected)}])[{json.dumps(expected)}];
+            var c = n.getViewPosition(); return Math.abs(p.x - c.x) < 2 && Math.abs(p.y - c.y) < 2;""",
+        timeout=5,
+    )
+    assert drv.find_element("id", "kg-panel").get_attribute("data-id") == expected
+
+
+@pytest.mark.browser
+def test_date_filter_hides_edges_outside_range(page):
+    drv = page["driver"]
+    total = drv.execute_script("return kgExplorer.visibleEdgeIds().length")
+    assert total == len(_data(page["path"].read_text(encoding="utf-8"))["edges"])
+    drv.execute_script(
+        """var f = document.getElementById('kg-date-from'), t = document.getElementById('kg-date-to');
+           f.value = '2025-12-01'; t.value = '2025-12-31';
+           f.dispatchEvent(new Event('change')); t.dispatchEvent(new Event('change'));"""
+    )
+    visible = drv.execute_script(
+        "return kgExplorer.visibleEdgeIds().map(function (id) { return kgExplorer.edges.get(id).label; })"
+    )
+    assert visible == ["develops"]  # only Google develops Gemini 3 (2025-12-07)
+    # the network itself draws only that edge
+    drawn = drv.execute_script(
+        "var b = kgExplorer.network.body; return b.edgeIndices.filter(function (id) { return b.edges[id].connected; }).length"
+    )
+    assert drawn == 1
+    drv.find_element("id", "kg-date-reset").click()
+    assert drv.execute_script("return kgExplorer.visibleEdgeIds().length") == total
+
+
+@pytest.mark.browser
+def test_relation_and_type_filters(page):
+    drv = page["driver"]
+    drv.find_element("css selector", "input[data-relation=coMention]").click()
+    rels = drv.execute_script("return kgExplorer.visibleEdgeIds().map(function (id) { return kgExplorer.data.edges.find(function (e) { return e.id === id; }).relation; })")
+    assert "coMention" not in rels and rels
+    drv.find_element("css selector", "input[data-relation=coMention]").click()
+    drv.find_element("css selector", "input[data-type=Company]").click()
+    assert "google" not in drv.execute_script("return kgExplorer.visibleNodeIds()")
+    drv.find_element("css selector", "input[data-type=Company]").click()
+    assert "google" in drv.execute_script("return kgExplorer.visibleNodeIds()")
+
+
+@pytest.mark.browser
+def test_click_node_shows_panel_with_source(page):
+    drv = page["driver"]
+    drv.execute_script("kgExplorer.network.fit(); kgExplorer.network.unselectAll();")
+    # a real click on the canvas at the node's DOM position
+    x, y = drv.execute_script(
+        "var p = kgExplorer.network.getPositions(['gemini-3'])['gemini-3'];"
+        "var d = kgExplorer.network.canvasToDOM(p); return [d.x, d.y];"
+    )
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    canvas = drv.find_element("css selector", "#kg-network canvas")
+    size = canvas.size
+    ActionChains(drv).move_to_element_with_offset(canvas, x - size["width"] / 2, y - size["height"] / 2).click().perform()
+    _wait(drv, "return document.getElementById('kg-panel').getAttribute('data-id') === 'gemini-3'")
+    panel = drv.find_element("id", "kg-panel")
+    assert panel.is_displayed()
+    assert "Google" in panel.text and "谷歌" in panel.text and "develops" in panel.text
+    assert "2025-12-07" in panel.text and "Gemini 3, its most capable model" in panel.text
+    hrefs = [a.get_attribute("href") for a in panel.find_elements("css selector", "a")]
+    assert GEMINI_URL in hrefs
+
+    drv.execute_script("kgExplorer.selectNode('google')")
+    panel = drv.find_element("id", "kg-panel")
+    assert "Alphabet" in panel.text and "谷歌" in panel.text
+    assert "https://www.wikidata.org/wiki/Q95" in [a.get_attribute("href") for a in panel.find_elements("css selector", "a")]
+    assert "co-mentioned in 3 items" in panel.text
+
+
+@pytest.mark.browser
+def test_edge_panel_lists_attestations(page):
+    drv = page["driver"]
+    edge_id = drv.execute_script(
+        "return kgExplorer.data.edges.find(function (e) { return e.relation === 'worksFor'; }).id"
+    )
+    drv.execute_script(f"kgExplorer.showEdge({json.dumps(edge_id)})")
+    panel = drv.find_element("id", "kg-panel")
+    assert "Sam Altman" in panel.text and "OpenAI" in panel.text and "CEO" in panel.text
+    assert "https://example.com/altman" in [a.get_attribute("href") for a in panel.find_elements("css selector", "a")]
+    tip = drv.execute_script(f"return kgExplorer.edges.get({json.dumps(edge_id)}).title")
+    assert "worksFor" in tip and "2025-06-01" in tip and "example.com" in tip
+
+
+@pytest.mark.browser
+def test_xss_is_text_and_javascript_urls_are_not_links(page):
+    drv = page["driver"]
+    drv.execute_script("kgExplorer.selectNode('xss')")
+    panel = drv.find_element("id", "kg-panel")
+    assert XSS in panel.text
+    drv.execute_script("kgExplorer.selectNode('openai')")
+    assert XSS in drv.find_element("id", "kg-panel").text
+    assert drv.execute_script("return document.querySelectorAll('img').length") == 0
+    hrefs = drv.execute_script("return Array.from(document.querySelectorAll('[href]')).map(function (a) { return a.getAttribute('href'); })")
+    assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
+    # no alert fired: a pending alert would make this call raise
+    assert drv.execute_script("return 1") == 1
+    assert drv.execute_script("return kgExplorer.nodes.get('xss').label") == XSS
+
+
+@pytest.mark.browser
+def test_no_network_requests_and_no_console_errors(page):
+    drv = page["driver"]
+    assert drv.execute_script("return performance.getEntriesByType('resource').length") == 0
+    requests = []
+    for entry in drv.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            requests.append(msg["params"]["request"]["url"])
+    assert requests, "performance log should at least show the file:// page load"
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    errors = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_empty_graph_page(driver, tmp_path):
+    out = tmp_path / "empty.html"
+    export(nx.MultiDiGraph(), out)
+    _open(driver, out)
+    assert "The graph is empty" in driver.find_element("tag name", "body").text
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+@pytest.mark.browser
+def test_cut_note_visible_in_browser(driver, tmp_path):
+    out = tmp_path / "cut.html"
+    export(random_graph(300, 900, seed=3), out, max_nodes=120)
+    _open(driver, out)
+    note = driver.find_element("id", "kg-cut-note")
+    assert note.is_displayed() and "Showing 120 of 300 entities" in note.text
+    assert driver.execute_script("return kgExplorer.nodes.length") == 120
+    # filters on a DataView are quick
+    driver.find_element("css selector", "input[data-relation=coMention]").click()
+    assert driver.execute_script("return kgExplorer.lastFilterMs") < 500
+
+
+# --------------------------------------------------------------------------
+# benchmark: python tests/test_html.py [nodes] [edges]
+# --------------------------------------------------------------------------
+def benchmark(n: int = 2000, m: int = 10000, out: Path | None = None) -> dict:
+    import tempfile
+
+    graph = random_graph(n, m)
+    out = out or Path(tempfile.mkdtemp()) / "bench.html"
+    t0 = time.perf_counter()
+    export(graph, out, max_nodes=None)
+    export_s = time.perf_counter() - t0
+    drv = _chrome(logging=False)
+    try:
+        t0 = time.perf_counter()
+        drv.get(out.as_uri())
+        _wait(drv, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
+        wall = time.perf_counter() - t0
+        ready_ms = drv.execute_script("return kgExplorer.readyMs")
+        t1 = time.perf_counter()
+        drv.execute_script(
+            "document.querySelector('input[data-relation=coMention]').click();"
+        )
+        filter_ms = drv.execute_script("return kgExplorer.lastFilterMs")
+        result = {
+            "nodes": n,
+            "edges": m,
+            "html_mb": round(out.stat().st_size / 1e6, 2),
+            "export_s": round(export_s, 2),
+            "open_wall_s": round(wall, 2),
+            "ready_ms_since_navigation": round(ready_ms),
+            "filter_ms": round(filter_ms),
+            "filter_wall_s": round(time.perf_counter() - t1, 2),
+        }
+    finally:
+        drv.quit()
+    print(result)
+    return result
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    benchmark(*args)
