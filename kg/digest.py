@@ -353,6 +353,7 @@ def _parse_generic(lines: list[str], offset: int) -> list[_Draft]:
     current: _Draft | None = None
     list_indent: int | None = None
     previous_blank = True
+    under_heading = False
     for n, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
@@ -366,19 +367,22 @@ def _parse_generic(lines: list[str], offset: int) -> list[_Draft]:
         if heading:
             current = _Draft(heading.group(2), [], n + offset, layout="generic")
             drafts.append(current)
+            under_heading = True
             list_indent = None
         elif entry and (list_indent is None or len(entry.group(1)) <= list_indent):
             list_indent = len(entry.group(1)) if list_indent is None else list_indent
             title, rest = _entry_title(entry.group(2))
             current = _Draft(title, [rest] if rest else [], n + offset, layout="generic")
             drafts.append(current)
-        elif current is not None and (not previous_blank or line[:1] in " \t" or entry):
-            current.body.append(line)  # continuation or nested content
+            under_heading = False
+        elif current is not None and (not previous_blank or line[:1] in " \t" or entry or under_heading):
+            current.body.append(line)  # continuation, nested content, or a heading's paragraphs
         else:
             title, rest = _entry_title(stripped)
             current = _Draft(title, [rest] if rest else [], n + offset, layout="generic")
             drafts.append(current)
             list_indent = None
+            under_heading = False
         previous_blank = False
     return [d for d in drafts if _worth_an_item(d)]
 

@@ -1,0 +1,97 @@
+"""Each broken digest gets one clear line (file, problem, fix) and the rest of the build goes on."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import EXIT_SKIPPED, cli
+from kg.digest import parse_digest
+from kg.errors import InputFileError
+
+BAD_FILES = {
+    "empty.md": (b"", "file is empty"),
+    "binary.md": (b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR" + bytes(range(256)), "file is binary"),
+    "latin1.md": ("# 2025-12-01\n\n## Café\n\nrésumé ".encode("latin-1") + b"\xff\xfe\xfa\n", "is not UTF-8"),
+    "truncated.md": (b"---\ndate: 2025-12-01\ntitle: x\n\n## item\n\nsome text here that is long enough\n", "front matter opened on line 1 is never closed"),
+    "bad-yaml.md": (b"---\ndate: [2025-12-01\n---\n\n## item\n\ntext\n", "front matter is not valid YAML"),
+    "no-items.md": (b"---\ndate: 2025-12-01\n---\n\nhi\n", "contains no news items"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_raises_one_clear_error_with_fix(tmp_path, name):
+    data, problem = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputFileError) as err:
+        parse_digest(path)
+    message = str(err.value)
+    assert message.startswith(str(path))
+    assert problem in message
+    assert "Fix: " in message
+
+
+def test_oversized_file_is_skipped_with_the_limit_to_raise(tmp_path):
+    path = tmp_path / "huge.md"
+    path.write_bytes(b"---\ndate: 2025-12-01\n---\n" + b"## x\n\n" + b"a" * 2_000_000)
+    with pytest.raises(InputFileError) as err:
+        parse_digest(path, max_bytes=1_000_000)
+    assert "over the 1 MB limit" in str(err.value) and "--max-file-mb 3" in str(err.value)
+
+
+def test_gb18030_file_is_read_with_a_warning(tmp_path):
+    path = tmp_path / "gbk.md"
+    path.write_bytes("---\ndate: 2025-12-01\n---\n\n## 英伟达发布H200\n\n英伟达发布了新的H200芯片，性能提升明显。\n".encode("gb18030"))
+    digest = parse_digest(path)
+    assert digest.items[0].title == "英伟达发布H200"
+    assert "GB18030" in digest.warnings[0]
+
+
+def test_line_number_of_undecodable_byte(tmp_path):
+    path = tmp_path / "bad.md"
+    path.write_bytes(b"line one\nline two\n\x81\x30\xff\n")
+    with pytest.raises(InputFileError) as err:
+        parse_digest(path)
+    assert err.value.detail.line == 3
+
+
+def test_build_skips_bad_files_reports_each_and_exits_3(seed_copy, tmp_path):
+    for name, (data, _problem) in BAD_FILES.items():
+        (seed_copy / name).write_bytes(data)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(seed_copy), "--out", str(out)])
+    assert result.exit_code == EXIT_SKIPPED, result.output
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped: ")]
+    assert len(skipped) == len(BAD_FILES)
+    assert all("Fix: " in line for line in skipped)
+    assert "Read 5 of 11 files: 97 items" in result.stdout
+    assert (out / "graph.ttl").stat().st_size > 0
+
+
+def test_strict_build_with_a_bad_file_fails_and_writes_nothing(seed_copy, tmp_path):
+    (seed_copy / "empty.md").write_bytes(b"")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(seed_copy), "--out", str(out), "--strict"])
+    assert result.exit_code == 1
+    assert "--strict given: nothing written" in result.stderr
+    assert not out.exists()
+
+
+def test_failed_export_leaves_previous_file_intact(tmp_path, monkeypatch):
+    from kg.exporters.atomic import atomic_write_bytes
+
+    target = tmp_path / "graph.ttl"
+    target.write_text("previous")
+
+    class Boom(Exception):
+        pass
+
+    def disk_full(_fd):
+        raise Boom("No space left on device")
+
+    monkeypatch.setattr("kg.exporters.atomic.os.fsync", disk_full)
+    with pytest.raises(Boom):
+        atomic_write_bytes(target, b"new content")
+    monkeypatch.undo()
+    assert target.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
