@@ -442,6 +442,7 @@
 
   function selectNode(id, focus) {
     if (!nodeById[id]) return;
+    showNode(id); // first: opening the panel narrows the canvas
     if (network && nodePass[id]) {
       network.selectNodes([id]);
       if (focus) {
@@ -452,7 +453,6 @@
       }
     }
     api.selectedNode = id;
-    showNode(id);
   }
   api.selectNode = selectNode;
 
@@ -469,10 +469,18 @@
     close.setAttribute("aria-label", "Close panel");
     close.addEventListener("click", function () {
       panel.hidden = true;
+      syncSize();
       if (network) network.unselectAll();
     });
     panel.appendChild(close);
     panel.scrollTop = 0;
+    syncSize();
+  }
+
+  // the canvas shares the row with the panel: resize it right away (vis's own
+  // ResizeObserver is asynchronous, which would spoil a focus() done now)
+  function syncSize() {
+    if (network) network.setSize("100%", "100%");
   }
 
   function entityButton(id) {

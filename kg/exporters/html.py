@@ -165,6 +165,38 @@ def _compact(record: dict[str, Any]) -> dict[str, Any]:
 # layout
 # --------------------------------------------------------------------------
 def _layout(n: int, edges: Iterable[tuple[int, int, float]], seed: int = 7) -> list[tuple[float, float]]:
+    """Positions (vis-network pixels) for ``n`` nodes and weighted undirected pairs.
+
+    Connected entities get a force layout (``_force_layout``); entities with no
+    relation at all are shelved in a compact grid below the drawing instead of
+    drifting out to a wide ring that would make "fit" zoom far out.
+    """
+    pairs = [(a, b, w) for a, b, w in edges if a != b]
+    linked = sorted({a for a, _, _ in pairs} | {b for _, b, _ in pairs})
+    spacing, col_w = 70.0, 130.0  # isolated entities: row height, column width
+    positions: list[tuple[float, float]] = [(0.0, 0.0)] * n
+    if linked:
+        local = {node: i for i, node in enumerate(linked)}
+        placed = _force_layout(len(linked), [(local[a], local[b], w) for a, b, w in pairs], seed)
+        for node, xy in zip(linked, placed):
+            positions[node] = xy
+    linked_set = set(linked)
+    isolated = [i for i in range(n) if i not in linked_set]
+    if isolated:
+        if linked:
+            xs = [positions[i][0] for i in linked]
+            ys = [positions[i][1] for i in linked]
+            left, width, top = min(xs), max(max(xs) - min(xs), col_w), max(ys) + 2 * spacing
+        else:
+            width = col_w * math.ceil(math.sqrt(len(isolated)))
+            left, top = -width / 2, -width / 3
+        columns = max(1, int(width // col_w) + 1)
+        for k, node in enumerate(isolated):
+            positions[node] = (left + (k % columns) * col_w, top + (k // columns) * spacing)
+    return positions
+
+
+def _force_layout(n: int, pairs: list[tuple[int, int, float]], seed: int = 7) -> list[tuple[float, float]]:
     """Seeded ForceAtlas2-style layout, fast enough for thousands of nodes.
 
     Repulsion ``m_i * m_j / d`` (``m = 1 + degree``, so hubs push their leaves
@@ -189,7 +221,6 @@ def _layout(n: int, edges: Iterable[tuple[int, int, float]], seed: int = 7) -> l
         cKDTree = None
 
     rng = np.random.default_rng(seed)
-    pairs = [(a, b, w) for a, b, w in edges if a != b]
     src = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
     dst = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
     wts = np.fromiter((p[2] for p in pairs), dtype=np.float64, count=len(pairs))

@@ -36,7 +36,7 @@ class Iris:
         self.base = base if base.endswith(("/", "#")) else base + "/"
 
     def entity(self, entity_id: str) -> URIRef:
-        return URIRef(self.base + "entity/" + iri_safe(entity_id))
+        return URIRef(self.base + "entity/" + iri_safe(entity_id).replace("/", "%2F").replace("#", "%23").replace("?", "%3F"))
 
     def item(self, item_id: str) -> URIRef:
         return URIRef(self.base + "item/" + item_id)

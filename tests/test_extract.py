@@ -1,0 +1,87 @@
+"""Entity extraction: one entity per real thing, word edges, folding, patterns for unknown names."""
+from __future__ import annotations
+
+from kg.extract import GazetteerMatcher, PatternMatcher, make_pipelines
+from kg.records import NewsItem
+
+from .conftest import edges
+
+
+def _names(rules, text):
+    return [(text[m.start : m.end], m.entity_id) for m in GazetteerMatcher(rules).find(text)]
+
+
+def test_google_and_its_chinese_name_are_one_node(sample):
+    g = sample.graph
+    assert g.nodes["google"]["name"] == "Google" and g.nodes["google"]["name_zh"] == "谷歌"
+    named_google = [n for n, d in g.nodes(data=True) if d["name"] in {"Google", "谷歌"} or d.get("name_zh") == "谷歌"]
+    assert named_google == ["google"]
+    titles = {sample.items[i].title for i in g.nodes["google"]["items"]}
+    assert "谷歌：全栈AI重塑市场格局" in titles  # written 谷歌
+    assert any("Google" in t for t in titles)  # written Google
+
+
+def test_nvidia_jensen_huang_each_one_node(sample):
+    g = sample.graph
+    assert g.nodes["nvidia"]["type"] == "Company"
+    assert g.nodes["jensen-huang"]["type"] == "Person"
+    assert g.nodes["jensen-huang"]["name_zh"] == "黄仁勋"
+    assert [n for n, d in g.nodes(data=True) if d["name"] in {"NVIDIA", "Nvidia", "英伟达"}] == ["nvidia"]
+
+
+def test_spaced_version_folds_to_one_entity(rules):
+    found = _names(rules, "网传GPT - 5.2测试分数超Gemini 3 Pro，GPT-5.2与gpt5.2同一个模型")
+    ids = [entity_id for _surface, entity_id in found]
+    assert ids.count("gpt-5.2") == 3
+    assert "gemini-3-pro" in ids and "gemini-3" not in ids  # the longest name wins
+
+
+def test_names_match_only_at_latin_word_edges(rules):
+    found = _names(rules, "H200性能是H20的8-13倍；meta-learning不是Meta")
+    assert ("H200", "h200") in found and ("H20", "h20") in found
+    assert [s for s, _ in found].count("H20") == 1
+    assert ("Meta", "meta") in found and not any(s.lower() == "meta" and s != "Meta" for s, _ in found)
+
+
+def test_chinese_names_glued_to_latin_names(rules):
+    found = _names(rules, "英伟达H200获准对华出口，阿里Qwen3发布")
+    assert ("英伟达", "nvidia") in found and ("H200", "h200") in found and ("阿里", "alibaba") in found
+
+
+def test_jieba_keeps_gazetteer_names_whole_and_latin_words_intact(rules):
+    nlp = make_pipelines(rules)["zh"]
+    tokens = [t.text for t in nlp("英伟达发布H200，谷歌发布Gemini 3")]
+    assert "英伟达" in tokens and "谷歌" in tokens
+    assert "Gemini" in tokens and "H200" in tokens  # spaCy's default zh segmenter would split G|e|m|i|n|i
+
+
+def test_patterns_catch_versioned_names_no_gazetteer_lists(rules):
+    text = "阿里推出 Qwen9-Omni-TTS，英伟达开源Orchestrator-8B，Fooly团队发布Zorblax-V3.2-Exp。CEO Maria Lindqvist表示"
+    found = {text[m.start : m.end]: m.type for m in PatternMatcher(rules).find(text)}
+    assert found.get("Qwen9-Omni-TTS") == "Product"
+    assert found.get("Zorblax-V3.2-Exp") == "Product"
+    assert found.get("Maria Lindqvist") == "Person"
+    assert found.get("Fooly") == "Company"
+
+
+def test_years_and_counts_are_not_versions(rules):
+    text = "ICME 2026会议征稿，Kaggle ARC Prize 2025竞赛，CUDA 20 年最大更新"
+    names = [text[m.start : m.end] for m in PatternMatcher(rules).find(text)]
+    assert not any(n.endswith(("2026", "2025")) for n in names)
+    assert "CUDA 20" not in names
+
+
+def test_unknown_product_gets_stable_id_and_is_marked_as_pattern_found(sample):
+    node = sample.graph.nodes["orchestrator-8b"]
+    assert node["type"] == "Product"
+    assert node["extractor"].startswith("pattern:")
+    assert 0 < node["confidence"] < 1
+    assert edges(sample.graph, "develops", "nvidia", "orchestrator-8b")
+
+
+def test_english_items_use_the_english_pipeline(rules):
+    from kg.extract import extract_mentions
+
+    item = NewsItem(id="x", title="Google launches Gemini 3", text="NVIDIA's H200 ships.", date="2025-12-01", url=None)
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules)))
+    assert {m.entity_id for m in mentions} >= {"google", "gemini-3", "nvidia", "h200"}

@@ -1,0 +1,125 @@
+"""The Turtle contract SPARQL users rely on: checked with rdflib, pyshacl, Debian's rapper and roqet."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from rdflib import Graph
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from kg.exporters.turtle import export, to_rdf
+from kg.query import load_store, run
+from kg.records import NewsItem
+
+GOLDEN = Path(__file__).parent / "data" / "golden.ttl"
+RDF_DIR = Path(__file__).parent.parent / "kg" / "rdf"
+
+GEMINI_3_QUERY = """
+PREFIX kg: <https://w3id.org/kg-ai/vocab#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX schema: <https://schema.org/>
+SELECT ?date ?url WHERE {
+  ?google rdfs:label "Google"@en . ?gemini rdfs:label "Gemini 3"@en .
+  ?google kg:develops ?gemini .
+  ?st rdf:subject ?google ; rdf:predicate kg:develops ; rdf:object ?gemini ; dcterms:date ?date ; schema:url ?url .
+} ORDER BY ?date ?url
+"""
+
+
+def tiny_graph() -> nx.MultiDiGraph:
+    items = {
+        "i1": NewsItem(id="i1", title="谷歌发布Gemini 3", text="", date="2025-12-07", url="https://example.com/a?x=1&y=<2>", sources=["d1.md"]),
+    }
+    g = nx.MultiDiGraph(items=items)
+    g.add_node("google", type="Company", name="Google", name_zh="谷歌", aliases=["Google LLC"], wikidata="Q95", mentions=1,
+               extractor="gazetteer", confidence=1.0, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
+    g.add_node("gemini-3", type="Product", name="Gemini 3", name_zh="", aliases=[], wikidata="", mentions=1,
+               extractor="gazetteer", confidence=1.0, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
+    g.add_node('odd "name" / 名字 <x>', type="Person", name='Odd "Name"', name_zh="", aliases=[], wikidata="", mentions=1,
+               extractor="pattern:cue-person-en", confidence=0.8, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
+    g.add_edge("google", "gemini-3", key="s1", relation="develops", date="2025-12-07", url="https://example.com/a?x=1&y=<2>",
+               item_id="i1", title="谷歌发布Gemini 3", evidence="谷歌发布Gemini 3。", extractor="rule:develops-zh-release",
+               confidence=0.85, role="")
+    g.add_edge("gemini-3", "google", key="s2", relation="coMention", date="2025-12-07", url="https://example.com/a", item_id="i1",
+               title="", evidence="", extractor="co-mention", confidence=1.0, role="", count=1, items=["i1"], urls=[])
+    return g
+
+
+def test_tiny_graph_matches_golden_turtle():
+    expected = Graph().parse(GOLDEN, format="turtle")
+    actual = to_rdf(tiny_graph())
+    if not isomorphic(expected, actual):
+        _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
+        pytest.fail(f"missing: {sorted(only_expected)}\nunexpected: {sorted(only_actual)}")
+
+
+def test_base_iri_is_configurable():
+    g = to_rdf(tiny_graph(), base="http://data.example.org/ai")
+    assert any(str(s).startswith("http://data.example.org/ai/entity/google") for s in g.subjects())
+
+
+def test_sample_export_conforms_to_the_shacl_shapes(sample_exports):
+    pyshacl = pytest.importorskip("pyshacl")
+    data = Graph().parse(sample_exports / "graph.ttl", format="turtle")
+    shapes = Graph().parse(RDF_DIR / "shapes.ttl", format="turtle")
+    ontology = Graph().parse(RDF_DIR / "vocab.ttl", format="turtle")
+    conforms, _, report = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs")
+    assert conforms, report
+
+
+def test_shapes_reject_a_statement_without_date(sample_exports):
+    pyshacl = pytest.importorskip("pyshacl")
+    data = Graph().parse(sample_exports / "graph.ttl", format="turtle")
+    data.update("PREFIX dcterms: <http://purl.org/dc/terms/> DELETE { ?s dcterms:date ?d } WHERE { ?s dcterms:date ?d }")
+    shapes = Graph().parse(RDF_DIR / "shapes.ttl", format="turtle")
+    conforms, _, _ = pyshacl.validate(data, shacl_graph=shapes)
+    assert not conforms
+
+
+def test_known_edge_answers_in_our_sparql_engine(sample_exports):
+    result = run(load_store(sample_exports / "graph.ttl"), GEMINI_3_QUERY)
+    assert ["2025-12-07", "https://mp.weixin.qq.com/s?__biz=MzI3MTA0MTk1MA==&chksm=f06946e891f3c89ebb5d1a491b7ee1b2a0a0d96c82b9bf3d6d33971e258f332900ca99f2ea37&idx=1&mid=2652652041&sn=dcf2a419986d2775d9ae729644babf7a#rd"] in result.rows
+
+
+def test_entities_carry_schema_class_labels_and_wikidata(sample_exports):
+    result = run(load_store(sample_exports / "graph.ttl"), """
+        PREFIX schema: <https://schema.org/> PREFIX kg: <https://w3id.org/kg-ai/vocab#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        SELECT ?zh ?wd WHERE { ?e a kg:Company, schema:Organization ; rdfs:label "Google"@en, ?zh ; owl:sameAs ?wd FILTER(LANG(?zh) = "zh") }""")
+    assert result.rows == [["谷歌", "http://www.wikidata.org/entity/Q95"]]
+
+
+def test_news_items_are_schema_news_articles_that_mention_entities(sample_exports):
+    result = run(load_store(sample_exports / "graph.ttl"), """
+        PREFIX schema: <https://schema.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a schema:NewsArticle ; schema:headline ?h ; schema:datePublished ?d ; schema:url ?u }""")
+    assert result.rows == [["97"]]
+
+
+@pytest.mark.skipif(shutil.which("rapper") is None, reason="Debian raptor2-utils not installed (.ci/run installs it)")
+def test_rapper_parses_the_export_and_odd_iris(sample_exports, tmp_path):
+    for path in (sample_exports / "graph.ttl", _tiny_export(tmp_path), RDF_DIR / "vocab.ttl", RDF_DIR / "shapes.ttl"):
+        done = subprocess.run(["rapper", "-q", "-i", "turtle", "-c", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(shutil.which("roqet") is None, reason="Debian rasqal-utils not installed (.ci/run installs it)")
+def test_roqet_answers_the_known_edge(sample_exports, tmp_path):
+    query = tmp_path / "q.rq"
+    query.write_text(GEMINI_3_QUERY, encoding="utf-8")
+    done = subprocess.run(
+        ["roqet", "-q", "-r", "csv", "-D", str(sample_exports / "graph.ttl"), str(query)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2025-12-07" in done.stdout and "sn=dcf2a419986d2775d9ae729644babf7a" in done.stdout
+
+
+def _tiny_export(tmp_path) -> Path:
+    path = tmp_path / "tiny.ttl"
+    export(tiny_graph(), path)
+    return path
