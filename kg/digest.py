@@ -389,9 +389,9 @@ def _parse_generic(lines: list[str], offset: int) -> list[_Draft]:
 
 def _entry_title(text: str) -> tuple[str, str]:
     """Title of a list entry: its leading **bold** part, else its first sentence."""
-    m = re.match(r"^\s*\*\*(.+?)\*\*[\s:：]*(.*)$", text)
-    if m:
-        return m.group(1), m.group(2)
+    m = re.match(r"^\s*\*\*(.+?)\*\*\s*(?:[:：|｜—]+\s*(.*))?$", text)
+    if m:  # a bold lead-in is a title only when it stands alone or before a colon
+        return m.group(1), m.group(2) or ""
     m = re.match(r"^\s*\[([^\]]+)\]\(([^)]+)\)[\s:：-]*(.*)$", text)
     if m and is_web_url(m.group(2)):
         return text, ""
@@ -402,16 +402,29 @@ def _entry_title(text: str) -> tuple[str, str]:
     return plain[:80], text if len(plain) > 80 else ""
 
 
+# Sign-offs, sponsor and referral blurbs that digests append: not news.
+_BOILERPLATE = re.compile(
+    r"感谢你?(花时间)?(阅读|读完)|加入.{0,6}(交流群|社群)|扫码|关注公众号|邀请码|推广链接|使用此链接|赞助|广告|"
+    r"返利|优惠码|sponsored|subscribe to|unsubscribe|newsletter signup",
+    re.I,
+)
+
+
 def _worth_an_item(draft: _Draft) -> bool:
+    title = plain_text(draft.title)
     text = plain_text("\n".join(draft.body))
+    if _BOILERPLATE.search(title) or _BOILERPLATE.search(text[:60]):
+        return False
     has_link = bool(find_links(draft.title + "\n" + "\n".join(draft.body)))
-    return len(text) >= 20 or (has_link and len(plain_text(draft.title)) >= 8)
+    return len(text) >= 20 or (has_link and len(title) >= 8)
 
 
 def detect_layout(body: str) -> str:
     if re.search(r"^\s*>?\s*\*\*来源[:：]\*\*", body, re.M):
         return "B"
-    if len(re.findall(r"^\s{0,3}\d{1,4}\.\s+\[.+\]\(https?://(?:x|twitter)\.com/", body, re.M)) >= 1:
+    whole_line_entries = len(re.findall(r"^\s{0,3}\d{1,4}\.\s+\[.+\]\(https?://(?:x|twitter)\.com/[^)\s]*\)\s*$", body, re.M))
+    numbered = len(re.findall(r"^\s{0,3}\d{1,4}\.\s", body, re.M))
+    if whole_line_entries and whole_line_entries * 2 >= numbered:
         return "C"
     if body.count("阅读原文") >= 1 and re.search(r"^###\s", body, re.M):
         return "A"
@@ -431,6 +444,8 @@ def parse_digest(path: Path, *, fallback_date: str | None = None, max_bytes: int
     layout = detect_layout(body)
     lines = _strip_fences(body.split("\n"))
     drafts = _PARSERS[layout](lines, body_line)
+    if not drafts and layout != "generic":
+        layout, drafts = "generic", _parse_generic(lines, body_line)
     items: list[NewsItem] = []
     seen: set[str] = set()
     for draft in drafts:

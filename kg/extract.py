@@ -144,6 +144,15 @@ class PatternMatcher:
 
     def __init__(self, rules: Rules):
         self.rules = rules
+        # Leading letters of known product names (gpt, qwen, llama, deepseek): the families a glued
+        # version number may follow.
+        self.known_prefixes = {
+            lead.lower()
+            for e in rules.entities.values()
+            if e.type in {"Product", "Hardware"}
+            for form in e.surface_forms()
+            if (lead := re.match(r"[A-Za-z]*", form).group(0)) and len(lead) >= 2
+        }
 
     def find(self, text: str) -> list[_Match]:
         found = []
@@ -153,12 +162,18 @@ class PatternMatcher:
                 name = text[start:end].strip()
                 if not name or fold_name(name) in self.rules.stopwords:
                     continue
-                if any(x.search(name) for x in pattern.exclude):
+                if any(x.search(name) for x in pattern.exclude) or not all(x.search(name) for x in pattern.require):
+                    continue
+                if pattern.known_prefix_when_glued and not self._glued_prefix_known(name):
                     continue
                 known = self.rules.alias_index.get(fold_name(name))
                 entity_type = self.rules.entities[known].type if known else pattern.type
                 found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
         return found
+
+    def _glued_prefix_known(self, name: str) -> bool:
+        glued = re.match(r"([A-Za-z]+)\d", name)
+        return glued is None or glued.group(1).lower() in self.known_prefixes
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]

@@ -52,6 +52,8 @@ class NamePattern(BaseModel):
     regex: str
     confidence: float = Field(gt=0, le=1)
     exclude: list[str] = []
+    require: list[str] = []  # every one must match the name
+    known_prefix_when_glued: bool = False  # Qwen3 yes (Qwen is known), Giuseppe5 no
     description: str = ""
 
 
@@ -109,6 +111,8 @@ class CompiledPattern:
     regex: re.Pattern
     confidence: float
     exclude: list[re.Pattern]
+    require: list[re.Pattern] = field(default_factory=list)
+    known_prefix_when_glued: bool = False
 
 
 @dataclass
@@ -277,13 +281,14 @@ def _load_patterns(directory: Path, problems: list[str]) -> tuple[list[CompiledP
         try:
             regex = re.compile(rule.regex)
             excludes = [re.compile(x) for x in rule.exclude]
+            requires = [re.compile(x) for x in rule.require]
         except re.error as exc:
             problems.append(f"[{_loc(rel, label, 'regex')}] invalid regular expression: {exc}")
             continue
         if "name" not in regex.groupindex:
             problems.append(f"[{_loc(rel, label, 'regex')}] needs a named group (?P<name>...) for the entity name")
             continue
-        compiled.append(CompiledPattern(rule.id, rule.type, regex, rule.confidence, excludes))
+        compiled.append(CompiledPattern(rule.id, rule.type, regex, rule.confidence, excludes, requires, rule.known_prefix_when_glued))
     return compiled, frozenset(fold_name(w) for w in parsed.stopwords), [path]
 
 

@@ -5,6 +5,8 @@ marked ``browser`` and skipped when /usr/bin/chromium is missing.  One browser
 session serves the whole module.
 
 Benchmark (not a test):  python tests/test_html.py [nodes] [edges]
+prints the export time, the time until the 2,000-node / 10,000-edge page is
+drawn (physics off) and how long the filters take.
 """
 from __future__ import annotations
 
@@ -18,7 +20,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.exporters.html import export, render
+if __name__ == "__main__":  # benchmark run as a script from a checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kg.exporters.html import export, render  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -89,6 +94,8 @@ def make_graph() -> nx.MultiDiGraph:
           "NVIDIA unveils H200", "NVIDIA announced the H200 GPU.")
     _stmt(g, "s3", "sam-altman", "openai", "worksFor", "2025-06-01", "https://example.com/altman",
           "Altman returns", "Sam Altman, CEO of OpenAI, said ...", role="CEO")
+    _stmt(g, "s3b", "sam-altman", "openai", "worksFor", "2023-11-22", "https://example.com/altman-back",
+          "Altman back at OpenAI", "Altman is back as chief executive of OpenAI.", role="chief executive")
     _stmt(g, "s4", "openai", "nvidia", "uses", "2025-02-10", "javascript:alert(2)",
           XSS, "OpenAI trains on NVIDIA GPUs " + XSS)
     _stmt(g, "s5", "xss", "google", "partnersWith", "2025-05-05", "https://example.org/xss",
@@ -134,6 +141,14 @@ def _data(page: str) -> dict:
     m = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S)
     assert m
     return json.loads(m.group(1))
+
+
+def test_every_contract_type_and_relation_has_a_colour():
+    from kg.exporters.html import RELATION_COLORS, TYPE_COLORS
+    from kg.records import CO_MENTION, ENTITY_TYPES, RELATION_TYPES
+
+    assert set(ENTITY_TYPES) <= set(TYPE_COLORS)
+    assert set(RELATION_TYPES) | {CO_MENTION} <= set(RELATION_COLORS)
 
 
 def test_no_remote_resources_and_atomic_write(tmp_path):
@@ -274,6 +289,23 @@ def test_search_selects_and_focuses(page, query, expected):
 
 
 @pytest.mark.browser
+def test_search_enter_cycles_through_matches(page):
+    from selenium.webdriver.common.keys import Keys
+
+    drv = page["driver"]
+    box = drv.find_element("id", "kg-search")
+    box.clear()
+    box.send_keys("al" + Keys.ENTER)  # Alphabet (alias of Google, 40 mentions), Altman (12)
+    _wait(drv, "return kgExplorer.selectedNode === 'google'")
+    assert "match 1 of" in drv.find_element("id", "kg-search-status").text
+    box.send_keys(Keys.ENTER)
+    _wait(drv, "return kgExplorer.selectedNode === 'sam-altman'")
+    box.clear()
+    box.send_keys("no such entity" + Keys.ENTER)
+    _wait(drv, "return /No entity matches/.test(document.getElementById('kg-search-status').textContent)")
+
+
+@pytest.mark.browser
 def test_date_filter_hides_edges_outside_range(page):
     drv = page["driver"]
     total = drv.execute_script("return kgExplorer.visibleEdgeIds().length")
@@ -339,17 +371,69 @@ def test_click_node_shows_panel_with_source(page):
 
 
 @pytest.mark.browser
-def test_edge_panel_lists_attestations(page):
+def test_click_edge_shows_its_attestations(page):
+    from selenium.webdriver.common.action_chains import ActionChains
+
     drv = page["driver"]
     edge_id = drv.execute_script(
         "return kgExplorer.data.edges.find(function (e) { return e.relation === 'worksFor'; }).id"
     )
-    drv.execute_script(f"kgExplorer.showEdge({json.dumps(edge_id)})")
+    # drag Sam Altman out of the crowd so that the Sam Altman -> OpenAI edge is
+    # long, then pick a point of it that no node's hit box covers
+    point = drv.execute_script(
+        """var n = kgExplorer.network, b = n.body, all = n.getPositions();
+           var minX = Infinity, minY = Infinity;
+           for (var id in all) { minX = Math.min(minX, all[id].x); minY = Math.min(minY, all[id].y); }
+           n.moveNode('sam-altman', minX - 500, minY - 500);
+           n.unselectAll();
+           n.fit();
+           n.redraw();  // hit boxes (labels) are updated by drawing
+           var p = n.getPositions(['sam-altman', 'openai']), a = p['sam-altman'], c = p.openai;
+           for (var t = 0.2; t < 0.8; t += 0.02) {
+             var q = {x: a.x + (c.x - a.x) * t, y: a.y + (c.y - a.y) * t};
+             var box = {left: q.x - 3, right: q.x + 3, top: q.y - 3, bottom: q.y + 3};
+             var covered = b.nodeIndices.some(function (id) { return b.nodes[id].isOverlappingWith(box); });
+             var d = n.canvasToDOM(q);
+             if (!covered && n.getEdgeAt(d) === arguments[0]) return [d.x, d.y];
+           }
+           return null;""",
+        edge_id,
+    )
+    assert point, "no free spot on the edge"
+    x, y = point
+    canvas = drv.find_element("css selector", "#kg-network canvas")
+    size = canvas.size
+    # hovering shows the tooltip: relation, date, source (start from an empty spot
+    # so that no tooltip from earlier tests lingers)
+    ActionChains(drv).move_to_element_with_offset(canvas, 4 - size["width"] / 2, 4 - size["height"] / 2).perform()
+    ActionChains(drv).move_to_element_with_offset(canvas, x - size["width"] / 2, y - size["height"] / 2).perform()
+    tip = _wait(
+        drv,
+        """var t = document.querySelector('.vis-tooltip');
+           return t && getComputedStyle(t).visibility === 'visible' && /worksFor/.test(t.innerText) && t.innerText;""",
+        timeout=5,
+    )
+    assert "worksFor" in tip and "2025-06-01" in tip and "example.com" in tip
+    ActionChains(drv).move_to_element_with_offset(canvas, x - size["width"] / 2, y - size["height"] / 2).click().perform()
+    _wait(drv, f"return document.getElementById('kg-panel').getAttribute('data-id') === {json.dumps(edge_id)}")
     panel = drv.find_element("id", "kg-panel")
+    assert panel.get_attribute("data-kind") == "edge"
     assert "Sam Altman" in panel.text and "OpenAI" in panel.text and "CEO" in panel.text
     assert "https://example.com/altman" in [a.get_attribute("href") for a in panel.find_elements("css selector", "a")]
-    tip = drv.execute_script(f"return kgExplorer.edges.get({json.dumps(edge_id)}).title")
-    assert "worksFor" in tip and "2025-06-01" in tip and "example.com" in tip
+
+
+@pytest.mark.browser
+def test_parallel_statements_are_attestations_of_one_edge(page):
+    drv = page["driver"]
+    edge = drv.execute_script(
+        "return kgExplorer.data.edges.filter(function (e) { return e.relation === 'worksFor'; })"
+    )
+    assert len(edge) == 1 and len(edge[0]["atts"]) == 2
+    assert drv.execute_script(f"return kgExplorer.edges.get({json.dumps(edge[0]['id'])}).label") == "worksFor \u00d72"
+    drv.execute_script(f"kgExplorer.showEdge({json.dumps(edge[0]['id'])})")
+    panel = drv.find_element("id", "kg-panel")
+    assert "2 attestations" in panel.text
+    assert "2023-11-22" in panel.text and "2025-06-01" in panel.text and "chief executive" in panel.text
 
 
 @pytest.mark.browser
@@ -423,11 +507,17 @@ def benchmark(n: int = 2000, m: int = 10000, out: Path | None = None) -> dict:
         _wait(drv, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
         wall = time.perf_counter() - t0
         ready_ms = drv.execute_script("return kgExplorer.readyMs")
-        t1 = time.perf_counter()
-        drv.execute_script(
-            "document.querySelector('input[data-relation=coMention]').click();"
+        filters = drv.execute_script(
+            """var X = kgExplorer, r = {}, f = document.getElementById('kg-date-from');
+               function click(sel) { document.querySelector(sel).click(); return Math.round(X.lastFilterMs); }
+               r.coMention_off = click('input[data-relation=coMention]');
+               r.coMention_on = click('input[data-relation=coMention]');
+               r.Person_off = click('input[data-type=Person]');
+               r.Person_on = click('input[data-type=Person]');
+               f.value = '2025-07-01'; f.dispatchEvent(new Event('change')); r.date_half = Math.round(X.lastFilterMs);
+               document.getElementById('kg-date-reset').click(); r.date_reset = Math.round(X.lastFilterMs);
+               return r;"""
         )
-        filter_ms = drv.execute_script("return kgExplorer.lastFilterMs")
         result = {
             "nodes": n,
             "edges": m,
@@ -435,8 +525,7 @@ def benchmark(n: int = 2000, m: int = 10000, out: Path | None = None) -> dict:
             "export_s": round(export_s, 2),
             "open_wall_s": round(wall, 2),
             "ready_ms_since_navigation": round(ready_ms),
-            "filter_ms": round(filter_ms),
-            "filter_wall_s": round(time.perf_counter() - t1, 2),
+            "filter_ms": filters,
         }
     finally:
         drv.quit()

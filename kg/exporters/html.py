@@ -31,7 +31,9 @@ from typing import Any, Iterable
 
 import networkx as nx
 
-__all__ = ["export"]
+from kg.records import CO_MENTION, SYMMETRIC_RELATIONS
+
+__all__ = ["export", "render"]
 
 _HERE = Path(__file__).parent
 VIS_VERSION = "9.1.2"
@@ -61,8 +63,7 @@ RELATION_COLORS: dict[str, str] = {
 }
 OTHER_RELATION_COLOR = "#8a8a8a"
 #: Relations drawn without an arrow head.
-UNDIRECTED_RELATIONS = frozenset({"partnersWith", "competesWith", "coMention"})
-CO_MENTION = "coMention"
+UNDIRECTED_RELATIONS = frozenset(SYMMETRIC_RELATIONS) | {CO_MENTION}
 
 #: Graphs up to this many nodes get a short physics relaxation in the browser;
 #: bigger ones are drawn from the precomputed layout with physics off.
@@ -143,9 +144,11 @@ def _str_list(value: Any) -> list[str]:
     except TypeError:
         return [_str(value)]
     out: list[str] = []
+    seen: set[str] = set()
     for item in items:
         text = _str(item).strip()
-        if text and text not in out:
+        if text and text not in seen:
+            seen.add(text)
             out.append(text)
     return out
 
@@ -466,8 +469,8 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
         weights[pair] = weights.get(pair, 0.0) + strength * (1 + math.log1p(len(group["atts"])) / 2)
     positions = _layout(len(nodes), ((a, b, w) for (a, b), w in weights.items()))
     for node, (x, y) in zip(nodes, positions):
-        node["x"] = round(x, 1)
-        node["y"] = round(y, 1)
+        node["x"] = round(x, 1) if math.isfinite(x) else 0.0
+        node["y"] = round(y, 1) if math.isfinite(y) else 0.0
 
     relation_counts: dict[str, int] = {}
     for group in edges:
