@@ -197,6 +197,27 @@ def entity(graph_file, name):
         raise _fail(exc) from None
 
 
+@cli.command("eval")
+@click.argument("gold_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"), show_default=True)
+def eval_command(gold_file, graph_file):
+    """Score a graph against hand-annotated gold items: precision, recall and F1 by type and relation.
+
+    GOLD_FILE is JSON Lines in the format of GOLD-FORMAT.md; build the graph from the digests the gold
+    items come from first.
+
+    \b
+    Example:
+        kg eval tests/data/gold.jsonl --graph exports/graph.ttl
+    """
+    from .evaluate import evaluate, format_evaluation
+
+    try:
+        click.echo(format_evaluation(evaluate(gold_file, graph_file)))
+    except KgError as exc:
+        raise _fail(exc) from None
+
+
 @cli.group()
 def rules():
     """Inspect and validate the rule files (gazetteer, name patterns, relation patterns)."""

@@ -84,9 +84,21 @@ class GazetteerMatcher:
         return found
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [_span(doc, m) for m in _non_overlapping(self.find(doc.text))]
+        found = [m for m in self.find(doc.text) if not self._cited_as_source(doc.text, m)]
+        spans = [_span(doc, m) for m in _non_overlapping(found)]
         doc.spans[SPAN_KEY] = [s for s in spans if s is not None]
         return doc
+
+
+    def _cited_as_source(self, text: str, m: _Match) -> bool:
+        """A news outlet named only as where the story comes from (据彭博社报道, 新智元消息：)."""
+        if not self.rules.entities[m.entity_id].media:
+            return False
+        return bool(_SOURCE_AFTER.match(text, m.end) or _SOURCE_BEFORE.search(text[max(0, m.start - 16) : m.start]))
+
+
+_SOURCE_AFTER = re.compile(r"\s?(?:的|网站|记者)?\s?(?:报道|爆料|消息|称|援引|获悉|独家|披露|指出|表示|发文|文章|评论|采访|数据|[:：]|reports?|reported|says|said|writes|wrote)", re.I)
+_SOURCE_BEFORE = re.compile(r"(?:据|根据|援引|来自|来源[:：]?|via|according to|per|reported by|\[)\s?$", re.I)
 
 
 def _strip_seps(text: str) -> str:

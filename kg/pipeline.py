@@ -124,9 +124,9 @@ def build(
         for m in found:
             if m.entity_id not in entities:
                 entities[m.entity_id] = resolver.entity(m.entity_id) or new_entities[fold_name(m.surface)]
-    known_names = {fold_name(e.name): e.id for e in entities.values()}
-    known_names.update({k: v for k, v in rules.alias_index.items() if v in entities})
-    base_of = {e.id: b for e in entities.values() if (b := resolver.base_of(e, known_names)) and b in entities}
+    known = {fold_name(e.name): e for e in entities.values()}
+    known.update({k: entities[v] for k, v in rules.alias_index.items() if v in entities})
+    base_of = {e.id: b for e in entities.values() if (b := resolver.base_of(e, known)) and b in entities}
     report.stage_seconds["resolve"] += time.perf_counter() - clock
 
     clock = time.perf_counter()

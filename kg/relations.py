@@ -44,6 +44,8 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
             for match in rule.regex.finditer(masked):
                 subjects = [int(match.group("S"))]
                 objects = [int(match.group("O"))]
+                if rule.subject_list:
+                    subjects += _listed_before(masked, match.start("S") - 2, rule.subject_types)
                 if rule.object_list:
                     objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
                 role = match.groupdict().get("role")
@@ -53,6 +55,22 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                         if rel is not None:
                             _keep_best(found, rel)
     return list(found.values())
+
+
+_LIST_JOIN_BEFORE = re.compile(
+    rf"{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}\s?(?:、|,|，|和|与|及|以及|and|&|/)\s?$", re.I
+)
+
+
+def _listed_before(masked: str, slot_start: int, allowed_codes: str) -> list[int]:
+    """Entities joined to the subject slot that starts at slot_start (英伟达与港大开源X: 英伟达 too)."""
+    more = []
+    while True:
+        m = _LIST_JOIN_BEFORE.search(masked, 0, slot_start)
+        if not m or m.group(1).upper() not in allowed_codes:
+            return more
+        more.append(int(m.group(2)))
+        slot_start = m.start()
 
 
 def _listed_after(masked: str, position: int, allowed_codes: str) -> list[int]:
@@ -94,26 +112,25 @@ def _keep_best(found: dict, rel: Relation) -> None:
 
 
 def knowledge_relations(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
-    """develops / worksFor that the gazetteer states, where the item names both ends and no pattern fired."""
+    """develops / worksFor that the gazetteer states, where one sentence names both ends and no pattern fired."""
     have = {(r.subject, r.predicate, r.object) for r in already}
-    first = {}
-    for m in sorted(mentions, key=lambda m: m.start):
-        first.setdefault(m.entity_id, m)
+    by_sentence: dict[str, set[str]] = {}
+    for m in mentions:
+        by_sentence.setdefault(m.sentence, set()).add(m.entity_id)
     out = []
-    for entity_id, m in first.items():
-        g = rules.entities.get(entity_id)
-        if g is None:
-            continue
-        for predicate, target, role in (("develops", g.developer, None), ("worksFor", g.works_for, g.role)):
-            if not target or target not in first:
+    for sentence, ids in by_sentence.items():
+        for entity_id in sorted(ids):
+            g = rules.entities.get(entity_id)
+            if g is None:
                 continue
-            s, o = (target, entity_id) if predicate == "develops" else (entity_id, target)
-            if (s, predicate, o) in have:
-                continue
-            sentence = m.sentence if predicate == "develops" else first[target].sentence
-            out.append(
-                Relation(s, predicate, o, item.id, item.date, item.url, sentence, f"gazetteer:{predicate}", 0.6, role)
-            )
+            for predicate, target, role in (("develops", g.developer, None), ("worksFor", g.works_for, g.role)):
+                if not target or target not in ids:
+                    continue
+                s, o = (target, entity_id) if predicate == "develops" else (entity_id, target)
+                if (s, predicate, o) in have:
+                    continue
+                have.add((s, predicate, o))
+                out.append(Relation(s, predicate, o, item.id, item.date, item.url, sentence, f"gazetteer:{predicate}", 0.6, role))
     return out
 
 

@@ -84,9 +84,10 @@ class EntityResolver:
             developer=g.developer,
         )
 
-    def base_of(self, entity: Entity, known_names: dict[str, str]) -> str | None:
+    def base_of(self, entity: Entity, known: dict[str, Entity]) -> str | None:
         """The product this one is a version or edition of: gazetteer `variant_of`, else the longest
-        known name that prefixes it at a word edge (Gemini 3 Pro -> Gemini 3)."""
+        known product name that prefixes it, followed only by versions and edition words
+        (Gemini 3 Pro -> Gemini 3, o3-pro -> o3; not Claude Code -> Claude)."""
         g = self.rules.entities.get(entity.id)
         if g is not None and g.variant_of:
             return g.variant_of
@@ -95,9 +96,17 @@ class EntityResolver:
         pieces = [p for p in re.split(r"([\s\-_]+)", entity.name) if p]
         for cut in range(len(pieces) - 1, 0, -1):
             prefix = "".join(pieces[:cut]).rstrip(" -_")
-            if not prefix:
+            base = known.get(fold_name(prefix)) if prefix else None
+            if base is None or base.id == entity.id or base.type != entity.type:
                 continue
-            target = known_names.get(fold_name(prefix))
-            if target and target != entity.id:
-                return target
+            rest = [p for p in pieces[cut:] if p.strip(" -_")]
+            if rest and all(_EDITION.fullmatch(p) for p in rest):
+                return base.id
         return None
+
+
+_EDITION = re.compile(
+    r"(?i)v?\d+(\.\d+)*[a-z]?|\d+(\.\d+)?[bmk]|pro|max|mini|nano|flash|ultra|plus|lite|turbo|thinking|instruct|"
+    r"preview|exp|experimental|base|chat|air|high|low|medium|deep|think|fast|large|small|medium|heavy|reasoning|"
+    r"omni|latest|beta|alpha|s|x|e|a\d+b|\d{4}"
+)

@@ -35,6 +35,7 @@ class GazetteerEntry(BaseModel):
     works_for: str | None = None
     role: str | None = None
     case_sensitive: bool | None = None
+    media: bool = False  # a news outlet: not an entity where it is only cited as the source
 
 
 class GazetteerFile(BaseModel):
@@ -98,6 +99,7 @@ class GazetteerEntity:
     role: str | None
     case_sensitive: bool | None
     source: str
+    media: bool = False
 
     def surface_forms(self) -> list[str]:
         forms = [self.name] + ([self.zh] if self.zh else []) + self.aliases
@@ -217,6 +219,7 @@ def _load_gazetteer(directory: Path, problems: list[str]) -> tuple[dict[str, Gaz
                 role=entry.role,
                 case_sensitive=entry.case_sensitive,
                 source=f"{rel} -> {label}",
+                media=entry.media,
             )
     return entities, files
 

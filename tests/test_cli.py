@@ -82,8 +82,8 @@ def test_inline_sparql_as_table(tiny_ttl):
     result = runner.invoke(cli, ["query", str(tiny_ttl), sparql])
     assert result.exit_code == 0
     assert result.stdout == (
-        "s                                          o\n"
-        "-----------------------------------------  -------------------------------------------\n"
+        "s                                        o\n"
+        "---------------------------------------  -----------------------------------------\n"
         "https://w3id.org/kg-ai/id/entity/google  https://w3id.org/kg-ai/id/entity/gemini-3\n"
         "(1 row)\n"
     )
@@ -120,7 +120,14 @@ def test_entity_shows_names_type_and_dated_sourced_edges(tiny_ttl):
         "  wikidata: https://www.wikidata.org/wiki/Q95",
         "  mentioned in 1 item(s)",
     ]
-    assert "2025-12-07  Google   develops  Gemini 3         https://example.com/a?x=1&y=%3C2%3E" in result.stdout
+    assert result.stdout.splitlines()[6:] == [
+        "date        subject  relation  object    role  url",
+        "----------  -------  --------  --------  ----  -----------------------------------",
+        "2025-12-07  Google   develops  Gemini 3        https://example.com/a?x=1&y=%3C2%3E",
+        "(1 row)",
+        "",
+        "Most often named with: Gemini 3 (1)",
+    ]
 
 
 def test_entity_name_is_just_a_name(tiny_ttl):

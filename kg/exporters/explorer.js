@@ -780,6 +780,7 @@
       groups: groups,
       nodes: {
         shape: "dot",
+        scaling: { label: { enabled: false, drawThreshold: 3 } },
         borderWidth: 1,
         borderWidthSelected: 3,
         font: {
@@ -809,7 +810,9 @@
         ? {
             enabled: true,
             solver: "barnesHut",
-            barnesHut: { gravitationalConstant: -3000, springLength: 110, avoidOverlap: 0.1 },
+            // strong central gravity keeps small components near the centre, so the fitted view
+            // stays close enough for labels to be drawn
+            barnesHut: { gravitationalConstant: -3000, centralGravity: 1.2, springLength: 110, avoidOverlap: 0.1 },
             stabilization: { enabled: true, iterations: physics.iterations || 150, updateInterval: 25, fit: true },
           }
         : { enabled: false },

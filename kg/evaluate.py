@@ -1,0 +1,185 @@
+"""Score an exported graph against hand-annotated gold items (format: ../shared/GOLD-FORMAT.md).
+
+Items are matched by normalised URL, else by headline and date. An entity counts as found when the graph
+item mentions an entity of the same type one of whose names or aliases folds to one of the gold entity's
+names or aliases; a relation when its predicate matches and both ends are found (either direction for
+symmetric relations).
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import KgError
+from .normalize import fold_name, normalize_url
+from .query import _PREFIXES, load_store
+from .records import ENTITY_TYPES, RELATION_TYPES, SYMMETRIC_RELATIONS
+
+
+class GoldFileError(KgError):
+    """A gold file that cannot be read."""
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Evaluation:
+    items: int = 0
+    matched_items: int = 0
+    entities: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    relations: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    unmatched: list[str] = field(default_factory=list)
+
+    def total(self, table: dict[str, Score]) -> Score:
+        return Score(sum(s.tp for s in table.values()), sum(s.fp for s in table.values()), sum(s.fn for s in table.values()))
+
+
+def read_gold(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise GoldFileError(f"{path}: no such gold file")
+    records = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldFileError(f"{path}:{n}: not JSON ({exc.msg}). Fix: one JSON object per line") from None
+        missing = {"title", "date", "entities", "relations"} - set(record)
+        if missing:
+            raise GoldFileError(f"{path}:{n}: missing {', '.join(sorted(missing))}. Fix: see GOLD-FORMAT.md")
+        for e in record["entities"]:
+            if e.get("type") not in ENTITY_TYPES:
+                raise GoldFileError(f"{path}:{n}: entity {e.get('name')!r} has unknown type {e.get('type')!r}")
+        for r in record["relations"]:
+            if r.get("p") not in RELATION_TYPES:
+                raise GoldFileError(f"{path}:{n}: unknown relation {r.get('p')!r}")
+        records.append(record)
+    return records
+
+
+@dataclass
+class _PredictedEntity:
+    iri: str
+    type: str
+    names: set[str]
+
+
+def _graph_items(store: ox.Store) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    by_url, by_title = {}, {}
+    for row in store.query(_PREFIXES + "SELECT ?i ?h ?d ?u WHERE { ?i a schema:NewsArticle ; schema:headline ?h ; schema:datePublished ?d OPTIONAL { ?i schema:url ?u } }"):
+        iri = row["i"].value
+        if row["u"] is not None:
+            by_url[normalize_url(row["u"].value)] = iri
+        by_title[(fold_name(row["h"].value), row["d"].value)] = iri
+    return by_url, by_title
+
+
+def _item_entities(store: ox.Store, item_iri: str) -> list[_PredictedEntity]:
+    node = str(ox.NamedNode(item_iri))
+    found: dict[str, _PredictedEntity] = {}
+    query = _PREFIXES + (
+        "SELECT ?e ?t ?l WHERE { VALUES ?i { " + node + " } ?i schema:mentions ?e . ?e a ?t ; rdfs:label|skos:altLabel ?l "
+        "FILTER(STRSTARTS(STR(?t), STR(kg:))) }"
+    )
+    for row in store.query(query):
+        e = found.setdefault(row["e"].value, _PredictedEntity(row["e"].value, row["t"].value.rsplit("#", 1)[-1], set()))
+        e.names.add(fold_name(row["l"].value))
+    return list(found.values())
+
+
+def _item_relations(store: ox.Store, item_iri: str) -> list[tuple[str, str, str]]:
+    node = str(ox.NamedNode(item_iri))
+    query = _PREFIXES + (
+        "SELECT ?s ?p ?o WHERE { VALUES ?i { " + node + " } ?st a kg:Statement ; prov:wasDerivedFrom ?i ; "
+        "rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }"
+    )
+    return [(r["s"].value, r["p"].value.rsplit("#", 1)[-1], r["o"].value) for r in store.query(query)]
+
+
+def evaluate(gold_path: Path, graph_path: Path) -> Evaluation:
+    gold = read_gold(gold_path)
+    store = load_store(graph_path)
+    by_url, by_title = _graph_items(store)
+    result = Evaluation(items=len(gold))
+    for record in gold:
+        item_iri = None
+        if record.get("url"):
+            item_iri = by_url.get(normalize_url(record["url"]))
+        item_iri = item_iri or by_title.get((fold_name(record["title"]), record["date"]))
+        predicted = _item_entities(store, item_iri) if item_iri else []
+        predicted_relations = _item_relations(store, item_iri) if item_iri else []
+        if item_iri:
+            result.matched_items += 1
+        else:
+            result.unmatched.append(f"{record.get('file')}#{record.get('item')}: {record['title'][:40]}")
+        # entities: gold name -> predicted iri
+        resolved: dict[str, str] = {}
+        used: set[str] = set()
+        for g in record["entities"]:
+            keys = {fold_name(g["name"])} | {fold_name(a) for a in g.get("aliases", [])}
+            hit = next((p for p in predicted if p.type == g["type"] and p.names & keys and p.iri not in used), None)
+            if hit:
+                result.entities[g["type"]].tp += 1
+                resolved[g["name"]] = hit.iri
+                used.add(hit.iri)
+            else:
+                result.entities[g["type"]].fn += 1
+        for p in predicted:
+            if p.iri not in used:
+                result.entities[p.type].fp += 1
+        gold_relations = set()
+        for r in record["relations"]:
+            s, o = resolved.get(r["s"]), resolved.get(r["o"])
+            gold_relations.add((r["p"], s, o, r["s"], r["o"]))
+        matched_predicted = set()
+        for p_name, s, o, _s_name, _o_name in gold_relations:
+            candidates = {(s, p_name, o)}
+            if p_name in SYMMETRIC_RELATIONS:
+                candidates.add((o, p_name, s))
+            hit = next((c for c in candidates if c in predicted_relations and None not in c), None)
+            if hit:
+                result.relations[p_name].tp += 1
+                matched_predicted.add(hit)
+            else:
+                result.relations[p_name].fn += 1
+        for rel in set(predicted_relations) - matched_predicted:
+            result.relations[rel[1]].fp += 1
+    return result
+
+
+def format_evaluation(ev: Evaluation) -> str:
+    lines = [f"Gold items: {ev.items}, found in the graph: {ev.matched_items}"]
+    for title, table, keys in (("Entities", ev.entities, ENTITY_TYPES), ("Relations", ev.relations, RELATION_TYPES)):
+        lines.append("")
+        lines.append(f"{title:<14}{'gold':>6}{'found':>7}{'P':>8}{'R':>8}{'F1':>8}")
+        for key in [k for k in keys if k in table] + ["all"]:
+            s = ev.total(table) if key == "all" else table[key]
+            lines.append(f"{key:<14}{s.tp + s.fn:>6}{s.tp + s.fp:>7}{s.precision:>8.2f}{s.recall:>8.2f}{s.f1:>8.2f}")
+    if ev.unmatched:
+        lines.append("")
+        lines.append(f"Not in the graph ({len(ev.unmatched)}): " + "; ".join(ev.unmatched[:10]))
+    return "\n".join(lines)
