@@ -84,7 +84,8 @@ class GazetteerMatcher:
         return found
 
     def __call__(self, doc: Doc) -> Doc:
-        found = [m for m in self.find(doc.text) if not self._cited_as_source(doc.text, m)]
+        text = doc.text  # built from the tokens on every access: read it once
+        found = [m for m in self.find(text) if not self._cited_as_source(text, m)]
         spans = [_span(doc, m) for m in _non_overlapping(found)]
         doc.spans[SPAN_KEY] = [s for s in spans if s is not None]
         return doc
@@ -179,9 +180,20 @@ class PatternMatcher:
                 if pattern.known_prefix_when_glued and not self._glued_prefix_known(name):
                     continue
                 known = self.rules.alias_index.get(fold_name(name))
-                entity_type = self.rules.entities[known].type if known else pattern.type
+                entity_type = self.rules.entities[known].type if known else self._type_of_base(name, pattern.type)
                 found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
         return found
+
+    def _type_of_base(self, name: str, default: str) -> str:
+        """A new version of known hardware is hardware (CUDA 13.1, like CUDA); of a product, a product."""
+        if default not in {"Product", "Hardware"}:
+            return default
+        pieces = [p for p in re.split(r"[\s\-_]+", name) if p]
+        for cut in range(len(pieces) - 1, 0, -1):
+            base = self.rules.alias_index.get(fold_name("".join(pieces[:cut])))
+            if base and self.rules.entities[base].type in {"Product", "Hardware"}:
+                return self.rules.entities[base].type
+        return default
 
     def _glued_prefix_known(self, name: str) -> bool:
         glued = re.match(r"([A-Za-z]+)\d", name)

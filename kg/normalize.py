@@ -92,6 +92,7 @@ def is_web_url(url: str | None) -> bool:
 
 def iri_safe(text: str) -> str:
     """Percent-encode what may not stand in an IRI (space, <>"{}|\\^`, controls); Unicode letters stay."""
+    text = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", text)  # a lone % would be an invalid escape
     return "".join(
         c if c in _IRI_ASCII or (ord(c) > 0x7F and c.isalnum()) else quote(c, safe="") for c in text
     )

@@ -59,7 +59,7 @@ def test_every_problem_is_reported_at_once(broken_rules):
     with pytest.raises(RulesError) as err:
         load_rules(broken_rules)
     assert err.value.problems == [
-        "[rules/gazetteer/broken.yml -> line 3] not valid YAML: expected the node content, but found '<stream end>'",
+        "[rules/gazetteer/broken.yml -> line 3] not valid YAML: did not find expected node content",
         "[rules/gazetteer/companies.yml -> entities[1] (google) -> id] duplicate id 'google', also in rules/gazetteer/companies.yml -> entities[0] (google)",
         "[rules/gazetteer/companies.yml -> entities[3] (bad id) -> id] String should match pattern '^[a-z0-9][a-z0-9._+-]*$'",
         "[rules/gazetteer/companies.yml -> entities[3] (bad id) -> wikidata] Input should be a valid string",
