@@ -79,7 +79,10 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         click.echo(f"skipped: {problem}", err=True)
     if strict and report.skipped:
         raise click.ClickException(f"{len(report.skipped)} file(s) skipped and --strict given: nothing written")
-    written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
+    try:
+        written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
+    except KgError as exc:
+        raise _fail(exc) from None
     counts = summarize(result)
     click.echo(
         f"Read {report.files_ok} of {report.files} files: {report.items} items"

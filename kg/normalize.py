@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 # Invisible characters that scrapers leave inside names.
@@ -27,15 +28,43 @@ def clean_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _load_t2s() -> dict[int, int]:
+    """Traditional -> Simplified, one character for one (OpenCC's TSCharacters), so offsets never move."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - a declared dependency
+        return {}
+    table = {}
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and len(parts[0]) == 1 and len(parts[1]) == 1:
+            table[ord(parts[0])] = ord(parts[1])
+    return table
+
+
+_T2S = _load_t2s()
+
+
+def to_simplified(text: str) -> str:
+    """輝達發布 -> 辉达发布; same length as the input."""
+    return text.translate(_T2S)
+
+
 def fold_name(name: str) -> str:
-    """Comparison key of a name: case and separators ignored, dots kept (GPT-5.2 != GPT-52)."""
-    name = unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).lower()
-    return "".join(c for c in name if c not in NAME_SEPARATORS)
+    """Comparison key of a name: case, separators and Traditional/Simplified ignored; dots kept."""
+    for _ in range(3):  # dropping a separator can let NFKC compose what it left (T + ¨): settle
+        folded = unicodedata.normalize("NFKC", name.translate(_INVISIBLE)).lower().translate(_T2S)
+        folded = "".join(c for c in folded if c not in NAME_SEPARATORS)
+        if folded == name:
+            break
+        name = folded
+    return folded
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """fold_name() of a whole text plus, for each folded char, its offset in `text`."""
-    lowered = text.lower()
+    lowered = text.lower().translate(_T2S)
     if len(lowered) != len(text):  # rare: a char whose lower case is longer (İ)
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     keep = [i for i, c in enumerate(lowered) if c not in NAME_SEPARATORS]

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 
 from .extract import item_text, sentence_bounds
+from .normalize import to_simplified
 from .records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
 from .rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
 
@@ -39,7 +40,7 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
         if len(inside) < 2:
             continue
         sentence = text[s_start:s_end]
-        masked = mask_sentence(sentence, s_start, inside)
+        masked = mask_sentence(to_simplified(sentence), s_start, inside)  # 發布 matches like 发布
         for rule in rules.relation_rules:
             for match in rule.regex.finditer(masked):
                 subjects = [int(match.group("S"))]

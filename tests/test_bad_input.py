@@ -95,3 +95,15 @@ def test_failed_export_leaves_previous_file_intact(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
+
+
+def test_second_build_into_a_locked_folder_is_refused(tmp_path):
+    from kg.exporters import ExportLockedError, out_dir_lock
+
+    with out_dir_lock(tmp_path):
+        with pytest.raises(ExportLockedError) as err:
+            with out_dir_lock(tmp_path):
+                pass
+    assert "another kg build is writing into" in str(err.value)
+    with out_dir_lock(tmp_path):  # released afterwards
+        pass

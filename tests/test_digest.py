@@ -149,3 +149,11 @@ def test_same_story_twice_in_one_digest_is_one_item(tmp_path):
 )
 def test_normalised_urls_identify_one_story(a, b):
     assert normalize_url(a) == normalize_url(b)
+
+
+def test_only_web_links_become_item_urls(tmp_path):
+    path = tmp_path / "2025-12-01.md"
+    path.write_text("## 谷歌发布Gemini 3模型\n\n谷歌发布了新模型，性能大幅提升。[点我](javascript:alert(1)) [原文](https://example.com/a)\n", encoding="utf-8")
+    item = parse_digest(path).items[0]
+    assert item.url == "https://example.com/a"
+    assert all(link.startswith("https://") for link in item.links)

@@ -85,3 +85,24 @@ def test_english_items_use_the_english_pipeline(rules):
     item = NewsItem(id="x", title="Google launches Gemini 3", text="NVIDIA's H200 ships.", date="2025-12-01", url=None)
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules)))
     assert {m.entity_id for m in mentions} >= {"google", "gemini-3", "nvidia", "nvidia-h200"}
+
+
+def test_traditional_chinese_and_full_width_names_match(rules):
+    from kg.normalize import clean_text
+
+    text = clean_text("輝達發布新晶片，微軟與Ｇｏｏｇｌｅ合作，ＧＰＴ－５.2登場")
+    found = _names(rules, text)
+    ids = [entity_id for _, entity_id in found]
+    assert ("輝達", "nvidia") in found and ("微軟", "microsoft") in found
+    assert "google" in ids and "gpt-5.2" in ids
+
+
+def test_traditional_relation_triggers_and_original_evidence(rules):
+    from kg.relations import pattern_relations
+    from kg.extract import extract_mentions
+
+    item = NewsItem(id="t", title="輝達發布H200晶片", text="", date="2025-12-01", url="https://example.com/t")
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules)))
+    [rel] = [r for r in pattern_relations(item, mentions, rules) if r.predicate == "develops"]
+    assert (rel.subject, rel.object) == ("nvidia", "nvidia-h200")
+    assert rel.evidence == "輝達發布H200晶片"  # the original text, not the converted one
