@@ -536,3 +536,35 @@ def benchmark(n: int = 2000, m: int = 10000, out: Path | None = None) -> dict:
 if __name__ == "__main__":
     args = [int(a) for a in sys.argv[1:3]]
     benchmark(*args)
+
+
+# --------------------------------------------------------------------------
+# the real thing: the sample corpus built end to end, opened in the browser
+# --------------------------------------------------------------------------
+@pytest.mark.browser
+def test_sample_build_in_the_browser(driver, sample, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    out = tmp_path / "graph.html"
+    export(sample.graph, out, max_nodes=None)
+    driver.get_log("browser")
+    driver.get_log("performance")
+    _open(driver, out)
+    assert driver.execute_script("return kgExplorer.nodes.length") == sample.graph.number_of_nodes()
+
+    box = driver.find_element("id", "kg-search")
+    box.clear()
+    box.send_keys("英伟达" + Keys.ENTER)
+    _wait(driver, "return kgExplorer.network.getSelectedNodes()[0] === 'nvidia'")
+    panel = driver.find_element("id", "kg-panel")
+    assert "NVIDIA" in panel.text and "英伟达" in panel.text
+    hrefs = [a.get_attribute("href") or "" for a in panel.find_elements("css selector", "a")]
+    assert any(h.startswith("https://mp.weixin.qq.com/") for h in hrefs)
+
+    requests = [
+        json.loads(e["message"])["message"]["params"]["request"]["url"]
+        for e in driver.get_log("performance")
+        if json.loads(e["message"])["message"].get("method") == "Network.requestWillBeSent"
+    ]
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
