@@ -107,3 +107,39 @@ def test_second_build_into_a_locked_folder_is_refused(tmp_path):
     assert "another kg build is writing into" in str(err.value)
     with out_dir_lock(tmp_path):  # released afterwards
         pass
+
+
+def test_messy_markdown_is_read_without_mining_code_or_tables(tmp_path):
+    path = tmp_path / "messy.md"
+    path.write_bytes(
+        "\ufeff---\r\ndate: 2025-12-01\r\n---\r\n# 日报\r\n\r\n"
+        "- **谷歌发布Gemini 3**：新模型 🚀 &amp; <b>更强</b> [原文](https://example.com/a)\r"
+        "  - 嵌套一层\n    - 嵌套两层\n      - 嵌套三层：英伟达H200\n"
+        "\n| 公司 | 产品 |\n|---|---|\n| 微软 | Copilot |\n\n"
+        "```python\nprint('OpenAI发布GPT-9')\n```\n".encode("utf-8")
+    )
+    digest = parse_digest(path)
+    [item] = digest.items
+    assert item.title == "谷歌发布Gemini 3"
+    assert "& 更强" in item.text and "<b>" not in item.text and "🚀" in item.text
+    assert "嵌套三层：英伟达H200" in item.text
+    assert "GPT-9" not in item.text and "Copilot" not in item.text
+
+
+def test_one_megabyte_single_line_and_many_items(tmp_path):
+    line = tmp_path / "line.md"
+    line.write_text("---\ndate: 2025-12-01\n---\n## 长文\n\n" + "谷歌发布Gemini 3。" * 80_000 + "\n", encoding="utf-8")
+    assert len(parse_digest(line).items[0].text) > 1_000_000
+    many = tmp_path / "many.md"
+    many.write_text(
+        "---\ndate: 2025-12-01\n---\n" + "".join(f"- **条目{i}**：内容 [链接](https://example.com/{i})\n" for i in range(100_000)),
+        encoding="utf-8",
+    )
+    assert len(parse_digest(many).items) == 100_000
+
+
+@pytest.mark.parametrize("value, expected", [("2025-02-30", "2025-12-05"), ("2031-01-01", "2031-01-01")])
+def test_impossible_dates_fall_back_and_future_dates_are_kept(tmp_path, value, expected):
+    path = tmp_path / "2025-12-05.md"
+    path.write_text(f"---\ndate: '{value}'\n---\n## 谷歌发布Gemini 3\n\n谷歌发布了新的模型，性能大幅提升。\n", encoding="utf-8")
+    assert parse_digest(path).date == expected
