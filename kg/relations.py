@@ -52,7 +52,7 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                 role = match.groupdict().get("role")
                 for si in subjects:
                     for oi in objects:
-                        rel = _relation(rule.relation, inside[si], inside[oi], item, sentence, rule.id, rule.confidence, role)
+                        rel = _relation(rule.relation, inside[si], inside[oi], item, sentence, rule.id, rule.confidence, role, rules)
                         if rel is not None:
                             _keep_best(found, rel)
     return list(found.values())
@@ -84,9 +84,13 @@ def _listed_after(masked: str, position: int, allowed_codes: str) -> list[int]:
         position = m.end()
 
 
-def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor, confidence, role=None) -> Relation | None:
+def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor, confidence, role=None, rules=None) -> Relation | None:
     if subj.entity_id == obj.entity_id:
         return None
+    if predicate == "uses" and rules is not None:
+        known = rules.entities.get(obj.entity_id)
+        if known is not None and known.developer == subj.entity_id:
+            return None  # a maker does not "use" its own product (Anthropic 使用 Claude)
     if predicate == "competesWith" and subj.type != obj.type and not {subj.type, obj.type} <= _ORG_TYPES:
         return None
     s, o = subj.entity_id, obj.entity_id
@@ -118,6 +122,7 @@ def knowledge_relations(item: NewsItem, mentions: list[Mention], rules: Rules, a
     by_sentence: dict[str, set[str]] = {}
     for m in mentions:
         by_sentence.setdefault(m.sentence, set()).add(m.entity_id)
+    organizations = rules.ids_of_types("Company", "Organization")
     out = []
     for sentence, ids in by_sentence.items():
         for entity_id in sorted(ids):
@@ -127,11 +132,14 @@ def knowledge_relations(item: NewsItem, mentions: list[Mention], rules: Rules, a
             for predicate, target, role in (("develops", g.developer, None), ("worksFor", g.works_for, g.role)):
                 if not target or target not in ids:
                     continue
+                if predicate == "worksFor" and len(ids & organizations) > 1:
+                    continue  # with several organisations named, the sentence may be about another one
                 s, o = (target, entity_id) if predicate == "develops" else (entity_id, target)
                 if (s, predicate, o) in have:
                     continue
                 have.add((s, predicate, o))
-                out.append(Relation(s, predicate, o, item.id, item.date, item.url, sentence, f"gazetteer:{predicate}", 0.6, role))
+                confidence = 0.6 if predicate == "develops" else 0.5
+                out.append(Relation(s, predicate, o, item.id, item.date, item.url, sentence, f"gazetteer:{predicate}", confidence, role))
     return out
 
 

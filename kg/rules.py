@@ -140,6 +140,12 @@ class Rules:
     relation_rules: list[CompiledRelationRule]
     files: list[Path] = field(default_factory=list)
 
+    def ids_of_types(self, *types: str) -> frozenset[str]:
+        cache = self.__dict__.setdefault("_ids_of_types", {})
+        if types not in cache:
+            cache[types] = frozenset(e.id for e in self.entities.values() if e.type in types)
+        return cache[types]
+
     def fingerprint(self) -> str:
         import hashlib
 
