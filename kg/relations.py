@@ -93,6 +93,10 @@ def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor,
             return None  # a maker does not "use" its own product (Anthropic 使用 Claude)
     if predicate == "competesWith" and subj.type != obj.type and not {subj.type, obj.type} <= _ORG_TYPES:
         return None
+    if predicate == "develops" and rules is not None:
+        known = rules.entities.get(obj.entity_id)
+        if known is not None and known.developer and known.developer != subj.entity_id:
+            confidence *= 0.7  # the gazetteer names another maker (maybe a parent company): less sure
     s, o = subj.entity_id, obj.entity_id
     if predicate in SYMMETRIC_RELATIONS and o < s:
         s, o = o, s  # one direction for symmetric relations

@@ -304,7 +304,7 @@ def _load_patterns(directory: Path, problems: list[str]) -> tuple[list[CompiledP
     return compiled, frozenset(fold_name(w) for w in parsed.stopwords), [path]
 
 
-_PLACEHOLDER = re.compile(r"\{(S|O)(?::([A-Za-z|,]+))?\}|\{gap(?::(\d+))?\}|\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"\{(S|O)(?::([A-Za-z|,]+))?\}|\{(?:gap|near)(?::(\d+))?\}|\{(\w+)\}")
 MENTION_OPEN, MENTION_CLOSE = "\u27e8", "\u27e9"  # ⟨ ⟩ mark entity slots in masked sentences
 
 
@@ -324,6 +324,9 @@ def compile_relation_pattern(pattern: str, vocabulary: dict[str, list[str]]) -> 
         if m.group(0).startswith("{gap"):
             n = int(m.group(3) or 12)
             return f"[^{MENTION_OPEN}{MENTION_CLOSE}。！？!?；;\\n]{{0,{n}}}?"
+        if m.group(0).startswith("{near"):  # like gap, but within one clause: no comma either
+            n = int(m.group(3) or 8)
+            return f"[^{MENTION_OPEN}{MENTION_CLOSE}。！？!?；;，,\\n]{{0,{n}}}?"
         word = m.group(4)
         words = vocabulary.get("roles" if word == "role" else word)
         if words:
