@@ -90,7 +90,7 @@ def test_english_items_use_the_english_pipeline(rules):
 def test_traditional_chinese_and_full_width_names_match(rules):
     from kg.normalize import clean_text
 
-    text = clean_text("輝達發布新晶片，微軟與Ｇｏｏｇｌｅ合作，ＧＰＴ－５.2登場")
+    text = clean_text("輝達發布新晶片，微軟與Ｇｏｏ\u200bｇｌｅ合作，ＧＰＴ－５.2\u00a0登場")
     found = _names(rules, text)
     ids = [entity_id for _, entity_id in found]
     assert ("輝達", "nvidia") in found and ("微軟", "microsoft") in found

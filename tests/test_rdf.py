@@ -123,3 +123,21 @@ def _tiny_export(tmp_path) -> Path:
     path = tmp_path / "tiny.ttl"
     export(tiny_graph(), path)
     return path
+
+
+@pytest.mark.skipif(shutil.which("rapper") is None, reason="Debian raptor2-utils not installed (.ci/run installs it)")
+def test_rapper_accepts_iris_of_arbitrary_entity_names(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    alphabet = "ab 名字/?#%<>\"{}|\\^`'\n\t\u200b😀-_.:@&=+$,;!*()[]~" + "".join(chr(c) for c in range(0x20))
+    g = tiny_graph()
+    for n in range(200):
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        g.add_node(name, type="Person", name=name or "x", name_zh="", aliases=[name], wikidata="", mentions=1,
+                   extractor="pattern:cue-person-en", confidence=0.5, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
+    path = tmp_path / "fuzzed.ttl"
+    export(g, path)
+    done = subprocess.run(["rapper", "-q", "-i", "turtle", "-c", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[:2000]
+    assert len(Graph().parse(path, format="turtle")) > 1000
