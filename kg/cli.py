@@ -38,7 +38,8 @@ def cli():
 @click.option("--max-nodes", type=int, default=500, show_default=True, help="Most-mentioned entities shown in graph.html (0: all).")
 @click.option("--max-file-mb", type=float, default=32, show_default=True, help="Skip digest files larger than this.")
 @click.option("--base-iri", default=None, help="Base IRI of entities, items and statements in graph.ttl.")
-def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file_mb, base_iri):
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes that read and extract files (same result).")
+def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file_mb, base_iri, workers):
     """Build the knowledge graph from digest files and folders (recursive; .md, .markdown, .txt).
 
     With no INPUTS, builds the bundled sample corpus. Writes graph.ttl (RDF Turtle), graph.html
@@ -69,7 +70,10 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     total = len(files) if files else None
     with click.progressbar(length=total or 0, label="Reading digests", file=sys.stderr, show_pos=True) as bar:
         try:
-            result = run_build(files, rules=rules, fallback_date=fallback_date, max_bytes=int(max_file_mb * 1e6), on_file=lambda _p: bar.update(1))
+            result = run_build(
+                files, rules=rules, fallback_date=fallback_date, max_bytes=int(max_file_mb * 1e6),
+                on_file=lambda _p: bar.update(1), workers=workers,
+            )
         except KgError as exc:
             raise _fail(exc) from None
     report = result.report

@@ -4,9 +4,12 @@ One broken file is reported and skipped; the rest of the build goes on.
 """
 from __future__ import annotations
 
+import multiprocessing
+import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +67,72 @@ def collect_files(inputs: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
+@dataclass
+class _FileResult:
+    path: Path
+    items: list[NewsItem] = field(default_factory=list)
+    mentions: dict[str, list[Mention]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    problem: InputProblem | None = None
+    parse_seconds: float = 0.0
+    extract_seconds: float = 0.0
+
+
+class _FileReader:
+    """Parses one digest and extracts the mentions of its items; one per process."""
+
+    def __init__(self, rules: Rules, fallback_date: str | None, max_bytes: int):
+        self.pipelines = make_pipelines(rules)
+        self.fallback_date = fallback_date
+        self.max_bytes = max_bytes
+
+    def __call__(self, path: Path, known: set[str] | frozenset[str] = frozenset()) -> _FileResult:
+        result = _FileResult(path)
+        clock = time.perf_counter()
+        try:
+            digest = parse_digest(path, fallback_date=self.fallback_date, max_bytes=self.max_bytes)
+        except InputFileError as exc:
+            result.problem = exc.detail
+            return result
+        result.items, result.warnings = digest.items, digest.warnings
+        result.parse_seconds = time.perf_counter() - clock
+        clock = time.perf_counter()
+        fresh = [item for item in digest.items if item.id not in known]
+        result.mentions = {item.id: found for item, found in extract_mentions(fresh, self.pipelines)}
+        result.extract_seconds = time.perf_counter() - clock
+        return result
+
+
+_WORKER_READER: _FileReader | None = None
+
+
+def _start_worker(rules_dir: str, fallback_date: str | None, max_bytes: int) -> None:
+    global _WORKER_READER
+    _WORKER_READER = _FileReader(load_rules(Path(rules_dir)), fallback_date, max_bytes)
+
+
+def _read_in_worker(path: Path) -> _FileResult:
+    return _WORKER_READER(path)
+
+
+def _read_files(files, rules, fallback_date, max_bytes, workers, report) -> Iterator[_FileResult]:
+    """File results in input order, so the build is the same with any number of workers."""
+    if workers <= 1:
+        clock = time.perf_counter()
+        reader = _FileReader(rules, fallback_date, max_bytes)
+        report.stage_seconds["setup"] += time.perf_counter() - clock
+        known: set[str] = set()
+        for path in files:
+            result = reader(path, known)
+            known.update(item.id for item in result.items)
+            yield result
+        return
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(str(rules.directory), fallback_date, max_bytes)) as pool:
+        yield from pool.map(_read_in_worker, files, chunksize=1)
+
+
 def build(
     inputs: Iterable[Path] | None = None,
     *,
@@ -71,46 +140,37 @@ def build(
     fallback_date: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_file: Callable[[Path], None] | None = None,
+    workers: int = 1,
 ) -> BuildResult:
-    """Build the knowledge graph of the given digests (default: the bundled sample corpus)."""
+    """Build the knowledge graph of the given digests (default: the bundled sample corpus).
+
+    `workers` > 1 parses and extracts files in that many processes; the result is the same.
+    """
     files = collect_files(inputs or [SAMPLE_CORPUS])
     rules = rules or load_rules()
     report = BuildReport(files=len(files))
-    clock = time.perf_counter()
-    pipelines = make_pipelines(rules)
-    report.stage_seconds["setup"] += time.perf_counter() - clock
 
     items: dict[str, NewsItem] = {}
     mentions: dict[str, list[Mention]] = {}
-    for path in files:
-        clock = time.perf_counter()
-        try:
-            digest = parse_digest(path, fallback_date=fallback_date, max_bytes=max_bytes)
-        except InputFileError as exc:
-            report.skipped.append(exc.detail)
-            if on_file:
-                on_file(path)
-            continue
-        report.warnings.extend(digest.warnings)
-        fresh = []
-        for item in digest.items:
+    for result in _read_files(files, rules, fallback_date, max_bytes, workers, report):
+        if result.problem is not None:
+            report.skipped.append(result.problem)
+        report.warnings.extend(result.warnings)
+        report.stage_seconds["parse"] += result.parse_seconds
+        report.stage_seconds["extract"] += result.extract_seconds
+        for item in result.items:
             seen = items.get(item.id)
             if seen is None:
                 items[item.id] = item
-                fresh.append(item)
+                mentions[item.id] = result.mentions[item.id]
+                report.chars += len(item.title) + len(item.text)
                 continue
-            report.repeated_items += 1
+            report.repeated_items += 1  # the same story again: one item, every digest, earliest date
             seen.sources = list(dict.fromkeys(seen.sources + item.sources))
             if item.date < seen.date:
                 seen.date = item.date
-        report.stage_seconds["parse"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-        for item, found in extract_mentions(fresh, pipelines):
-            mentions[item.id] = found
-            report.chars += len(item.title) + len(item.text)
-        report.stage_seconds["extract"] += time.perf_counter() - clock
         if on_file:
-            on_file(path)
+            on_file(result.path)
     report.items = len(items)
 
     clock = time.perf_counter()

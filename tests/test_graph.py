@@ -69,3 +69,12 @@ def test_co_mentions_are_aggregated_with_counts(sample):
 def test_mentions_count_items(sample):
     g = sample.graph
     assert g.nodes["google"]["mentions"] == len(g.nodes["google"]["items"]) >= 10
+
+
+def test_two_workers_build_the_same_graph(sample, rules):
+    from kg.exporters.turtle import to_rdf
+    from kg.pipeline import build
+
+    parallel = build(rules=rules, workers=2)
+    assert to_rdf(parallel.graph).isomorphic(to_rdf(sample.graph))
+    assert parallel.report.items == sample.report.items
