@@ -255,7 +255,7 @@ def _make_item(draft: _Draft, path: Path, date: str, position: int) -> NewsItem 
         position=position,
         layout=draft.layout,
         line=draft.line,
-        author=draft.author,
+        author=clean_text(draft.author) if draft.author else None,
     )
 
 

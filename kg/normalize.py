@@ -19,13 +19,15 @@ _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 # Full-width Latin letters, digits and the hyphen fold to ASCII (Ｇｏｏｇｌｅ, ＧＰＴ－５); Chinese punctuation stays.
 _FULLWIDTH = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
 _FULLWIDTH.update({0xFF0D: ord("-"), 0xFF0E: ord("."), 0x00A0: ord(" "), 0x202F: ord(" ")})
-_CLEAN = {**_FULLWIDTH, **_INVISIBLE}
+# Control characters (not tab/newline) carry nothing readable and are not allowed in XML (GraphML).
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFE, 0xFFFF], None)
+_CLEAN = {**_FULLWIDTH, **_INVISIBLE, **_CONTROLS}
 
 
 def clean_text(text: str) -> str:
     """Fold full-width Latin, drop invisible characters, unify line ends; keeps Chinese punctuation."""
-    text = unicodedata.normalize("NFC", text.translate(_CLEAN))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN))
+    return text
 
 
 def _load_t2s() -> dict[int, int]:

@@ -78,3 +78,18 @@ def test_iri_safe_and_slugs_make_valid_iris(text):
         assert not (set(part) & _IRI_FORBIDDEN)
         URIRef("https://example.org/" + part)  # rdflib accepts it
     assert all(c in string.ascii_letters + string.digits + "%" or ord(c) > 0x7F or c in "/:?#[]@!$&'()*+,;=-._~" for c in iri_safe(text))
+
+
+def test_control_characters_never_reach_xml_exports(tmp_path):
+    import networkx as nx
+
+    from kg.exporters.graphml import export
+    from kg.pipeline import build
+
+    path = tmp_path / "2025-12-01.md"
+    path.write_text("## 谷歌\x19发布Gemini 3\x1c\x0b\n\n谷歌\x01发布了新的模型，性能\x7f大幅提升。\x08\n", encoding="utf-8")
+    result = build([path])
+    export(result.graph, tmp_path / "graph.graphml")
+    nx.read_graphml(tmp_path / "graph.graphml")  # well-formed XML
+    [item] = result.items.values()
+    assert item.title == "谷歌发布Gemini 3"
