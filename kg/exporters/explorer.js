@@ -119,7 +119,7 @@
     return n.name_zh ? n.name + " / " + n.name_zh : n.name;
   }
   function attCount(edge) {
-    if (edge.relation !== CO) return edge.atts.length;
+    if (edge.relation !== CO) return edge.atts.length + (edge.more || 0);
     var total = 0;
     edge.atts.forEach(function (a) {
       total += a.count || 1;
@@ -585,6 +585,10 @@
       });
       holder.appendChild(more);
       ul.appendChild(holder);
+    }
+    if (edge.more) {
+      // the page keeps the newest statements of an edge; the rest are in graph.ttl
+      ul.appendChild(el("li", "kg-more-row", fmt(edge.more) + " earlier statements are in graph.ttl (kg entity / kg query)"));
     }
     return ul;
   }

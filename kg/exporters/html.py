@@ -70,7 +70,11 @@ UNDIRECTED_RELATIONS = frozenset(SYMMETRIC_RELATIONS) | {CO_MENTION}
 _PHYSICS_MAX_NODES = 300
 _PHYSICS_ITERATIONS = 150
 #: At most this many item references are kept per coMention edge.
-_MAX_COMENTION_ITEMS = 50
+_MAX_COMENTION_ITEMS = 20
+# Big builds: the page keeps the newest statements of each edge and clips long sentences, so a graph of
+# 500 entities from years of digests stays a few MB instead of a hundred.
+_MAX_ATTESTATIONS = 25
+_MAX_TEXT = 400
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _QID_RE = re.compile(r"^Q[1-9]\d*$")
@@ -414,8 +418,8 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             "key": _str(key),
             "date": _date(data.get("date")),
             "url": _url(data.get("url")),
-            "title": _str(data.get("title")),
-            "evidence": _str(data.get("evidence")),
+            "title": _str(data.get("title"))[:_MAX_TEXT],
+            "evidence": _str(data.get("evidence"))[:_MAX_TEXT],
             "extractor": _str(data.get("extractor")),
             "confidence": _float(data.get("confidence")),
             "role": _str(data.get("role")),
@@ -456,6 +460,9 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
                 if ref.get("date"):
                     edge_dates.add(ref["date"])
         group["dates"] = sorted(edge_dates)
+        if len(atts) > _MAX_ATTESTATIONS:
+            group["more"] = len(atts) - _MAX_ATTESTATIONS
+            del atts[: len(atts) - _MAX_ATTESTATIONS]  # sorted by date: keep the newest
         group["id"] = f"e{n_edge}"
         dates.extend(group["dates"][:1] + group["dates"][-1:])
         edges.append(group)
