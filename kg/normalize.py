@@ -122,14 +122,37 @@ def is_web_url(url: str | None) -> bool:
 
 
 def iri_safe(text: str) -> str:
-    """Percent-encode what may not stand in an IRI (space, <>"{}|\\^`, controls); Unicode letters stay."""
+    """One IRI path segment for any text: Unicode letters stay, everything else unsafe is percent-encoded."""
     text = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", text)  # a lone % would be an invalid escape
-    return "".join(
-        c if c in _IRI_ASCII or (ord(c) > 0x7F and c.isalnum()) else quote(c, safe="") for c in text
-    )
+    return "".join(c if c in _SEGMENT_SAFE or (ord(c) > 0x7F and c.isalnum()) else quote(c, safe="") for c in text)
 
 
-_IRI_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/:?#[]@!$&'()*+,;=%-._~")
+_SEGMENT_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789%-._~!$&'()*+,;=:@")
+_QUERY_SAFE = _SEGMENT_SAFE | frozenset("/?")
+
+
+def web_iri(url: str) -> str:
+    """A web link as a valid IRI (RFC 3987): each part percent-encoded where it must be, or "" if hopeless."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in {"http", "https"} or not re.fullmatch(r"[A-Za-z0-9.\-]+|[^\x00-\x7f]+(?:\.[^\x00-\x7f]+)*", host or "-"):
+        return ""
+
+    def encode(part: str, safe: frozenset) -> str:
+        part = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", part)
+        return "".join(c if c in safe or (ord(c) > 0x7F and c.isalnum()) else quote(c, safe="") for c in part)
+
+    netloc = host.lower() + (f":{port}" if port else "")
+    out = f"{parts.scheme.lower()}://{netloc}{encode(parts.path, _QUERY_SAFE - {'?'})}"
+    if parts.query:
+        out += "?" + encode(parts.query, _QUERY_SAFE)
+    if parts.fragment:
+        out += "#" + encode(parts.fragment, _QUERY_SAFE)
+    return out
 
 
 def short_hash(*parts: str, length: int = 16) -> str:

@@ -8,7 +8,7 @@ import networkx as nx
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
-from ..normalize import has_cjk, iri_safe, is_web_url, slugify
+from ..normalize import has_cjk, iri_safe, slugify, web_iri
 from ..records import CO_MENTION
 from .atomic import atomic_write_bytes
 
@@ -36,7 +36,7 @@ class Iris:
         self.base = base if base.endswith(("/", "#")) else base + "/"
 
     def entity(self, entity_id: str) -> URIRef:
-        return URIRef(self.base + "entity/" + iri_safe(entity_id).replace("/", "%2F").replace("#", "%23").replace("?", "%3F"))
+        return URIRef(self.base + "entity/" + iri_safe(entity_id))
 
     def item(self, item_id: str) -> URIRef:
         return URIRef(self.base + "item/" + item_id)
@@ -86,8 +86,8 @@ def to_rdf(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Graph:
         g.add((i, RDF.type, SCHEMA.NewsArticle))
         g.add((i, SCHEMA.headline, _lang_literal(item.title)))
         g.add((i, SCHEMA.datePublished, Literal(item.date, datatype=XSD.date)))
-        if is_web_url(item.url):
-            g.add((i, SCHEMA.url, URIRef(iri_safe(item.url))))
+        if item.url and (link := web_iri(item.url)):
+            g.add((i, SCHEMA.url, URIRef(link)))
         if item.author:
             g.add((i, SCHEMA.author, Literal(item.author)))
         for source in item.sources:
@@ -118,8 +118,8 @@ def to_rdf(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Graph:
                 g.add((st, PROV.wasDerivedFrom, iris.item(item_id)))
             continue
         g.add((st, PROV.wasDerivedFrom, iris.item(data["item_id"])))
-        if is_web_url(data.get("url")):
-            g.add((st, SCHEMA.url, URIRef(iri_safe(data["url"]))))
+        if data.get("url") and (link := web_iri(data["url"])):
+            g.add((st, SCHEMA.url, URIRef(link)))
         g.add((st, KG.evidence, _lang_literal(data["evidence"])))
         if data.get("role"):
             g.add((st, KG.role, Literal(data["role"])))
