@@ -70,7 +70,8 @@ UNDIRECTED_RELATIONS = frozenset(SYMMETRIC_RELATIONS) | {CO_MENTION}
 _PHYSICS_MAX_NODES = 300
 _PHYSICS_ITERATIONS = 150
 #: At most this many item references are kept per coMention edge.
-_MAX_COMENTION_ITEMS = 20
+_MAX_COMENTION_ITEMS = 5
+_MAX_COMENTION_EDGES = 4000  # the strongest co-mentions among the shown entities
 # Big builds: the page keeps the newest statements of each edge and clips long sentences, so a graph of
 # 500 entities from years of digests stays a few MB instead of a hundred.
 _MAX_ATTESTATIONS = 25
@@ -396,11 +397,19 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             )
         )
 
+    # co-mentions grow with the square of the entities shown: keep the strongest
+    co_mentions = sorted(
+        ((_int((d or {}).get("count"), 1), str(k)) for u, v, k, d in graph.edges(keys=True, data=True)
+         if u in index and v in index and _str((d or {}).get("relation")) == CO_MENTION),
+        reverse=True,
+    )
+    weak_co_mentions = {k for _count, k in co_mentions[_MAX_COMENTION_EDGES:]}
+
     # group parallel statements with the same relation into one drawn edge
     groups: dict[tuple[Any, Any, str], dict[str, Any]] = {}
     shown_statements = 0
     for u, v, key, data in graph.edges(keys=True, data=True):
-        if u not in index or v not in index:
+        if u not in index or v not in index or str(key) in weak_co_mentions:
             continue
         shown_statements += 1
         data = data or {}
