@@ -196,8 +196,9 @@ class PatternMatcher:
         return default
 
     def _glued_prefix_known(self, name: str) -> bool:
-        glued = re.match(r"([A-Za-z]+)\d", name)
-        return glued is None or glued.group(1).lower() in self.known_prefixes
+        """Qwen3 and Llama 4 follow known families; Giuseppe5, GDP 15 or PART 2 do not."""
+        short = re.fullmatch(r"([A-Za-z]+)(?:\d|[ ][vV]?\d+(?:\.\d+)*$)", name) or re.match(r"([A-Za-z]+)\d", name)
+        return short is None or short.group(1).lower() in self.known_prefixes
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
