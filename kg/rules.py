@@ -190,6 +190,16 @@ def _read_yaml(path: Path, rel: str, problems: list[str]):
     return None
 
 
+def _validated(rel: str, list_name: str, raws: list, model, problems: list[str]):
+    """Each entry of a list validated on its own, so one bad entry does not hide the others' problems."""
+    for n, raw in enumerate(raws):
+        label = f"{list_name}[{n}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
+        try:
+            yield label, model.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(_loc(rel, label), exc))
+
+
 def _load_gazetteer(directory: Path, problems: list[str]) -> tuple[dict[str, GazetteerEntity], list[Path]]:
     entities: dict[str, GazetteerEntity] = {}
     files = sorted((directory / "gazetteer").glob("*.y*ml"))
@@ -205,13 +215,7 @@ def _load_gazetteer(directory: Path, problems: list[str]) -> tuple[dict[str, Gaz
         except ValidationError as exc:
             problems.extend(_pydantic_problems(rel, exc))
             continue
-        for n, raw in enumerate(parsed.entities):
-            label = f"entities[{n}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
-            try:
-                entry = GazetteerEntry.model_validate(raw)
-            except ValidationError as exc:
-                problems.extend(_pydantic_problems(_loc(rel, label), exc))
-                continue
+        for label, entry in _validated(rel, "entities", parsed.entities, GazetteerEntry, problems):
             if entry.id in entities:
                 problems.append(f"[{_loc(rel, label, 'id')}] duplicate id '{entry.id}', also in {entities[entry.id].source}")
                 continue
@@ -283,13 +287,7 @@ def _load_patterns(directory: Path, problems: list[str]) -> tuple[list[CompiledP
         problems.extend(_pydantic_problems(rel, exc))
         return [], frozenset(), [path]
     compiled = []
-    for n, raw in enumerate(parsed.patterns):
-        label = f"patterns[{n}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
-        try:
-            rule = NamePattern.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(_pydantic_problems(_loc(rel, label), exc))
-            continue
+    for label, rule in _validated(rel, "patterns", parsed.patterns, NamePattern, problems):
         try:
             regex = re.compile(rule.regex)
             excludes = [re.compile(x) for x in rule.exclude]
@@ -354,13 +352,7 @@ def _load_relations(directory: Path, problems: list[str]) -> tuple[list[Compiled
         problems.extend(_pydantic_problems(rel, exc))
         return [], [path]
     compiled, seen = [], set()
-    for n, raw in enumerate(parsed.rules):
-        label = f"rules[{n}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
-        try:
-            rule = RelationRule.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(_pydantic_problems(_loc(rel, label), exc))
-            continue
+    for label, rule in _validated(rel, "rules", parsed.rules, RelationRule, problems):
         if rule.id in seen:
             problems.append(f"[{_loc(rel, label, 'id')}] duplicate rule id '{rule.id}'")
             continue
