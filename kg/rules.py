@@ -74,7 +74,6 @@ class RelationRule(BaseModel):
     confidence: float = Field(gt=0, le=1)
     object_list: bool = False
     subject_list: bool = False
-    swap: bool = False  # the pattern names the object first ({S} is still the subject)
     description: str = ""
 
 
@@ -125,7 +124,6 @@ class CompiledRelationRule:
     confidence: float
     object_list: bool
     subject_list: bool
-    swap: bool
     subject_types: str  # type codes allowed, e.g. "CO"
     object_types: str
 
@@ -146,8 +144,6 @@ class Rules:
             cache[types] = frozenset(e.id for e in self.entities.values() if e.type in types)
         return cache[types]
 
-    def fingerprint(self) -> str:
-        import hashlib
 
         h = hashlib.sha1()
         for f in sorted(self.files):
@@ -364,7 +360,7 @@ def _load_relations(directory: Path, problems: list[str]) -> tuple[list[Compiled
             problems.append(f"[{_loc(rel, label, 'pattern')}] {exc}")
             continue
         compiled.append(
-            CompiledRelationRule(rule.id, rule.relation, regex, rule.confidence, rule.object_list, rule.subject_list, rule.swap, s_codes, o_codes)
+            CompiledRelationRule(rule.id, rule.relation, regex, rule.confidence, rule.object_list, rule.subject_list, s_codes, o_codes)
         )
     return compiled, [path]
 
