@@ -145,13 +145,6 @@ class Rules:
         return cache[types]
 
 
-        h = hashlib.sha1()
-        for f in sorted(self.files):
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-        return h.hexdigest()[:16]
-
-
 def default_rules_dir() -> Path:
     env = os.environ.get("KG_RULES")
     if env:
