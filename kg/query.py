@@ -79,7 +79,7 @@ def bind_params(query: NamedQuery, given: dict[str, str]) -> str:
     text = query.text
     for p in query.params:
         value = literal_for(p.kind, given.get(p.name, p.default), p.name)
-        text = re.sub(rf"\${p.name}\b", lambda _m: value, text)
+        text = re.sub(rf"\${p.name}\b", lambda _m, literal=value: literal, text)
     return text
 
 

@@ -1,7 +1,6 @@
 """The three seed layouts parse exactly; other layouts go through the generic reader; dates are found."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -1,7 +1,6 @@
 """Property-based tests: arbitrary input never crashes the parser; normalising is idempotent."""
 from __future__ import annotations
 
-import string
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

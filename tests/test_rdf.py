@@ -132,7 +132,7 @@ def test_rapper_accepts_iris_of_arbitrary_entity_names(tmp_path):
     rng = random.Random(7)
     alphabet = "ab 名字/?#%<>\"{}|\\^`'\n\t\u200b😀-_.:@&=+$,;!*()[]~" + "".join(chr(c) for c in range(0x20))
     g = tiny_graph()
-    for n in range(200):
+    for _ in range(200):
         name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
         g.add_node(name, type="Person", name=name or "x", name_zh="", aliases=[name], wikidata="", mentions=1,
                    extractor="pattern:cue-person-en", confidence=0.5, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
