@@ -6,10 +6,13 @@ slot] -> mentions. Rules take precedence over the model where both fire.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import ahocorasick
 import spacy
@@ -22,6 +25,8 @@ from .rules import Rules, is_case_sensitive
 
 GAZETTEER_EXTRACTOR = "gazetteer"
 SPAN_KEY = "kg"
+# The statistical NER we train and ship (kg train): one spaCy pipeline per language, `ner-zh`, `ner-en`.
+MODELS_DIR = Path(__file__).parent / "models"
 
 if not Span.has_extension("kg_extractor"):
     Span.set_extension("kg_extractor", default=None)
@@ -246,7 +251,26 @@ def _teach_jieba(rules: Rules) -> None:
                 jieba.add_word(form, freq=10**6)
 
 
-def make_pipelines(rules: Rules) -> dict[str, Language]:
+def model_path(lang: str) -> Path:
+    return MODELS_DIR / f"ner-{lang}"
+
+
+def model_fingerprint(use_model: bool) -> str:
+    """Changes whenever the statistical model that extraction would use changes ('' when none is used)."""
+    if not use_model:
+        return ""
+    digest = hashlib.sha256()
+    for lang in ("zh", "en"):
+        meta = model_path(lang) / "meta.json"
+        if meta.is_file():
+            digest.update(lang.encode() + meta.read_bytes())
+            weights = model_path(lang) / "ner" / "model"
+            if weights.is_file():
+                digest.update(hashlib.sha256(weights.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def make_pipelines(rules: Rules, use_model: bool = True) -> dict[str, Language]:
     """The Chinese (jieba) and English pipelines, both with the rule components."""
     key = str(rules.directory.resolve())
     _RULES_BY_DIR[key] = rules

@@ -81,8 +81,8 @@ class _FileResult:
 class _FileReader:
     """Parses one digest and extracts the mentions of its items; one per process."""
 
-    def __init__(self, rules: Rules, fallback_date: str | None, max_bytes: int):
-        self.pipelines = make_pipelines(rules)
+    def __init__(self, rules: Rules, fallback_date: str | None, max_bytes: int, use_model: bool = True):
+        self.pipelines = make_pipelines(rules, use_model=use_model)
         self.fallback_date = fallback_date
         self.max_bytes = max_bytes
 
@@ -106,20 +106,20 @@ class _FileReader:
 _WORKER_READER: _FileReader | None = None
 
 
-def _start_worker(rules_dir: str, fallback_date: str | None, max_bytes: int) -> None:
+def _start_worker(rules_dir: str, fallback_date: str | None, max_bytes: int, use_model: bool) -> None:
     global _WORKER_READER
-    _WORKER_READER = _FileReader(load_rules(Path(rules_dir)), fallback_date, max_bytes)
+    _WORKER_READER = _FileReader(load_rules(Path(rules_dir)), fallback_date, max_bytes, use_model)
 
 
 def _read_in_worker(path: Path) -> _FileResult:
     return _WORKER_READER(path)
 
 
-def _read_files(files, rules, fallback_date, max_bytes, workers, report) -> Iterator[_FileResult]:
+def _read_files(files, rules, fallback_date, max_bytes, workers, report, use_model) -> Iterator[_FileResult]:
     """File results in input order, so the build is the same with any number of workers."""
     if workers <= 1:
         clock = time.perf_counter()
-        reader = _FileReader(rules, fallback_date, max_bytes)
+        reader = _FileReader(rules, fallback_date, max_bytes, use_model)
         report.stage_seconds["setup"] += time.perf_counter() - clock
         known: set[str] = set()
         for path in files:
@@ -129,7 +129,7 @@ def _read_files(files, rules, fallback_date, max_bytes, workers, report) -> Iter
         return
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(str(rules.directory), fallback_date, max_bytes)) as pool:
+                             initargs=(str(rules.directory), fallback_date, max_bytes, use_model)) as pool:
         yield from pool.map(_read_in_worker, files, chunksize=1)
 
 
@@ -141,10 +141,12 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_file: Callable[[Path], None] | None = None,
     workers: int = 1,
+    use_model: bool = True,
 ) -> BuildResult:
     """Build the knowledge graph of the given digests (default: the bundled sample corpus).
 
     `workers` > 1 parses and extracts files in that many processes; the result is the same.
+    `use_model` runs the shipped statistical NER after the rules (when it is installed).
     """
     files = collect_files(inputs or [SAMPLE_CORPUS])
     rules = rules or load_rules()
@@ -152,7 +154,7 @@ def build(
 
     items: dict[str, NewsItem] = {}
     mentions: dict[str, list[Mention]] = {}
-    for result in _read_files(files, rules, fallback_date, max_bytes, workers, report):
+    for result in _read_files(files, rules, fallback_date, max_bytes, workers, report, use_model):
         if result.problem is not None:
             report.skipped.append(result.problem)
         report.warnings.extend(result.warnings)
