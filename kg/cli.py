@@ -39,7 +39,12 @@ def cli():
 @click.option("--max-file-mb", type=float, default=32, show_default=True, help="Skip digest files larger than this.")
 @click.option("--base-iri", default=None, help="Base IRI of entities, items and statements in graph.ttl.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes that read and extract files (same result).")
-def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file_mb, base_iri, workers):
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where files are read: this machine (--workers processes) or a Dask cluster (--scheduler).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address, for --engine dask.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of per-file results reused when file, rules and model are unchanged (default: OUT/.kg-cache).")
+@click.option("--no-cache", is_flag=True, help="Read every file again; do not use or write the cache.")
+def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file_mb, base_iri, workers, engine,
+          scheduler, cache_dir, no_cache):
     """Build the knowledge graph from digest files and folders (recursive; .md, .markdown, .txt).
 
     With no INPUTS, builds the bundled sample corpus. Writes graph.ttl (RDF Turtle), graph.html
@@ -72,7 +77,8 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         try:
             result = run_build(
                 files, rules=rules, fallback_date=fallback_date, max_bytes=int(max_file_mb * 1e6),
-                on_file=lambda _p: bar.update(1), workers=workers,
+                on_file=lambda _p: bar.update(1), workers=workers, engine=engine, scheduler=scheduler,
+                cache=None if no_cache else (cache_dir or out_dir / ".kg-cache"),
             )
         except KgError as exc:
             raise _fail(exc) from None
@@ -92,6 +98,11 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         f"Read {report.files_ok} of {report.files} files: {report.items} items"
         f" ({report.repeated_items} repeated listings merged), {len(report.skipped)} skipped."
     )
+    if report.cache_hits is not None:
+        click.echo(
+            f"Cache: {report.cache_hits} file(s) from the cache, {report.cache_misses} read"
+            + "".join(f"; {note}" for note in report.cache_notes) + "."
+        )
     click.echo(_count_line("Entities", counts["entities"]))
     click.echo(_count_line("Edges", counts["edges"]))
     click.echo("Wrote " + ", ".join(str(p) for p in written.values()) + f" in {time.perf_counter() - started:.1f} s.")

@@ -49,3 +49,7 @@ class NoInputError(KgError):
 
 class BuildAbortedError(KgError):
     """--strict build with skipped input; nothing was written."""
+
+
+class EngineError(KgError):
+    """An engine that cannot run: dask not installed, scheduler unreachable, the cluster failed."""

@@ -4,20 +4,17 @@ One broken file is reported and skipped; the rest of the build goes on.
 """
 from __future__ import annotations
 
-import multiprocessing
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 
-from .digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES, parse_digest
-from .errors import InputFileError, InputProblem, NoInputError
-from .extract import extract_mentions, make_pipelines
+from .digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
+from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine
+from .errors import InputProblem, NoInputError
 from .graph import build_graph
 from .normalize import fold_name
 from .records import Entity, Mention, NewsItem, Relation
@@ -37,6 +34,10 @@ class BuildReport:
     repeated_items: int = 0  # the same story listed again (by normalised URL)
     chars: int = 0
     stage_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    engine: str = "local"
+    cache_hits: int | None = None  # None: no cache used
+    cache_misses: int | None = None
+    cache_notes: list[str] = field(default_factory=list)  # why the cache was invalidated, if it was
 
     @property
     def files_ok(self) -> int:
@@ -67,70 +68,66 @@ def collect_files(inputs: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-@dataclass
-class _FileResult:
-    path: Path
-    items: list[NewsItem] = field(default_factory=list)
-    mentions: dict[str, list[Mention]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    problem: InputProblem | None = None
-    parse_seconds: float = 0.0
-    extract_seconds: float = 0.0
+# The reading stage (kg/engines.py); the old names stay importable from here.
+_FileResult = FileResult
+_FileReader = FileReader
 
 
-class _FileReader:
-    """Parses one digest and extracts the mentions of its items; one per process."""
+def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: BuildReport, *, engine: str | Engine,
+                workers: int, scheduler: str | None, cache: Path | None) -> Iterator[FileResult]:
+    """File results in input order (so the build is the same with any engine), from the cache where it can.
 
-    def __init__(self, rules: Rules, fallback_date: str | None, max_bytes: int, use_model: bool = True):
-        self.pipelines = make_pipelines(rules, use_model=use_model)
-        self.fallback_date = fallback_date
-        self.max_bytes = max_bytes
+    Every yielded result has the mentions of each of its items not seen in an earlier file: the cache or an
+    engine may leave some out (the in-process reader skips items it has read already), and those are
+    extracted here, so a build from the cache gives the graph a cold build gives.
+    """
+    from .cache import BuildCache
 
-    def __call__(self, path: Path, known: set[str] | frozenset[str] = frozenset()) -> _FileResult:
-        result = _FileResult(path)
+    store, keys, hits = None, {}, set()
+    if cache is not None:
         clock = time.perf_counter()
-        try:
-            digest = parse_digest(path, fallback_date=self.fallback_date, max_bytes=self.max_bytes)
-        except InputFileError as exc:
-            result.problem = exc.detail
-            return result
-        result.items, result.warnings = digest.items, digest.warnings
-        result.parse_seconds = time.perf_counter() - clock
-        clock = time.perf_counter()
-        fresh = [item for item in digest.items if item.id not in known]
-        result.mentions = {item.id: found for item, found in extract_mentions(fresh, self.pipelines)}
-        result.extract_seconds = time.perf_counter() - clock
-        return result
-
-
-_WORKER_READER: _FileReader | None = None
-
-
-def _start_worker(rules_dir: str, fallback_date: str | None, max_bytes: int, use_model: bool) -> None:
-    global _WORKER_READER
-    _WORKER_READER = _FileReader(load_rules(Path(rules_dir)), fallback_date, max_bytes, use_model)
-
-
-def _read_in_worker(path: Path) -> _FileResult:
-    return _WORKER_READER(path)
-
-
-def _read_files(files, rules, fallback_date, max_bytes, workers, report, use_model) -> Iterator[_FileResult]:
-    """File results in input order, so the build is the same with any number of workers."""
-    if workers <= 1:
-        clock = time.perf_counter()
-        reader = _FileReader(rules, fallback_date, max_bytes, use_model)
-        report.stage_seconds["setup"] += time.perf_counter() - clock
-        known: set[str] = set()
+        store = BuildCache(cache, rules, config)
+        keys, hits = store.lookup(files)
+        report.stage_seconds["cache"] += time.perf_counter() - clock
+    own = not isinstance(engine, Engine)
+    engine = make_engine(engine, rules, config, workers=workers, scheduler=scheduler) if own else engine
+    report.engine = engine.name
+    local = engine if isinstance(engine, SerialEngine) else SerialEngine(rules, config)  # lazy: no cost unless used
+    known: set[str] = set()  # ids of the items of the files before this one
+    fresh = engine.read([path for path in files if path not in hits], known)
+    hit_count = 0
+    try:
         for path in files:
-            result = reader(path, known)
+            result = None
+            if path in hits:
+                clock = time.perf_counter()
+                result = store.load(path, keys[path])
+                report.stage_seconds["cache"] += time.perf_counter() - clock
+                if result is None:  # the entry went bad since the lookup: read the file here
+                    result = local.reader(path, known)
+            else:
+                result = next(fresh)
+            changed = not result.cached
+            missing = [item for item in result.items if item.id not in known and item.id not in result.mentions]
+            if missing:
+                result.mentions.update(local.reader.extract(missing, result))
+                changed = True
+            if store and changed:
+                clock = time.perf_counter()
+                store.store(path, keys.get(path), result)
+                report.stage_seconds["cache"] += time.perf_counter() - clock
+            hit_count += result.cached
             known.update(item.id for item in result.items)
             yield result
-        return
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(str(rules.directory), fallback_date, max_bytes, use_model)) as pool:
-        yield from pool.map(_read_in_worker, files, chunksize=1)
+        if store:
+            store.finish()
+            report.cache_hits, report.cache_misses = hit_count, len(files) - hit_count
+            report.cache_notes = store.stats.notes
+    finally:
+        fresh.close()
+        report.stage_seconds["setup"] += engine.setup_seconds + (local.setup_seconds if local is not engine else 0.0)
+        if own:
+            engine.close()
 
 
 def build(
@@ -142,11 +139,16 @@ def build(
     on_file: Callable[[Path], None] | None = None,
     workers: int = 1,
     use_model: bool = True,
+    engine: str | Engine = "local",
+    scheduler: str | None = None,
+    cache: Path | str | None = None,
 ) -> BuildResult:
     """Build the knowledge graph of the given digests (default: the bundled sample corpus).
 
     `workers` > 1 parses and extracts files in that many processes; the result is the same.
     `use_model` runs the shipped statistical NER after the rules (when it is installed).
+    `engine` "dask" reads the files on the Dask cluster at `scheduler` (tcp://HOST:PORT); the result is the same.
+    `cache` is a folder of per-file results (kg/cache.py): unchanged files are not read again.
     """
     files = collect_files(inputs or [SAMPLE_CORPUS])
     rules = rules or load_rules()
@@ -154,7 +156,10 @@ def build(
 
     items: dict[str, NewsItem] = {}
     mentions: dict[str, list[Mention]] = {}
-    for result in _read_files(files, rules, fallback_date, max_bytes, workers, report, use_model):
+    config = ReaderConfig(fallback_date, max_bytes, use_model)
+    reading = _read_files(files, rules, config, report, engine=engine, workers=workers, scheduler=scheduler,
+                          cache=Path(cache) if cache is not None else None)
+    for result in reading:
         if result.problem is not None:
             report.skipped.append(result.problem)
         report.warnings.extend(result.warnings)

@@ -1,0 +1,262 @@
+"""The build cache: what reading one digest gave (items, mentions, warnings, problem), one entry per file.
+
+An entry is used only when everything that went into it is unchanged:
+
+- the file: its path (items record the file name, warnings the path) and the sha256 of its bytes;
+- the rules, as far as extraction reads them: gazetteer entities, aliases, name patterns, stopwords (relation
+  rules run after reading, on every build, so changing them keeps the cache);
+- the statistical model (`kg.extract.model_fingerprint`), the reading code (every kg module that runs while a
+  file is read, plus the versions of Python, spaCy and jieba) and the options `--date` and `--max-file-mb`.
+
+An entry is `<cache>/<sha256 of the path>.entry`: one JSON header line with that key, then a pickle of the
+result. Entries are written to a temporary file and renamed, so a killed build never leaves half an entry;
+an entry that cannot be read is ignored and the file read again. `manifest.json` keeps the fingerprints of the
+last build so the next one can say why it re-extracts everything ("rules changed (gazetteer/companies.yml)").
+The cache holds pickles: keep it in a folder only you can write to.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engines import FileResult, ReaderConfig
+from .rules import Rules
+
+FORMAT = 1
+ENTRY_SUFFIX = ".entry"
+MANIFEST = "manifest.json"
+
+# kg modules that run only after the reading stage; every other module of the package is reading code.
+_NOT_READING = {"cli.py", "query.py", "evaluate.py", "graph.py", "relations.py", "resolve.py", "pipeline.py", "cache.py"}
+_NOT_READING_DIRS = {"exporters", "queries", "rdf", "models", "sample_corpus", "__pycache__"}
+
+_code_fp: str | None = None
+
+
+def _sha(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """Changes with the code that reads a file (and the versions of Python, spaCy, jieba and kg)."""
+    global _code_fp
+    if _code_fp is None:
+        import jieba
+        import spacy
+
+        from . import __version__
+
+        root = Path(__file__).resolve().parent
+        parts = [f"{FORMAT} {__version__} {sys.version_info[:3]} {spacy.__version__} {jieba.__version__}".encode()]
+        for path in sorted(root.rglob("*.py")):
+            rel = path.relative_to(root)
+            if rel.name in _NOT_READING and len(rel.parts) == 1 or set(rel.parts[:-1]) & _NOT_READING_DIRS:
+                continue
+            parts += [str(rel).encode(), path.read_bytes()]
+        _code_fp = _sha(*parts)[:16]
+    return _code_fp
+
+
+def rules_fingerprint(rules: Rules) -> str:
+    """Changes with the parts of the rules that extraction reads (not the relation rules)."""
+    cached = rules.__dict__.get("_kg_cache_fingerprint")
+    if cached:
+        return cached
+    entities = [
+        [e.id, e.name, e.type, e.zh, e.aliases, e.wikidata, e.developer, e.variant_of, e.works_for, e.role,
+         e.case_sensitive, e.media]
+        for e in sorted(rules.entities.values(), key=lambda e: e.id)
+    ]
+    patterns = [
+        [p.id, p.type, p.regex.pattern, p.regex.flags, p.confidence, [(x.pattern, x.flags) for x in p.exclude],
+         [(x.pattern, x.flags) for x in p.require], p.known_prefix_when_glued]
+        for p in rules.patterns
+    ]
+    text = json.dumps([entities, sorted(rules.alias_index.items()), patterns, sorted(rules.stopwords)],
+                      ensure_ascii=False, sort_keys=True)
+    rules.__dict__["_kg_cache_fingerprint"] = fp = _sha(text.encode())[:16]
+    return fp
+
+
+def rule_file_hashes(rules: Rules) -> dict[str, str]:
+    """sha256 of every rules file, by its name relative to the rules folder (to say which one changed)."""
+    out = {}
+    for path in sorted(rules.files):
+        try:
+            name = str(Path(path).resolve().relative_to(Path(rules.directory).resolve()))
+        except ValueError:
+            name = str(path)
+        try:
+            out[name] = _sha(Path(path).read_bytes())[:16]
+        except OSError:
+            out[name] = "unreadable"
+    return out
+
+
+def config_token(rules: Rules, config: ReaderConfig) -> str:
+    """One string for everything but the file that decides what reading a file gives."""
+    from .extract import model_fingerprint
+
+    return _sha(json.dumps([rules_fingerprint(rules), model_fingerprint(config.use_model), code_fingerprint(),
+                            config.fallback_date, config.max_bytes]).encode())[:16]
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    notes: list[str] = field(default_factory=list)  # why it was invalidated, problems writing it
+
+    def summary(self) -> str:
+        return f"cache: {self.hits} hit(s), {self.misses} file(s) read" + "".join(f"; {n}" for n in self.notes)
+
+
+class BuildCache:
+    """One folder of entries; `lookup` says which files can be loaded, `load` and `store` do it."""
+
+    def __init__(self, directory: Path, rules: Rules, config: ReaderConfig):
+        from .extract import model_fingerprint
+
+        self.directory = Path(directory)
+        self.config = config
+        self.stats = CacheStats()
+        self.fingerprints = {
+            "format": FORMAT,
+            "rules": rules_fingerprint(rules),
+            "rule_files": rule_file_hashes(rules),
+            "model": model_fingerprint(config.use_model),
+            "code": code_fingerprint(),
+            "options": {"date": config.fallback_date, "max_bytes": config.max_bytes},
+        }
+        self._writable = True
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# kg build cache: safe to delete\n*\n", encoding="utf-8")
+        except OSError as exc:
+            self._writable = False
+            self.stats.notes.append(f"cannot write the cache folder {self.directory} ({exc.strerror}): not cached")
+
+    # -- keys
+    def key(self, path: Path) -> dict | None:
+        """The key of a file's entry, or None if the file cannot be hashed (it is read, not cached)."""
+        try:
+            if Path(path).stat().st_size > self.config.max_bytes:
+                return None
+            content = Path(path).read_bytes()
+        except OSError:
+            return None
+        fp = self.fingerprints
+        return {"format": FORMAT, "path": str(path), "sha256": hashlib.sha256(content).hexdigest(),
+                "rules": fp["rules"], "model": fp["model"], "code": fp["code"], "options": fp["options"]}
+
+    def _entry(self, path: Path) -> Path:
+        return self.directory / (hashlib.sha256(str(path).encode()).hexdigest()[:32] + ENTRY_SUFFIX)
+
+    def _header(self, entry: Path) -> dict | None:
+        try:
+            with open(entry, "rb") as f:
+                return json.loads(f.readline())
+        except (OSError, ValueError):
+            return None
+
+    # -- use
+    def lookup(self, files: list[Path]) -> tuple[dict[Path, dict | None], set[Path]]:
+        """Keys of all files and the files whose entry matches (to be loaded); notes why the rest miss."""
+        keys = {path: self.key(path) for path in files}
+        hits = {path for path, key in keys.items() if key is not None and self._header(self._entry(path)) == key}
+        self._explain(len(files), len(files) - len(hits))
+        return keys, hits
+
+    def load(self, path: Path, key: dict) -> FileResult | None:
+        """The cached result, or None when the entry is missing, changed since lookup, or corrupt."""
+        try:
+            with open(self._entry(path), "rb") as f:
+                if json.loads(f.readline()) != key:
+                    return None
+                result = pickle.load(f)
+        except Exception:  # noqa: BLE001 - any unreadable entry is a miss, never a crash
+            return None
+        if not isinstance(result, FileResult) or str(result.path) != str(path):
+            return None
+        result.cached = True
+        result.parse_seconds = result.extract_seconds = 0.0
+        return result
+
+    def store(self, path: Path, key: dict | None, result: FileResult) -> None:
+        """Write atomically (temporary file in the same folder, then rename)."""
+        if key is None or not self._writable:
+            return
+        payload = json.dumps(key).encode() + b"\n" + pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=ENTRY_SUFFIX, dir=self.directory)
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+            os.replace(tmp, self._entry(path))
+            tmp = None
+        except OSError as exc:
+            self._writable = False
+            self.stats.notes.append(f"cannot write to the cache {self.directory} ({exc.strerror}): not cached")
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    def finish(self) -> None:
+        """Record the fingerprints of this build for the next one's explanation."""
+        if not self._writable:
+            return
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self.fingerprints, f, indent=1, sort_keys=True)
+            os.replace(tmp, self.directory / MANIFEST)
+        except OSError:
+            pass
+
+    def _explain(self, total: int, missing: int) -> None:
+        """Why entries do not match, from the fingerprints of the last build."""
+        try:
+            before = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            before = None
+        now = self.fingerprints
+        reasons = []
+        if before is None and missing == total:
+            self.stats.notes.append(f"new cache in {self.directory}: all {total} files read")
+        elif before.get("format") != now["format"] or before.get("code") != now["code"]:
+            reasons.append("kg's reading code changed")
+        if before is not None:
+            if before.get("rules") != now["rules"]:
+                old = before.get("rule_files", {})
+                changed = sorted(n for n in set(old) | set(now["rule_files"]) if old.get(n) != now["rule_files"].get(n))
+                reasons.append("rules changed" + (f" ({', '.join(changed)})" if changed else ""))
+            elif before.get("rule_files") != now["rule_files"]:
+                old = before.get("rule_files", {})
+                changed = sorted(n for n in set(old) | set(now["rule_files"]) if old.get(n) != now["rule_files"].get(n))
+                self.stats.notes.append(
+                    f"rules changed ({', '.join(changed)}) but not what extraction reads: extraction cache kept"
+                )
+            if before.get("model") != now["model"]:
+                reasons.append("NER model changed")
+            if before.get("options") != now["options"]:
+                reasons.append("--date/--max-file-mb changed")
+        if reasons:
+            self.stats.notes.append(
+                " and ".join(reasons) + (f": all {total} files re-extracted" if missing == total
+                                         else f": {missing} of {total} files re-extracted")
+            )

@@ -1,0 +1,134 @@
+"""The build cache (kg/cache.py): unchanged files come from it, and a cached build is the cold build."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cache import ENTRY_SUFFIX
+from kg.cli import cli
+from kg.exporters.turtle import to_rdf
+from kg.pipeline import build
+from kg.rules import load_rules
+
+
+@pytest.fixture
+def rules_copy(tmp_path, rules):
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.directory, folder)
+    return folder
+
+
+def same_graph(a, b) -> bool:
+    return to_rdf(a.graph).isomorphic(to_rdf(b.graph))
+
+
+def cold(folder, rules_dir):
+    return build([folder], rules=load_rules(rules_dir))
+
+
+def test_second_build_is_all_hits_and_the_same_graph(seed_copy, rules_copy, tmp_path):
+    cache = tmp_path / "cache"
+    first = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (first.report.cache_hits, first.report.cache_misses) == (0, 5)
+    second = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (second.report.cache_hits, second.report.cache_misses) == (5, 0)
+    assert second.report.stage_seconds["extract"] == 0
+    assert len(list(cache.glob("*" + ENTRY_SUFFIX))) == 5
+    reference = cold(seed_copy, rules_copy)
+    assert reference.report.cache_hits is None  # no cache given: none used
+    assert same_graph(first, reference) and same_graph(second, reference)
+    assert second.report.items == reference.report.items
+    assert second.report.repeated_items == reference.report.repeated_items
+
+
+def test_changing_one_file_reads_only_that_file(seed_copy, rules_copy, tmp_path):
+    cache = tmp_path / "cache"
+    build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    changed = sorted(seed_copy.iterdir())[1]
+    changed.write_text(
+        changed.read_text(encoding="utf-8")
+        + "\n\n### 英伟达发布新芯片 H300\n英伟达今天发布了 H300 芯片，微软将在 Azure 上使用。\n"
+        "[>阅读原文](https://example.com/nvidia-h300)\n",
+        encoding="utf-8",
+    )
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.cache_misses) == (4, 1)
+    assert same_graph(again, cold(seed_copy, rules_copy))
+
+
+def test_removing_the_file_that_listed_a_story_first_still_extracts_it(seed_copy, rules_copy, tmp_path):
+    # The in-process reader does not extract a story again when a later digest lists it, so the later
+    # digests' entries lack those mentions; once the first digest is gone they must be extracted.
+    cache = tmp_path / "cache"
+    build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    (seed_copy / "002_30655789a3e84f55.txt").unlink()
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.cache_misses) == (4, 0)
+    assert again.report.stage_seconds["extract"] > 0  # the stories now first listed in 003 and 004
+    assert same_graph(again, cold(seed_copy, rules_copy))
+    third = build([seed_copy], rules=load_rules(rules_copy), cache=cache)  # the filled entries were stored
+    assert third.report.stage_seconds["extract"] == 0
+    assert same_graph(third, again)
+
+
+def test_changing_the_gazetteer_invalidates_all_and_says_why(seed_copy, rules_copy, tmp_path):
+    cache = tmp_path / "cache"
+    build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    companies = rules_copy / "gazetteer" / "companies.yml"
+    text = companies.read_text(encoding="utf-8")
+    companies.write_text(text.rstrip("\n") + "\n  - id: acme-ai-test\n    name: Acme AI Test\n", encoding="utf-8")
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.cache_misses) == (0, 5)
+    assert any("rules changed (gazetteer/companies.yml)" in n and "all 5 files re-extracted" in n
+               for n in again.report.cache_notes), again.report.cache_notes
+    assert same_graph(again, cold(seed_copy, rules_copy))
+
+
+def test_changing_relation_rules_keeps_the_extraction_cache(seed_copy, rules_copy, tmp_path):
+    cache = tmp_path / "cache"
+    build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    relations = rules_copy / "relations.yml"
+    relations.write_text(relations.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.cache_misses) == (5, 0)
+    assert any("relations.yml" in n and "cache kept" in n for n in again.report.cache_notes), again.report.cache_notes
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "bad pickle"])
+def test_a_corrupt_entry_is_read_again(seed_copy, rules_copy, tmp_path, damage):
+    cache = tmp_path / "cache"
+    first = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    entry = sorted(cache.glob("*" + ENTRY_SUFFIX))[2]
+    data = entry.read_bytes()
+    header, payload = data.split(b"\n", 1)
+    entry.write_bytes({"garbage": b"\x00\xff not an entry", "truncated": data[: len(data) // 2],
+                       "bad pickle": header + b"\n" + payload[:40] + b"\x00" * 40}[damage])
+    (cache / ".tmp-left-by-a-killed-build.entry").write_bytes(b"half")
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert again.report.cache_hits == 4
+    assert same_graph(again, first)
+    third = build([seed_copy], rules=load_rules(rules_copy), cache=cache)  # the entry was written again
+    assert third.report.cache_hits == 5
+
+
+def test_cli_uses_the_cache_in_the_out_folder_and_no_cache_turns_it_off(seed_copy, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "out"
+    first = runner.invoke(cli, ["build", str(seed_copy), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert "Cache: 0 file(s) from the cache, 5 read" in first.output
+    assert (out / ".kg-cache" / ".gitignore").is_file()
+    second = runner.invoke(cli, ["build", str(seed_copy), "--out", str(out)])
+    assert "Cache: 5 file(s) from the cache, 0 read." in second.output, second.output
+    plain = tmp_path / "plain"
+    off = runner.invoke(cli, ["build", str(seed_copy), "--out", str(plain), "--no-cache"])
+    assert off.exit_code == 0, off.output
+    assert "Cache:" not in off.output
+    assert not (plain / ".kg-cache").exists()
+    elsewhere = tmp_path / "elsewhere"
+    other = runner.invoke(cli, ["build", str(seed_copy), "--out", str(plain), "--cache", str(elsewhere)])
+    assert "5 read" in other.output and any(elsewhere.glob("*" + ENTRY_SUFFIX))
+    assert (out / "graph.ttl").read_bytes() == (plain / "graph.ttl").read_bytes()
