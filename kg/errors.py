@@ -53,3 +53,7 @@ class BuildAbortedError(KgError):
 
 class EngineError(KgError):
     """An engine that cannot run: dask not installed, scheduler unreachable, the cluster failed."""
+
+
+class PushError(KgError):
+    """A graph that could not be loaded into a SPARQL server (kg push): file, URL, credentials or server."""

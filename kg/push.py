@@ -1,0 +1,351 @@
+"""Load an exported graph.ttl into a SPARQL server through the SPARQL 1.1 Graph Store HTTP Protocol.
+
+The file is parsed once up front (pyoxigraph) to count its triples and to make sure it is Turtle before anything
+is sent, then parsed again and streamed in chunks of N triples, each serialised as N-Triples and POSTed to
+`ENDPOINT?graph=IRI` (Virtuoso: `http://host:8890/sparql-graph-crud-auth`; Fuseki: `http://host:3030/ds/data`;
+Oxigraph server: `http://host:7878/store`). Only one chunk is in memory at a time. Retrying a chunk is safe: a
+graph is a set, so a chunk stored twice is stored once. After the last chunk, `SELECT (COUNT(*) AS ?n)` on the
+server's SPARQL query endpoint must give the number of triples in the file.
+
+Blank nodes are only meaningful inside one document, so triples with blank nodes (kg's exports have none) are
+all sent together in a last chunk of their own.
+
+Credentials are answered to whichever challenge the server sends (HTTP Digest, as Virtuoso asks, or Basic).
+Every failure a user can cause or fix (file missing or not Turtle, wrong URL, server down, wrong password,
+graph not empty) is a `PushError` that says what to do.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pyoxigraph as ox
+
+from .errors import PushError
+from .query import QueryResult
+
+DEFAULT_GRAPH = "https://w3id.org/kg-ai/graph"
+DEFAULT_CHUNK_SIZE = 50_000
+NTRIPLES = "application/n-triples"
+_RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+_EXCERPT = 300
+
+
+@dataclass
+class PushPlan:
+    """A parsed and counted Turtle file, ready to be sent in chunks."""
+
+    path: Path
+    triples: int
+    blank_node_triples: int
+    chunk_size: int
+
+    @property
+    def chunks(self) -> int:
+        plain = self.triples - self.blank_node_triples
+        return -(-plain // self.chunk_size) + (1 if self.blank_node_triples else 0)
+
+
+@dataclass
+class PushResult:
+    graph: str
+    endpoint: str
+    sparql: str
+    triples: int
+    chunks: int
+    server_count: int
+    seconds: float
+    retries: int = 0
+    replaced: bool = False
+
+
+@dataclass
+class Server:
+    """Where to send: the Graph Store endpoint, the graph, the SPARQL query endpoint, credentials, retry policy."""
+
+    endpoint: str
+    graph: str = DEFAULT_GRAPH
+    sparql: str | None = None
+    user: str | None = None
+    password: str | None = None
+    graph_param: str = "graph"
+    retries: int = 4
+    retry_delay: float = 1.0
+    timeout: float = 300.0
+    retried: int = field(default=0, init=False)
+
+    def __post_init__(self):
+        self.endpoint = _check_url(self.endpoint, "--endpoint")
+        if not self.graph or not _is_absolute_iri(self.graph):
+            raise PushError(f"--graph {self.graph!r} is not an absolute IRI: give one such as {DEFAULT_GRAPH}")
+        self.sparql = _check_url(self.sparql, "--sparql") if self.sparql else default_sparql_url(self.endpoint)
+        if bool(self.user) != (self.password is not None):
+            raise PushError("give both --user and --password, or neither")
+        handlers = []
+        if self.user:  # without credentials a 401 must reach us as it is
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            for url in {self.endpoint, self.sparql}:
+                manager.add_password(None, _origin(url), self.user, self.password)
+            handlers = [urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)]
+        self._opener = urllib.request.build_opener(*handlers)
+
+    @property
+    def graph_url(self) -> str:
+        parts = urllib.parse.urlsplit(self.endpoint)
+        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True) + [(self.graph_param, self.graph)]
+        return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+    # ------------------------------------------------------------------ HTTP with retries
+
+    def request(
+        self, method: str, url: str, data: bytes | None = None, headers: dict | None = None, what: str = "", accept: tuple[int, ...] = (),
+    ) -> tuple[int, bytes]:
+        """Send one request; retry connection failures and 5xx with exponential backoff; other 4xx is a PushError
+        (statuses in `accept` are returned instead)."""
+        what = what or f"{method} {url}"
+        attempt = 0
+        while True:
+            request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+            try:
+                with self._opener.open(request, timeout=self.timeout) as response:
+                    return response.status, response.read()
+            except urllib.error.HTTPError as exc:
+                body = _read_body(exc)
+                if exc.code in accept:
+                    return exc.code, body
+                if exc.code not in _RETRY_STATUS or attempt >= self.retries:
+                    raise self._http_error(exc.code, exc.reason, body, url, what, attempt) from None
+            except ValueError as exc:  # urllib: an authentication scheme other than Digest and Basic
+                raise PushError(f"{_origin(url)} asks for authentication kg cannot give ({exc}) to {what}") from None
+            except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError) as exc:
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                if attempt >= self.retries:
+                    raise PushError(
+                        f"cannot reach {_origin(url)} ({_describe(reason)}) after {attempt + 1} attempt(s) to {what}: "
+                        "is the server running and is the URL right?"
+                    ) from None
+            attempt += 1
+            self.retried += 1
+            time.sleep(min(self.retry_delay * 2 ** (attempt - 1), 60.0))
+
+    def _http_error(self, code: int, reason: str, body: bytes, url: str, what: str, attempt: int) -> PushError:
+        excerpt = _excerpt(body)
+        tail = f": {excerpt}" if excerpt else ""
+        if code == 401:
+            if not self.user:
+                return PushError(f"{_origin(url)} asks for a user and password (HTTP 401) to {what}: give --user and --password")
+            return PushError(f"{_origin(url)} refused user {self.user!r} (HTTP 401) to {what}: check --user and --password")
+        if code == 403:
+            return PushError(
+                f"user {self.user or '(anonymous)'} may not {what} (HTTP 403){tail}: use a user allowed to write "
+                "(Virtuoso: one with the SPARQL_UPDATE role, e.g. dba)"
+            )
+        if code in (404, 405, 501) and url == self.sparql:
+            return PushError(
+                f"no SPARQL query endpoint at {url} (HTTP {code} {reason}) to {what}: check --sparql, or --endpoint "
+                "it is derived from (Virtuoso: http://HOST:8890/sparql-graph-crud-auth, queries at http://HOST:8890/sparql)"
+            )
+        if code in (404, 405, 501):
+            return PushError(
+                f"no Graph Store endpoint at {url.split('?')[0]} (HTTP {code} {reason}) to {what}: check the URL "
+                "(Virtuoso: http://HOST:8890/sparql-graph-crud-auth; Fuseki: http://HOST:3030/DATASET/data; "
+                "Oxigraph: http://HOST:7878/store)"
+            )
+        if code >= 500:
+            return PushError(f"server error HTTP {code} {reason} after {attempt + 1} attempt(s) to {what}{tail}")
+        return PushError(f"server rejected the request to {what} (HTTP {code} {reason}){tail}")
+
+    # ------------------------------------------------------------------ SPARQL
+
+    def select(self, query: str, default_graph: str | None = None) -> QueryResult:
+        """Run a SELECT query on the SPARQL endpoint (protocol POST, JSON results)."""
+        form = [("query", query)] + ([("default-graph-uri", default_graph)] if default_graph else [])
+        status, body = self.request(
+            "POST", self.sparql, urllib.parse.urlencode(form).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+            what="run a SPARQL query",
+        )
+        try:
+            doc = json.loads(body.decode("utf-8"))
+            columns = list(doc["head"]["vars"])
+            bindings = doc["results"]["bindings"]
+        except (ValueError, KeyError, TypeError):
+            raise PushError(
+                f"{self.sparql} did not answer with SPARQL JSON results (got: {_excerpt(body) or 'nothing'}): "
+                "give the server's SPARQL query endpoint with --sparql"
+            ) from None
+        return QueryResult(columns, [[(b.get(c) or {}).get("value") for c in columns] for b in bindings])
+
+    def count(self) -> int:
+        result = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(self.graph)} {{ ?s ?p ?o }} }}")
+        try:
+            return int(result.rows[0][0])
+        except (IndexError, TypeError, ValueError):
+            raise PushError(f"{self.sparql} gave no triple count for graph <{self.graph}> (answer: {result.rows!r})") from None
+
+
+# ---------------------------------------------------------------------- the file
+
+def plan(path: Path, chunk_size: int = DEFAULT_CHUNK_SIZE) -> PushPlan:
+    """Parse the whole file once: count its triples (and those with blank nodes); fail before sending anything."""
+    path = Path(path)
+    if chunk_size < 1:
+        raise PushError(f"--chunk-size {chunk_size}: give a positive number of triples")
+    triples = blank = 0
+    for triple in _parse(path):
+        triples += 1
+        blank += _has_blank(triple)
+    if not triples:
+        raise PushError(f"{path}: no triples in it, nothing to push (build a graph first: kg build --out {path.parent})")
+    return PushPlan(path, triples, blank, chunk_size)
+
+
+def chunks(push_plan: PushPlan) -> Iterator[tuple[int, bytes]]:
+    """(number of triples, N-Triples bytes) per chunk; triples with blank nodes last, in one chunk."""
+    batch: list = []
+    blanks: list = []
+    for triple in _parse(push_plan.path):
+        if _has_blank(triple):
+            blanks.append(triple)
+            continue
+        batch.append(triple)
+        if len(batch) == push_plan.chunk_size:
+            yield len(batch), ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+            batch = []
+    if batch:
+        yield len(batch), ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+    if blanks:
+        yield len(blanks), ox.serialize(blanks, format=ox.RdfFormat.N_TRIPLES)
+
+
+def _parse(path: Path):
+    if not path.is_file():
+        raise PushError(f"{path}: no such file (build one with: kg build --out {path.parent})")
+    try:
+        with open(path, "rb") as handle:
+            yield from ox.parse(handle, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+    except SyntaxError as exc:
+        raise PushError(f"{path}: not a valid Turtle file ({exc}); push a graph.ttl written by kg build") from None
+    except (ValueError, OSError) as exc:
+        raise PushError(f"{path}: cannot be read as Turtle ({exc})") from None
+
+
+def _has_blank(triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+# ---------------------------------------------------------------------- the push
+
+def push(
+    push_plan: PushPlan,
+    server: Server,
+    *,
+    replace: bool = False,
+    on_chunk: Callable[[int], None] | None = None,
+) -> PushResult:
+    """Send the planned file to the server's graph, then check the server holds exactly the file's triples."""
+    started = time.perf_counter()
+    if replace:
+        _delete_graph(server)
+    else:
+        before = server.count()
+        if before:
+            raise PushError(
+                f"graph <{server.graph}> at {server.sparql} already holds {before} triples: "
+                "give --replace to replace them, or another --graph"
+            )
+    sent = 0
+    total = push_plan.chunks
+    for number, (size, data) in enumerate(chunks(push_plan), start=1):
+        server.request(
+            "POST", server.graph_url, data, {"Content-Type": NTRIPLES},
+            what=f"load chunk {number} of {total} into <{server.graph}>",
+        )
+        sent += 1
+        if on_chunk:
+            on_chunk(size)
+    found = server.count()
+    if found != push_plan.triples:
+        raise PushError(
+            f"count check failed: graph <{server.graph}> at {server.sparql} holds {found} triples, "
+            f"{push_plan.path} has {push_plan.triples}; push again with --replace (if the server dropped data, see its log)"
+        )
+    return PushResult(
+        graph=server.graph, endpoint=server.endpoint, sparql=server.sparql, triples=push_plan.triples,
+        chunks=sent, server_count=found, seconds=time.perf_counter() - started, retries=server.retried, replaced=replace,
+    )
+
+
+def _delete_graph(server: Server) -> tuple[int, bytes]:
+    """GSP DELETE of the graph; a graph that does not exist yet (404) is fine."""
+    return server.request("DELETE", server.graph_url, what=f"delete graph <{server.graph}>", accept=(404,))
+
+
+# ---------------------------------------------------------------------- URLs
+
+def default_sparql_url(endpoint: str) -> str:
+    """The SPARQL query endpoint next to a Graph Store endpoint.
+
+    Virtuoso `/sparql-graph-crud[-auth]` -> `/sparql`; Fuseki `/ds/data` -> `/ds/sparql`; Oxigraph `/store` ->
+    `/query`; anything else: the same URL (Fuseki 5 and others answer both protocols on one URL).
+    """
+    parts = urllib.parse.urlsplit(endpoint)
+    path = parts.path.rstrip("/")
+    head, _, last = path.rpartition("/")
+    if last in ("sparql-graph-crud", "sparql-graph-crud-auth"):
+        path = head + "/sparql"
+    elif last == "data":
+        path = head + "/sparql"
+    elif last == "store":
+        path = head + "/query"
+    return urllib.parse.urlunsplit(parts._replace(path=path or "/", query="", fragment=""))
+
+
+def _check_url(url: str, option: str) -> str:
+    parts = urllib.parse.urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PushError(f"{option} {url!r} is not an http(s) URL: give one such as http://localhost:8890/sparql-graph-crud-auth")
+    try:
+        parts.port
+    except ValueError:
+        raise PushError(f"{option} {url!r} has an invalid port") from None
+    return url
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _is_absolute_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return bool(urllib.parse.urlsplit(text).scheme) and not any(c.isspace() for c in text)
+
+
+def _read_body(exc: urllib.error.HTTPError) -> bytes:
+    try:
+        return exc.read() or b""
+    except Exception:  # noqa: BLE001 - a body we cannot read is just not shown
+        return b""
+
+
+def _excerpt(body: bytes) -> str:
+    text = " ".join(body.decode("utf-8", "replace").split())
+    return text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else "")
+
+
+def _describe(reason) -> str:
+    if isinstance(reason, BaseException):
+        return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
+    return str(reason)
