@@ -28,6 +28,7 @@ from .records import Mention, NewsItem
 from .rules import Rules, load_rules
 
 ENGINES = ("local", "dask")
+DASK_CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
 
 
 @dataclass
@@ -174,7 +175,7 @@ class DaskEngine(Engine):
 
     name = "dask"
 
-    def __init__(self, rules: Rules, config: ReaderConfig, scheduler: str | None, timeout: float = 10):
+    def __init__(self, rules: Rules, config: ReaderConfig, scheduler: str | None, timeout: float | None = None):
         try:
             from dask.distributed import Client
         except ImportError:
@@ -186,7 +187,7 @@ class DaskEngine(Engine):
         self.rules, self.config, self.scheduler = rules, config, scheduler
         clock = time.perf_counter()
         try:
-            self.client = Client(scheduler, timeout=timeout, set_as_default=False)
+            self.client = Client(scheduler, timeout=timeout or DASK_CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise EngineError(
                 f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}). "
