@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import XSD, Literal
 
 from .errors import QueryError
 
@@ -63,12 +62,12 @@ def literal_for(kind: str, value: str, name: str) -> str:
     if kind == "date":
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise QueryError(f"parameter {name}={value!r} is not a date: use YYYY-MM-DD")
-        return Literal(value, datatype=XSD.date).n3()
+        return str(ox.Literal(value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")))
     if kind == "integer":
         if not re.fullmatch(r"-?\d+", value):
             raise QueryError(f"parameter {name}={value!r} is not a whole number")
         return str(int(value))
-    return Literal(value).n3()
+    return str(ox.Literal(value))  # N-Triples escaping: every character survives, nothing can end the string
 
 
 def bind_params(query: NamedQuery, given: dict[str, str]) -> str:
@@ -83,16 +82,219 @@ def bind_params(query: NamedQuery, given: dict[str, str]) -> str:
     return text
 
 
-def load_store(graph_path: Path) -> ox.Store:
+def load_store(graph_path: Path, *, persistent: bool = True, notify=None) -> ox.Store:
+    """A store holding graph_path: the persistent store next to it when it matches the file (built or rebuilt
+    from the Turtle when missing or stale, with a message), else (persistent=False, or no writable place for a
+    store) the Turtle parsed into memory."""
     graph_path = Path(graph_path)
     if not graph_path.is_file():
         raise QueryError(f"{graph_path}: no such graph file (build one with: kg build --out {graph_path.parent})")
+    if persistent:
+        store = open_store(graph_path, notify=notify or _stderr)
+        if store is not None:
+            return store
     store = ox.Store()
     try:
         store.load(path=str(graph_path), format=ox.RdfFormat.TURTLE)
     except (SyntaxError, ValueError, OSError) as exc:
         raise QueryError(f"{graph_path}: not a readable Turtle file ({exc})") from None
     return store
+
+
+# ---------------------------------------------------------------- the persistent store
+#
+# graph.ttl -> .graph.ttl.oxigraph/ (a RocksDB pyoxigraph store; hidden, and ignored by git through its own
+# .gitignore, because it is an index of the Turtle, not an export) with kg-store.json recording the Turtle it was
+# loaded from: size, mtime, inode and SHA-256. A store is used only when it matches the Turtle: the same
+# size, mtime and inode, or (after a copy that kept the content) the same SHA-256. Anything else is stale and
+# is rebuilt from the Turtle. Stores are written into a temp folder and swapped in by renames under a lock,
+# so an interrupted write leaves the previous store (which is then stale, and rebuilt) or nothing.
+
+STORE_FORMAT = 1
+STORE_META = "kg-store.json"
+
+
+def store_dir(graph_path: Path) -> Path:
+    """Where the store of graph_path lives: exports/graph.ttl -> exports/.graph.ttl.oxigraph/."""
+    graph_path = Path(graph_path)
+    return graph_path.parent / f".{graph_path.name}.oxigraph"
+
+
+def _cache_store_dir(graph_path: Path) -> Path:
+    """The fallback place when the graph's folder is not writable: a per-file folder in the user's cache."""
+    import hashlib
+    import os
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kg" / "stores"
+    key = hashlib.sha256(str(Path(graph_path).resolve()).encode("utf-8")).hexdigest()[:16]
+    return cache / key / store_dir(graph_path).name
+
+
+def _stderr(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+def _stat_key(graph_path: Path) -> dict:
+    st = Path(graph_path).stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_meta(target: Path) -> dict | None:
+    try:
+        meta = json.loads((target / STORE_META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != STORE_FORMAT or meta.get("pyoxigraph") != ox.__version__:
+        return None
+    return meta
+
+
+def store_state(graph_path: Path, target: Path | None = None) -> str:
+    """'fresh' (the store matches graph_path), 'missing' or 'stale'."""
+    target = Path(target) if target else store_dir(graph_path)
+    meta = _read_meta(target)
+    if meta is None:
+        return "stale" if target.exists() else "missing"
+    key = _stat_key(graph_path)
+    if all(meta.get(k) == v for k, v in key.items()):
+        return "fresh"
+    if meta.get("size") == key["size"] and meta.get("sha256") == _sha256(graph_path):
+        try:  # same content (a copy, a touch): remember the new stat so the next check is quick
+            _write_meta(target, {**meta, **key})
+        except OSError:
+            pass
+        return "fresh"
+    return "stale"
+
+
+def _write_meta(folder: Path, meta: dict) -> None:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{STORE_META}.", suffix=".tmp", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(meta, handle, indent=1)
+    os.replace(tmp, folder / STORE_META)
+
+
+def _lock(target: Path):
+    import fcntl
+    from contextlib import contextmanager
+
+    @contextmanager
+    def locked():  # a lock on the folder itself: no lock file to leave behind
+        import os
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    return locked()
+
+
+def write_store(graph_path: Path, target: Path | None = None) -> Path:
+    """Bulk-load graph_path into a new store and swap it in at target (default: next to the file)."""
+    graph_path = Path(graph_path)
+    target = Path(target) if target else store_dir(graph_path)
+    with _lock(target):
+        _build_store(graph_path, target)
+    return target
+
+
+def _build_store(graph_path: Path, target: Path) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from interrupted writes (we hold the lock)
+        shutil.rmtree(leftover, ignore_errors=True)
+    for _attempt in range(3):
+        before = _stat_key(graph_path)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o777 & ~mask)  # readable like the Turtle next to it (mkdtemp makes it private)
+            store = ox.Store(str(tmp))
+            try:
+                store.bulk_load(path=str(graph_path), format=ox.RdfFormat.TURTLE)
+            except (SyntaxError, ValueError) as exc:
+                raise QueryError(f"{graph_path}: not a readable Turtle file ({exc})") from None
+            store.flush()
+            triples = len(store)
+            del store  # closes the database
+            sha = _sha256(graph_path)
+            if _stat_key(graph_path) != before:  # replaced while we read it: load the new one
+                shutil.rmtree(tmp, ignore_errors=True)
+                continue
+            (tmp / ".gitignore").write_text("*\n", encoding="utf-8")
+            _write_meta(tmp, {"format": STORE_FORMAT, "pyoxigraph": ox.__version__, "source": graph_path.name,
+                              **before, "sha256": sha, "triples": triples})
+            old = None
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                os.replace(target, old / "store")
+            os.replace(tmp, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            return
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    raise QueryError(f"{graph_path} kept changing while its query store was written; try again")
+
+
+def open_store(graph_path: Path, *, notify=_stderr) -> ox.Store | None:
+    """The persistent store of graph_path, (re)built first when missing or stale; None if no place is writable."""
+    graph_path = Path(graph_path)
+    places = [store_dir(graph_path), _cache_store_dir(graph_path)]
+    for target in places:
+        if store_state(graph_path, target) == "fresh":
+            store = _open_read_only(target)
+            if store is not None:
+                return store
+    for target in places:
+        state = store_state(graph_path, target)
+        try:
+            with _lock(target):
+                if store_state(graph_path, target) != "fresh":  # someone else may have just built it
+                    notify(f"{graph_path}: {'no' if state == 'missing' else 'outdated'} query store at {target};"
+                           f" loading the Turtle into it (once, until the file changes)")
+                    _build_store(graph_path, target)
+        except PermissionError:
+            continue
+        except OSError as exc:
+            if exc.errno in (13, 30):  # EACCES, EROFS
+                continue
+            raise
+        store = _open_read_only(target)
+        if store is not None:
+            return store
+    notify(f"{graph_path}: no writable place for a query store; loading the Turtle into memory")
+    return None
+
+
+def _open_read_only(target: Path) -> ox.Store | None:
+    try:
+        return ox.Store.read_only(str(target))
+    except OSError:
+        return None
 
 
 def run(store: ox.Store, sparql: str) -> QueryResult:
