@@ -4,16 +4,14 @@ Nodes are entities (key = entity id) with: type, name, name_zh, aliases, wikidat
 it), extractor, confidence, first_date, last_date.
 Edges (key = statement id) carry: relation, date, url, item_id, title, evidence, extractor, confidence, role;
 coMention edges aggregate every item naming both ends: count, items, urls, and the earliest date.
-`graph.graph["items"]` maps item id -> NewsItem.
+`graph.graph["items"]` maps item id -> NewsItem, compact: without text and links (BuildResult.items has them).
 """
 from __future__ import annotations
-
-from collections import defaultdict
 
 import networkx as nx
 
 from .normalize import short_hash
-from .records import CO_MENTION, Entity, Mention, NewsItem, Relation
+from .records import CO_MENTION, Entity, NewsItem, Relation
 
 MAX_URLS_PER_CO_MENTION = 20
 
@@ -25,17 +23,19 @@ def statement_id(relation: str, subject: str, obj: str, item_id: str) -> str:
 def build_graph(
     entities: dict[str, Entity],
     items: dict[str, NewsItem],
-    mentions: dict[str, list[Mention]],
+    mentioned_in: dict[str, set[str]],
     relations: list[Relation],
     co_mention_items: dict[tuple[str, str], list[str]],
 ) -> nx.MultiDiGraph:
+    """The graph of the entities and relations; `items` (compact: text is not needed) become `graph.graph["items"]`.
+
+    `mentioned_in` maps an entity id to the ids of the items naming it; it is emptied, and the co-mention
+    lists are sorted in place and kept as the edges' `items` (no copies at the peak).
+    """
     graph = nx.MultiDiGraph(items=items)
-    mentioned_in: dict[str, set[str]] = defaultdict(set)
-    for item_id, found in mentions.items():
-        for m in found:
-            mentioned_in[m.entity_id].add(item_id)
     for entity_id, entity in entities.items():
-        dates = sorted(items[i].date for i in mentioned_in[entity_id])
+        found_in = sorted(mentioned_in.pop(entity_id, ()))
+        dates = sorted(items[i].date for i in found_in)
         graph.add_node(
             entity_id,
             type=entity.type,
@@ -43,12 +43,12 @@ def build_graph(
             name_zh=entity.name_zh or "",
             aliases=list(entity.aliases),
             wikidata=entity.wikidata or "",
-            mentions=len(mentioned_in[entity_id]),
+            mentions=len(found_in),
             extractor=entity.extractor,
             confidence=entity.confidence,
             first_date=dates[0] if dates else "",
             last_date=dates[-1] if dates else "",
-            items=sorted(mentioned_in[entity_id]),
+            items=found_in,
         )
     for rel in relations:
         graph.add_edge(
@@ -65,8 +65,8 @@ def build_graph(
             confidence=rel.confidence,
             role=rel.role or "",
         )
-    for (a, b), item_ids in co_mention_items.items():
-        ordered = sorted(item_ids, key=lambda i: (items[i].date, i))
+    for (a, b), ordered in co_mention_items.items():
+        ordered.sort(key=lambda i: (items[i].date, i))  # the list becomes the edge's `items`: no copy
         first = items[ordered[0]]
         urls = list(dict.fromkeys(items[i].url for i in ordered if items[i].url))
         graph.add_edge(

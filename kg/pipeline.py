@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +17,11 @@ from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine,
 from .errors import InputProblem, NoInputError
 from .graph import build_graph
 from .normalize import fold_name
-from .records import Entity, Mention, NewsItem, Relation
+from .records import Entity, NewsItem, Relation
 from .relations import co_mentions, knowledge_relations, pattern_relations, variant_relations
 from .resolve import EntityResolver
 from .rules import Rules, load_rules
+from .spill import ItemSpill, SpilledItems
 
 SAMPLE_CORPUS = Path(__file__).parent / "sample_corpus"
 
@@ -47,7 +48,7 @@ class BuildReport:
 @dataclass
 class BuildResult:
     graph: nx.MultiDiGraph
-    items: dict[str, NewsItem]
+    items: Mapping[str, NewsItem]  # item id -> item with its text, read back from disk on access (kg/spill.py)
     entities: dict[str, Entity]
     relations: list[Relation]
     report: BuildReport
@@ -154,8 +155,9 @@ def build(
     rules = rules or load_rules()
     report = BuildReport(files=len(files))
 
-    items: dict[str, NewsItem] = {}
-    mentions: dict[str, list[Mention]] = {}
+    items: dict[str, NewsItem] = {}  # compact: the text and mentions of each item wait on disk (kg/spill.py)
+    spill = ItemSpill()
+    resolver = EntityResolver(rules)
     config = ReaderConfig(fallback_date, max_bytes, use_model)
     reading = _read_files(files, rules, config, report, engine=engine, workers=workers, scheduler=scheduler,
                           cache=Path(cache) if cache is not None else None)
@@ -168,8 +170,8 @@ def build(
         for item in result.items:
             seen = items.get(item.id)
             if seen is None:
-                items[item.id] = item
-                mentions[item.id] = result.mentions[item.id]
+                items[item.id] = spill.add(item, result.mentions[item.id])
+                resolver.observe(result.mentions[item.id])
                 report.chars += len(item.title) + len(item.text)
                 continue
             report.repeated_items += 1  # the same story again: one item, every digest, earliest date
@@ -180,17 +182,19 @@ def build(
             on_file(result.path)
     report.items = len(items)
 
+    try:
+        return _assemble(items, spill, resolver, rules, report)
+    except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir
+        spill.close()
+        raise
+
+
+def _assemble(items: dict[str, NewsItem], spill: ItemSpill, resolver: EntityResolver, rules: Rules,
+              report: BuildReport) -> BuildResult:
+    """Entities, relations and the graph, streaming each item's text and mentions back from the spill."""
     clock = time.perf_counter()
-    resolver = EntityResolver(rules)
-    for found in mentions.values():
-        resolver.observe(found)
-    new_entities = resolver.finish()
-    mentions = {item_id: [resolver.resolve(m) for m in found] for item_id, found in mentions.items()}
-    entities: dict[str, Entity] = {}
-    for found in mentions.values():
-        for m in found:
-            if m.entity_id not in entities:
-                entities[m.entity_id] = resolver.entity(m.entity_id) or new_entities[fold_name(m.surface)]
+    resolver.finish()
+    entities = resolver.entities()
     known = {fold_name(e.name): e for e in entities.values()}
     known.update({k: entities[v] for k, v in rules.alias_index.items() if v in entities})
     base_of = {e.id: b for e in entities.values() if (b := resolver.base_of(e, known)) and b in entities}
@@ -199,20 +203,24 @@ def build(
     clock = time.perf_counter()
     relations: list[Relation] = []
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for item_id, found in mentions.items():
-        item = items[item_id]
+    mentioned_in: dict[str, set[str]] = defaultdict(set)
+    for item_id, compact in items.items():  # one item in memory at a time
+        item, found = spill.load(compact)
+        found = [resolver.resolve(m) for m in found]
         found_relations = pattern_relations(item, found, rules)
         found_relations += knowledge_relations(item, found, rules, found_relations)
         found_relations += variant_relations(item, found, base_of)
         relations.extend(found_relations)
         for pair in co_mentions(found):
             pairs[pair].append(item_id)
+        for m in found:
+            mentioned_in[m.entity_id].add(item_id)
     report.stage_seconds["relations"] += time.perf_counter() - clock
 
     clock = time.perf_counter()
-    graph = build_graph(entities, items, mentions, relations, pairs)
+    graph = build_graph(entities, items, mentioned_in, relations, pairs)
     report.stage_seconds["graph"] += time.perf_counter() - clock
-    return BuildResult(graph, items, entities, relations, report)
+    return BuildResult(graph, SpilledItems(items, spill), entities, relations, report)
 
 
 def summarize(result: BuildResult) -> dict:

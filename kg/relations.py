@@ -41,6 +41,7 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
             continue
         sentence = text[s_start:s_end]
         masked = mask_sentence(to_simplified(sentence), s_start, inside)  # 發布 matches like 发布
+        evidence = sentence.strip()  # one string for every relation of the sentence
         for rule in rules.relation_rules:
             for match in rule.regex.finditer(masked):
                 subjects = [int(match.group("S"))]
@@ -52,7 +53,7 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                 role = match.groupdict().get("role")
                 for si in subjects:
                     for oi in objects:
-                        rel = _relation(rule.relation, inside[si], inside[oi], item, sentence, rule.id, rule.confidence, role, rules)
+                        rel = _relation(rule.relation, inside[si], inside[oi], item, evidence, rule.id, rule.confidence, role, rules)
                         if rel is not None:
                             _keep_best(found, rel)
     return list(found.values())

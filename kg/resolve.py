@@ -16,10 +16,15 @@ from .rules import Rules
 
 
 class EntityResolver:
-    """Collects mentions across the corpus, then assigns every mention an entity id."""
+    """Collects mentions across the corpus, then assigns every mention an entity id.
+
+    Mentions are observed one item at a time (they need not be kept): `finish()` then names the new entities,
+    `entities()` lists every entity named, in the order of first mention, and `resolve()` gives a mention its id.
+    """
 
     def __init__(self, rules: Rules):
         self.rules = rules
+        self._first_seen: dict[str, str] = {}  # gazetteer id or "\0" + folded name -> surface, in order of first mention
         self._votes: dict[str, Counter] = defaultdict(Counter)  # folded name -> type votes
         self._surfaces: dict[str, Counter] = defaultdict(Counter)
         self._extractors: dict[str, Counter] = defaultdict(Counter)
@@ -28,8 +33,10 @@ class EntityResolver:
     def observe(self, mentions: list[Mention]) -> None:
         for m in mentions:
             if m.entity_id:
+                self._first_seen.setdefault(m.entity_id, m.surface)
                 continue
             key = fold_name(m.surface)
+            self._first_seen.setdefault("\0" + key, m.surface)
             known = self.rules.alias_index.get(key)
             if known:
                 continue
@@ -59,6 +66,20 @@ class EntityResolver:
                 confidence=round(self._confidence[key], 3),
             )
         return self._new
+
+    def entities(self) -> dict[str, Entity]:
+        """Every entity the observed mentions name, by id, in the order of their first mention (after finish())."""
+        out: dict[str, Entity] = {}
+        for ref, surface in self._first_seen.items():
+            if ref[0] != "\0":
+                if ref not in out:
+                    out[ref] = self.entity(ref) or self._new[fold_name(surface)]
+                continue
+            key = ref[1:]
+            known = self.rules.alias_index.get(key)
+            entity = self.entity(known) if known else self._new[key]
+            out.setdefault(entity.id, entity)
+        return out
 
     def resolve(self, mention: Mention) -> Mention:
         if mention.entity_id:

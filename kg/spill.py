@@ -1,0 +1,120 @@
+"""Item texts and mentions wait on disk during a build, so memory grows with items and entities, not with text.
+
+While files are read, each new item's text, links and mentions go to an append-only file in a private
+temporary folder (`kg-build-*` under the system temp dir, TMPDIR respected); the build keeps a compact copy of
+the item (id, title, date, url, sources, ...: what the graph and the exporters use). Resolution and relation
+finding then stream the items back one at a time. A mention's sentence is stored once per item, however many
+mentions it holds.
+
+The folder is removed when the spill is closed or garbage collected, and at interpreter exit (also after
+Ctrl-C); only a killed process (SIGKILL) leaves it behind in the temp dir.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+
+from .records import Mention, NewsItem
+
+
+class ItemSpill:
+    """Append-only store of item text, links and mentions, keyed by item id."""
+
+    def __init__(self, directory: str | None = None):
+        self.folder = tempfile.mkdtemp(prefix="kg-build-", dir=directory)
+        self._file = open(os.path.join(self.folder, "items.bin"), "wb+")
+        self._index: dict[str, tuple[int, int]] = {}  # item id -> (offset, length)
+        self._end = 0
+        self._unflushed = False
+        self._shared: dict[str, str] = {}  # dates and digest names, one string object each
+        self._finalizer = weakref.finalize(self, _remove, self._file, self.folder)
+
+    def add(self, item: NewsItem, mentions: list[Mention]) -> NewsItem:
+        """Store the item's text, links and mentions; returns the compact item to keep in memory."""
+        sentences: dict[str, int] = {}
+        rows = [
+            (m.start, m.end, m.surface, m.type, m.entity_id, m.extractor, m.confidence, sentences.setdefault(m.sentence, len(sentences)))
+            for m in mentions
+        ]
+        blob = pickle.dumps((item.text, item.links, list(sentences), rows), protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(blob)
+        self._index[item.id] = (self._end, len(blob))
+        self._end += len(blob)
+        self._unflushed = True
+        shared = self._shared
+        return replace(
+            item,
+            text="",
+            links=[],
+            date=shared.setdefault(item.date, item.date),
+            sources=[shared.setdefault(s, s) for s in item.sources],
+        )
+
+    def load(self, item: NewsItem) -> tuple[NewsItem, list[Mention]]:
+        """The full item (text and links back on the compact one) and its mentions, as read."""
+        text, links, sentences, rows = self._read(item.id)
+        mentions = [
+            Mention(item.id, start, end, surface, type_, entity_id, extractor, confidence, sentences[s])
+            for start, end, surface, type_, entity_id, extractor, confidence, s in rows
+        ]
+        return replace(item, text=text, links=list(links)), mentions
+
+    def _read(self, item_id: str) -> tuple:
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        offset, length = self._index[item_id]
+        return pickle.loads(os.pread(self._file.fileno(), length, offset))
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._index
+
+    @property
+    def size(self) -> int:
+        """Bytes on disk."""
+        return self._end
+
+    def close(self) -> None:
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+
+def _remove(handle, folder: str) -> None:
+    handle.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class SpilledItems(Mapping):
+    """Item id -> full NewsItem (with text and links), read from the spill on access; a read-only mapping.
+
+    Iterating, `len` and `in` use the compact items in memory only.
+    """
+
+    def __init__(self, compact: dict[str, NewsItem], spill: ItemSpill):
+        self._compact, self._spill = compact, spill
+
+    def __getitem__(self, item_id: str) -> NewsItem:
+        item = self._compact[item_id]
+        text, links, _, _ = self._spill._read(item_id)
+        return replace(item, text=text, links=list(links))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._compact)
+
+    def __len__(self) -> int:
+        return len(self._compact)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._compact
+
+    def close(self) -> None:
+        """Delete the texts on disk now (the compact items stay)."""
+        self._spill.close()
