@@ -43,8 +43,9 @@ def cli():
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address, for --engine dask.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of per-file results reused when file, rules and model are unchanged (default: OUT/.kg-cache).")
 @click.option("--no-cache", is_flag=True, help="Read every file again; do not use or write the cache.")
+@click.option("--no-model", is_flag=True, help="Rules only: do not run the shipped statistical NER.")
 def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file_mb, base_iri, workers, engine,
-          scheduler, cache_dir, no_cache):
+          scheduler, cache_dir, no_cache, no_model):
     """Build the knowledge graph from digest files and folders (recursive; .md, .markdown, .txt).
 
     With no INPUTS, builds the bundled sample corpus. Writes graph.ttl (RDF Turtle), graph.html
@@ -78,7 +79,7 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
             result = run_build(
                 files, rules=rules, fallback_date=fallback_date, max_bytes=int(max_file_mb * 1e6),
                 on_file=lambda _p: bar.update(1), workers=workers, engine=engine, scheduler=scheduler,
-                cache=None if no_cache else (cache_dir or out_dir / ".kg-cache"),
+                cache=None if no_cache else (cache_dir or out_dir / ".kg-cache"), use_model=not no_model,
             )
         except KgError as exc:
             raise _fail(exc) from None
@@ -237,6 +238,54 @@ def eval_command(gold_file, graph_file):
 
 
 @cli.command()
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "work_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build/ner"), show_default=True, help="Working folder: silver data, spaCy output, report.json, model/.")
+@click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.0, show_default=True, help="Share of gazetteer ids hidden from the training rules, then recall measured on them.")
+@click.option("--seed", type=int, default=13, show_default=True, help="Seed of the hold-out, the file split, the sampling and spaCy.")
+@click.option("--max-sentences", type=click.IntRange(100), default=30000, show_default=True, help="Silver sentences to train on.")
+@click.option("--max-steps", type=click.IntRange(10), default=4000, show_default=True, help="spaCy training steps.")
+@click.option("--install", is_flag=True, help="Copy the model into the package (kg/models/ner), where kg build runs it.")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir):
+    """Train kg's statistical NER with spaCy on digest folders, labelled by the rules (silver data).
+
+    The config is kg/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
+    label the training data and the model is scored on what it finds of them in files it did not train on;
+    report.json holds the figures and a sample of the model's own predictions to hand-check.
+
+    \b
+    Example:
+        kg train ../shared/corpus/ainews-zh ../shared/corpus/hextra-ai-insight-daily --install
+        kg train ../shared/corpus/ainews-zh --holdout 0.2 --out /tmp/ner-heldout
+    """
+    from .ner.train import TrainPlan, install_model
+    from .ner.train import train as run_train
+    from .rules import load_rules
+
+    if install and holdout:
+        raise click.UsageError("--install ships a model trained on all the rules: drop --holdout")
+    try:
+        rules = load_rules(rules_dir)
+        plan = TrainPlan(list(corpus), work_dir, holdout=holdout, seed=seed, max_docs=max_sentences, max_steps=max_steps)
+        report = run_train(plan, rules, on_step=lambda message: click.echo(f"kg train: {message}", err=True))
+        if install:
+            click.echo(f"Installed the model in {install_model(report.model)}")
+    except KgError as exc:
+        raise _fail(exc) from None
+    silver = report.silver
+    click.echo(f"Silver data: {silver['sentences_kept']} sentences, {silver['entities']} entities, {silver['replaced']} names replaced.")
+    click.echo("Seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in report.seconds.items()) + f". Model: {report.model}")
+    if report.evaluation:
+        ev = report.evaluation
+        click.echo(
+            f"Held-out ({report.held_out_ids} ids, {ev['held_out_mentions']} mentions in {ev['eval_files']} unseen files):"
+            f" recall rules only {ev['recall_rules_only']}, rules + model {ev['recall_rules_and_model']}"
+            f" ({ev['held_out_entities_found']} of {ev['held_out_entities_mentioned']} entities found)."
+        )
+        click.echo(f"{len(ev['precision_sample'])} model predictions to hand-check are in {work_dir / 'report.json'}.")
+
+
+@cli.command()
 @click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--endpoint", required=True, metavar="URL", help="Graph Store (SPARQL 1.1 GSP) endpoint of the server.")
 @click.option("--graph", "graph_iri", default=None, metavar="IRI", help="Named graph to load into  [default: https://w3id.org/kg-ai/graph]")
@@ -267,7 +316,9 @@ def push(graph_file, endpoint, graph_iri, sparql_url, user, password, replace, c
             endpoint, graph=graph_iri or p.DEFAULT_GRAPH, sparql=sparql_url, user=user, password=password,
             graph_param=graph_param, retries=retries, retry_delay=retry_delay, timeout=timeout,
         )
+        checked = time.perf_counter()
         plan = p.plan(graph_file, chunk_size)
+        checked = time.perf_counter() - checked
         with click.progressbar(length=plan.chunks, label=f"Pushing {plan.triples} triples", file=sys.stderr, show_pos=True) as bar:
             result = p.push(plan, server, replace=replace, on_chunk=lambda _n: bar.update(1))
     except KgError as exc:
@@ -275,9 +326,11 @@ def push(graph_file, endpoint, graph_iri, sparql_url, user, password, replace, c
     rate = result.triples / result.seconds if result.seconds else 0
     click.echo(
         f"Pushed {result.triples} triples in {result.chunks} chunk(s) to <{result.graph}> at {result.endpoint}"
-        f" in {result.seconds:.1f} s ({rate:,.0f} triples/s{f', {result.retries} retries' if result.retries else ''})."
+        f" in {result.seconds:.1f} s ({rate:,.0f} triples/s{f', {result.retries} retries' if result.retries else ''};"
+        f" the file was parsed and counted first in {checked:.1f} s)."
     )
-    click.echo(f"Count check OK: {result.sparql} reports {result.server_count} triples in the graph.")
+    repeated = f" ({result.repeated} triples the file states more than once are held once)" if result.repeated else ""
+    click.echo(f"Count check OK: {result.sparql} reports {result.server_count} triples in the graph{repeated}.")
 
 
 @cli.group()

@@ -226,6 +226,17 @@ def test_blank_nodes_keep_their_identity_across_chunks(virtuoso, tmp_path):
     assert answer.rows == [["y"]]
 
 
+@needs_virtuoso
+def test_triples_stated_twice_in_the_file_pass_the_count_check(virtuoso, tmp_path):
+    ttl = tmp_path / "twice.ttl"
+    ttl.write_text("@prefix ex: <https://example.org/> .\nex:a ex:p ex:b .\nex:a ex:p ex:b .\nex:a ex:p ex:c .\n", encoding="utf-8")
+    planned = p.plan(ttl, chunk_size=1)
+    assert (planned.triples, planned.chunks) == (3, 3)
+    server = p.Server(virtuoso + "/sparql-graph-crud-auth", graph=GRAPH + "/twice", user=USER, password=PASSWORD)
+    result = p.push(planned, server, replace=True)
+    assert (result.server_count, result.repeated) == (2, 1)
+
+
 # ---------------------------------------------------------------------- no server needed
 
 def test_unreachable_server_is_reported_after_the_retries(sample_exports):
