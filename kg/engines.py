@@ -13,6 +13,7 @@ order**, so the graph assembled from them on the client is the same whatever the
 from __future__ import annotations
 
 import multiprocessing
+import socket
 import sys
 import threading
 import time
@@ -165,6 +166,14 @@ def _dask_read(path: str, rules: Rules, config: ReaderConfig, token: str) -> Fil
     with _DASK_LOCK:  # spaCy pipelines and jieba are not shared between threads
         reader = _DASK_READERS.get(token)
         if reader is None:
+            from .cache import config_token
+
+            if config_token(rules, config) != token:  # kg's code, model or library versions differ from the client's
+                raise EngineError(
+                    f"the kg installed on Dask worker {socket.gethostname()} is not the client's (its code, NER model"
+                    " or spaCy/jieba versions differ) and would build another graph. Fix: install the same kg"
+                    " version on the client and every worker"
+                )
             _DASK_READERS.clear()  # a new configuration: drop the old reader and its pipelines
             reader = _DASK_READERS[token] = FileReader(rules, config.fallback_date, config.max_bytes, config.use_model)
         return reader(Path(path))

@@ -76,3 +76,11 @@ def test_engine_options_are_checked(rules, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if dask were not installed
     with pytest.raises(EngineError, match=r"pip install 'kg\[dask\]'"):
         build(rules=rules, engine="dask", scheduler="tcp://127.0.0.1:8786")
+
+
+def test_a_worker_with_another_kg_is_refused(cluster, rules, monkeypatch):
+    import kg.cache
+
+    monkeypatch.setattr(kg.cache, "config_token", lambda *_: "not-the-workers-token")
+    with pytest.raises(EngineError, match="is not the client's"):
+        build(rules=rules, engine="dask", scheduler=cluster.scheduler_address)

@@ -1,14 +1,29 @@
 """Benchmark: build corpora end to end and print figures (not a test; run it by hand).
 
-    python3 tests/benchmarks/bench_build.py ../shared/corpus/hextra-ai-insight-daily [more folders]
+    python3 tests/benchmarks/bench_build.py ../shared/corpus/hextra-ai-insight-daily [more folders] [options]
 
-Prints files, items, chars, entities by type, edges by relation, time of each stage, peak RSS, and, on the
-same item text in the same run, the throughput of jieba segmentation alone (the practical bound) with the
-ratio build/bound. Figures are ratios against that baseline because machines are noisy.
+Default (no option): one build of everything, as before: files, items, chars, entities by type, edges by
+relation, time of each stage, peak RSS, and, on the same item text in the same run, the throughput of jieba
+segmentation alone (the practical bound) with the ratio build/bound.
+
+    --linear        time of each stage (parse, extract, resolve, relations, graph, Turtle, GraphML, HTML) for
+                    1/4, 1/2 and all of the files (every 4th, every 2nd, all: the same mix of months), and the
+                    cost per million characters, which stays flat when the cost is linear
+    --incremental   on a copy of the files: a cold build with an empty cache, then the rebuild after one file is
+                    changed (a story appended), both with exports, as `kg build` runs them; prints the ratio
+    --dask          the same build read on a dask LocalCluster (--workers processes, 1 thread each) vs locally
+    --workers N     processes that read files (default 1; stage times of parse/extract are then CPU seconds
+                    summed over the processes)
+
+Figures are for this machine; compare ratios, not seconds.
 """
 from __future__ import annotations
 
+import argparse
+import os
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kg.exporters import export_all  # noqa: E402
 from kg.extract import item_text  # noqa: E402
-from kg.pipeline import build, summarize  # noqa: E402
+from kg.pipeline import build, collect_files, summarize  # noqa: E402
+from kg.rules import load_rules  # noqa: E402
+
+STAGES = ("setup", "parse", "extract", "resolve", "relations", "graph", "turtle", "graphml", "html")
+EXPORTS = ("turtle", "graphml", "html")
 
 
 def jieba_bound(texts: list[str]) -> float:
@@ -31,32 +50,137 @@ def jieba_bound(texts: list[str]) -> float:
     return sum(map(len, texts)) / (time.perf_counter() - started)
 
 
-def main(folders: list[str]) -> None:
+def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]:
+    """Build and export like `kg build`; stage seconds plus 'build' (to the graph), 'exports' and 'total'."""
     started = time.perf_counter()
-    result = build([Path(f) for f in folders])
+    result = build(files, **options)
     build_seconds = time.perf_counter() - started
+    stages = dict(result.report.stage_seconds)
     with tempfile.TemporaryDirectory() as out:
-        for name in ("turtle", "graphml", "html"):
+        for name in EXPORTS:
             clock = time.perf_counter()
             export_all(result.graph, Path(out), formats=[name], max_nodes=500)
-            result.report.stage_seconds[f"export {name}"] = time.perf_counter() - clock
-    total = time.perf_counter() - started
+            stages[name] = time.perf_counter() - clock
+    stages["build"] = build_seconds
+    stages["exports"] = sum(stages[n] for n in EXPORTS)
+    stages["total"] = time.perf_counter() - started
+    return result, stages
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def overview(files: list[Path], workers: int) -> None:
+    result, stages = timed_build(files, workers=workers)
     report = result.report
     counts = summarize(result)
     texts = [item_text(i) for i in result.items.values()]
     bound = jieba_bound(texts)
-    chars_per_s = report.chars / build_seconds
+    chars_per_s = report.chars / stages["build"]
     print(f"files: {report.files} ({len(report.skipped)} skipped)   items: {report.items} ({report.repeated_items} repeated listings merged)")
-    print(f"chars: {report.chars:,}   build (to graph): {build_seconds:.1f} s   with exports: {total:.1f} s")
+    print(f"chars: {report.chars:,}   build (to graph): {stages['build']:.1f} s   with exports: {stages['total']:.1f} s")
     print("entities:", sum(counts["entities"].values()), counts["entities"])
     print("edges:", sum(counts["edges"].values()), counts["edges"])
-    print("stages (s):", {k: round(v, 2) for k, v in report.stage_seconds.items()})
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print("stages (s):", {k: round(v, 2) for k, v in stages.items()})
+    print(f"peak RSS: {rss_mb():.0f} MB")
     print(f"throughput: {chars_per_s / 1e6:.3f} M chars/s; jieba alone on the same text: {bound / 1e6:.3f} M chars/s;"
           f" ratio build/bound: {chars_per_s / bound:.2f}")
-    extract_rate = report.chars / max(report.stage_seconds["extract"], 1e-9)
+    extract_rate = report.chars / max(stages.get("extract", 0), 1e-9)
     print(f"extraction stage alone: {extract_rate / 1e6:.3f} M chars/s, ratio to bound {extract_rate / bound:.2f}")
 
 
+def linear(files: list[Path], workers: int) -> None:
+    """Stage times at 1/4, 1/2 and all of the files; seconds per M chars should stay flat."""
+    load_rules()  # warm imports so the first row does not pay them
+    rows = []
+    for label, subset in (("1/4", files[::4]), ("1/2", files[::2]), ("all", files)):
+        result, stages = timed_build(subset, workers=workers)
+        rows.append((label, len(subset), result.report.chars, result.report.items, stages))
+        print(f"  done {label}: {len(subset)} files in {stages['total']:.1f} s", file=sys.stderr)
+    shown = [s for s in STAGES if any(s in r[4] for r in rows)] + ["total"]
+    print("| part | files | items | M chars | " + " | ".join(shown) + " | s per M chars (no setup) |")
+    print("|---" * (len(shown) + 5) + "|")
+    for label, n, chars, items, stages in rows:
+        per = (stages["total"] - stages.get("setup", 0)) / max(chars / 1e6, 1e-9)
+        print(f"| {label} | {n} | {items} | {chars / 1e6:.2f} | " + " | ".join(f"{stages.get(s, 0):.2f}" for s in shown)
+              + f" | {per:.1f} |")
+    print(f"peak RSS: {rss_mb():.0f} MB")
+
+
+def kg_build(files_root: Path, out: Path, workers: int) -> tuple[float, str]:
+    """`kg build` in a fresh process, as a user runs it (imports, spaCy set-up, exports): seconds and output."""
+    command = [sys.executable, "-c", "from kg.cli import cli; cli()", "build", str(files_root), "--out", str(out),
+               "--workers", str(workers)]
+    clock = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - clock
+    if done.returncode not in (0, 3):
+        raise SystemExit(f"kg build failed:\n{done.stderr[-2000:]}")
+    return seconds, done.stdout
+
+
+def incremental(files: list[Path], workers: int) -> None:
+    """`kg build` with an empty cache vs `kg build` again after one file changed (each in a fresh process)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "corpus"
+        copies = []
+        common = Path(os.path.commonpath([Path(f).resolve().parent for f in files]))
+        for f in files:
+            target = root / Path(f).resolve().relative_to(common)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target)
+            copies.append(target)
+        out = Path(tmp) / "out"
+        cold, said = kg_build(root, out, workers)
+        cache_line = next((line for line in said.splitlines() if line.startswith("Cache:")), "")
+        print(f"kg build, empty cache: {cold:.1f} s   {cache_line}")
+        changed = copies[len(copies) // 2]
+        with open(changed, "a", encoding="utf-8") as f:
+            f.write("\n\n### 英伟达发布新芯片 H300\n英伟达今天发布了 H300 芯片，微软将在 Azure 上使用。\n"
+                    "[>阅读原文](https://example.com/bench-incremental)\n")
+        warm, said = kg_build(root, out, workers)
+        cache_line = next((line for line in said.splitlines() if line.startswith("Cache:")), "")
+        print(f"kg build after changing {changed.name}: {warm:.1f} s   {cache_line}")
+        print(f"rebuild / cold build: {warm / cold:.1%} (target < 10%)")
+        _, stages = timed_build(copies, workers=workers, cache=Path(out) / ".kg-cache",  # all hits now
+                                max_bytes=int(32 * 1e6))  # the CLI's default --max-file-mb, part of the key
+        print("an all-cached build's stages, in this process (s):", {k: round(v, 2) for k, v in stages.items()})
+
+
+def on_dask(files: list[Path], workers: int) -> None:
+    from dask.distributed import LocalCluster
+
+    workers = max(workers, 2)
+    _, local = timed_build(files, workers=workers)
+    print(f"local, {workers} processes: build {local['build']:.1f} s, total {local['total']:.1f} s")
+    clock = time.perf_counter()
+    with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None,
+                      scheduler_port=0, silence_logs=40) as cluster:
+        started = time.perf_counter() - clock
+        _, remote = timed_build(files, engine="dask", scheduler=cluster.scheduler_address)
+    print(f"dask LocalCluster, {workers} worker processes (cluster start {started:.1f} s, not counted):"
+          f" build {remote['build']:.1f} s, total {remote['total']:.1f} s; dask/local {remote['total'] / local['total']:.2f}")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="*", default=[str(Path(__file__).resolve().parents[2] / "kg" / "sample_corpus")])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--linear", action="store_true")
+    parser.add_argument("--incremental", action="store_true")
+    parser.add_argument("--dask", action="store_true")
+    args = parser.parse_args(argv)
+    files = collect_files([Path(f) for f in args.folders])
+    if not (args.linear or args.incremental or args.dask):
+        overview(files, args.workers)
+    if args.linear:
+        linear(files, args.workers)
+    if args.incremental:
+        incremental(files, args.workers)
+    if args.dask:
+        on_dask(files, args.workers)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:] or [str(Path(__file__).resolve().parents[2] / "kg" / "sample_corpus")])
+    main(sys.argv[1:])
