@@ -95,7 +95,7 @@ class Server:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url in {self.endpoint, self.sparql}:
                 manager.add_password(None, _origin(url), self.user, self.password)
-            handlers = [urllib.request.HTTPDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)]
+            handlers = [_SigningDigestAuthHandler(manager), urllib.request.HTTPBasicAuthHandler(manager)]
         self._opener = urllib.request.build_opener(*handlers)
 
     @property
@@ -162,7 +162,13 @@ class Server:
             )
         if code >= 500:
             return PushError(f"server error HTTP {code} {reason} after {attempt + 1} attempt(s) to {what}{tail}")
-        return PushError(f"server rejected the request to {what} (HTTP {code} {reason}){tail}")
+        hint = ""
+        if url != self.sparql and urllib.parse.urlsplit(url).path.rstrip("/").endswith(("/sparql", "/query")):
+            hint = (
+                f" ({self.endpoint} looks like a SPARQL query endpoint: give the Graph Store endpoint, e.g. Virtuoso's "
+                "http://HOST:8890/sparql-graph-crud-auth)"
+            )
+        return PushError(f"server rejected the request to {what} (HTTP {code} {reason}){tail}{hint}")
 
     # ------------------------------------------------------------------ SPARQL
 
@@ -191,6 +197,41 @@ class Server:
             return int(result.rows[0][0])
         except (IndexError, TypeError, ValueError):
             raise PushError(f"{self.sparql} gave no triple count for graph <{self.graph}> (answer: {result.rows!r})") from None
+
+
+class _SigningDigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
+    """HTTP Digest that, once a host has challenged, signs the next requests to it up front (same nonce, the
+    count going up), so a chunk is not sent once unsigned, refused with 401, then sent again. A server that wants
+    a fresh nonce answers 401 and the usual challenge-response follows."""
+
+    def __init__(self, manager):
+        super().__init__(manager)
+        self._challenges: dict[str, dict] = {}
+        self.signed_ahead = 0
+
+    def retry_http_digest_auth(self, req, auth):
+        _, challenge = auth.split(" ", 1)
+        self._challenges[req.host] = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
+        return super().retry_http_digest_auth(req, auth)
+
+    def http_request(self, req):
+        challenge = self._challenges.get(req.host)
+        if challenge and not req.has_header("Authorization") and _in_domain(req.full_url, challenge.get("domain")):
+            authorization = self.get_authorization(req, challenge)
+            if authorization:
+                req.add_unredirected_header("Authorization", f"Digest {authorization}")
+                self.signed_ahead += 1
+        return req
+
+    https_request = http_request
+
+
+def _in_domain(url: str, domain: str | None) -> bool:
+    """Whether a URL is in a Digest challenge's protection space (RFC 7616 `domain`; none: the whole server)."""
+    if not domain:
+        return True
+    path = urllib.parse.urlsplit(url).path
+    return any(path.startswith(urllib.parse.urlsplit(uri).path or "/") for uri in domain.split())
 
 
 # ---------------------------------------------------------------------- the file

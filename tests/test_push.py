@@ -206,6 +206,15 @@ def test_wrong_endpoint_path_is_a_clear_error(virtuoso, sample_exports):
     )
     assert result.exit_code == 1
     assert f"Error: no Graph Store endpoint at {virtuoso}/no-such-thing (HTTP 404" in result.stderr
+    query_endpoint = runner.invoke(
+        cli, ["push", str(sample_exports / "graph.ttl"), "--endpoint", virtuoso + "/sparql", "--graph", GRAPH + "/wrong-url",
+              "--user", USER, "--password", PASSWORD]
+    )
+    assert query_endpoint.exit_code == 1
+    assert query_endpoint.stderr.rstrip().endswith(
+        f"({virtuoso}/sparql looks like a SPARQL query endpoint: give the Graph Store endpoint, e.g. Virtuoso's "
+        "http://HOST:8890/sparql-graph-crud-auth)"
+    )
 
 
 @needs_virtuoso
@@ -222,6 +231,8 @@ def test_blank_nodes_keep_their_identity_across_chunks(virtuoso, tmp_path):
     server = p.Server(virtuoso + "/sparql-graph-crud-auth", graph=GRAPH + "/blank", user=USER, password=PASSWORD)
     result = p.push(planned, server, replace=True)
     assert result.server_count == 7
+    digest = next(h for h in server._opener.handlers if isinstance(h, p._SigningDigestAuthHandler))
+    assert digest.signed_ahead == 3  # challenged once (the DELETE), then every chunk was signed up front
     answer = server.select('PREFIX ex: <https://example.org/> SELECT ?n WHERE { ex:a ex:knows ?x . ?x ex:knows ?y . ?y ex:name ?n }', default_graph=GRAPH + "/blank")
     assert answer.rows == [["y"]]
 
