@@ -99,14 +99,14 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         f"Read {report.files_ok} of {report.files} files: {report.items} items"
         f" ({report.repeated_items} repeated listings merged), {len(report.skipped)} skipped."
     )
+    click.echo(_count_line("Entities", counts["entities"]))
+    click.echo(_count_line("Edges", counts["edges"]))
+    click.echo("Wrote " + ", ".join(str(p) for p in written.values()) + f" in {time.perf_counter() - started:.1f} s.")
     if report.cache_hits is not None:
         click.echo(
             f"Cache: {report.cache_hits} file(s) from the cache, {report.cache_misses} read"
             + "".join(f"; {note}" for note in report.cache_notes) + "."
         )
-    click.echo(_count_line("Entities", counts["entities"]))
-    click.echo(_count_line("Edges", counts["edges"]))
-    click.echo("Wrote " + ", ".join(str(p) for p in written.values()) + f" in {time.perf_counter() - started:.1f} s.")
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
 
