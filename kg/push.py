@@ -192,7 +192,12 @@ class Server:
         return QueryResult(columns, [[(b.get(c) or {}).get("value") for c in columns] for b in bindings])
 
     def count(self) -> int:
-        result = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(self.graph)} {{ ?s ?p ?o }} }}")
+        # A new comment each time: Virtuoso caches query plans by text, and a plan compiled when the database was
+        # small stayed in use after it grew (6 s instead of 0.05 s for this count, measured).
+        result = self.select(
+            f"# kg push count check {time.time_ns()}\n"
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(self.graph)} {{ ?s ?p ?o }} }}"
+        )
         try:
             return int(result.rows[0][0])
         except (IndexError, TypeError, ValueError):
