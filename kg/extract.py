@@ -7,7 +7,6 @@ slot] -> mentions. Rules take precedence over the model where both fire.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -25,8 +24,9 @@ from .rules import Rules, is_case_sensitive
 
 GAZETTEER_EXTRACTOR = "gazetteer"
 SPAN_KEY = "kg"
-# The statistical NER we train and ship (kg train): one spaCy pipeline per language, `ner-zh`, `ner-en`.
+# The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
 MODELS_DIR = Path(__file__).parent / "models"
+MODEL_DIR = MODELS_DIR / "ner"
 
 if not Span.has_extension("kg_extractor"):
     Span.set_extension("kg_extractor", default=None)
@@ -251,35 +251,70 @@ def _teach_jieba(rules: Rules) -> None:
                 jieba.add_word(form, freq=10**6)
 
 
-def model_path(lang: str) -> Path:
-    return MODELS_DIR / f"ner-{lang}"
+def model_available(model_dir: Path = MODEL_DIR) -> bool:
+    return (model_dir / "meta.json").is_file()
 
 
-def model_fingerprint(use_model: bool) -> str:
+def model_fingerprint(use_model: bool, model_dir: Path = MODEL_DIR) -> str:
     """Changes whenever the statistical model that extraction would use changes ('' when none is used)."""
-    if not use_model:
+    if not use_model or not model_available(model_dir):
         return ""
-    digest = hashlib.sha256()
-    for lang in ("zh", "en"):
-        meta = model_path(lang) / "meta.json"
-        if meta.is_file():
-            digest.update(lang.encode() + meta.read_bytes())
-            weights = model_path(lang) / "ner" / "model"
-            if weights.is_file():
-                digest.update(hashlib.sha256(weights.read_bytes()).digest())
+    digest = hashlib.sha256((model_dir / "meta.json").read_bytes())
+    weights = model_dir / "ner" / "model"
+    if weights.is_file():
+        digest.update(weights.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def make_pipelines(rules: Rules, use_model: bool = True) -> dict[str, Language]:
-    """The Chinese (jieba) and English pipelines, both with the rule components."""
-    key = str(rules.directory.resolve())
+@Language.factory("kg_model_mentions", default_config={"rules_dir": "", "model_dir": ""})
+def make_model_mentions(nlp: Language, name: str, rules_dir: str, model_dir: str) -> "ModelComponent":
+    from .ner.component import ModelMentions, read_meta
+
+    return ModelComponent(ModelMentions(_RULES_BY_DIR[rules_dir], Path(model_dir), read_meta(Path(model_dir))))
+
+
+class ModelComponent:
+    """Adds the statistical model's mentions where no rule fired; batched, since nlp.pipe calls `pipe`."""
+
+    def __init__(self, mentions):
+        self.mentions = mentions
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._add(batch)
+                batch = []
+        yield from self._add(batch)
+
+    def _add(self, docs: list[Doc]) -> list[Doc]:
+        rules_found = [[_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])] for doc in docs]
+        taken = [[(m.start, m.end) for m in found] for found in rules_found]
+        for doc, found, extra in zip(docs, rules_found, self.mentions.predictions(list(zip(docs, taken)))):
+            if extra:
+                merged = sorted(found + extra, key=lambda m: m.start)
+                doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
+        return docs
+
+
+def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL_DIR) -> dict[str, Language]:
+    """The Chinese (jieba) and English pipelines with the rule components, then the shipped NER when
+    `use_model` and it is installed (kg.pipeline warns when it is not)."""
+    key = f"{rules.directory.resolve()}#{id(rules)}"  # one registry entry per Rules object (training uses subsets)
     _RULES_BY_DIR[key] = rules
     _teach_jieba(rules)
     zh = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     en = spacy.blank("en")
+    model = use_model and model_available(model_dir)
     for nlp in (zh, en):
         nlp.add_pipe("kg_gazetteer", config={"rules_dir": key})
         nlp.add_pipe("kg_patterns", config={"rules_dir": key})
+        if model:
+            nlp.add_pipe("kg_model_mentions", config={"rules_dir": key, "model_dir": str(model_dir)})
     return {"zh": zh, "en": en}
 
 

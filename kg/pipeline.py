@@ -15,6 +15,7 @@ import networkx as nx
 from .digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
 from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine
 from .errors import InputProblem, NoInputError
+from .extract import MODEL_DIR, model_available
 from .graph import build_graph
 from .normalize import fold_name
 from .records import Entity, NewsItem, Relation
@@ -154,6 +155,11 @@ def build(
     files = collect_files(inputs or [SAMPLE_CORPUS])
     rules = rules or load_rules()
     report = BuildReport(files=len(files))
+    if use_model and not model_available():
+        report.warnings.append(
+            f"the statistical NER model is not installed ({MODEL_DIR}): entities come from the rules only."
+            " Reinstall kg, or train it with `kg train CORPUS_FOLDER`, or pass --no-model to silence this"
+        )
 
     items: dict[str, NewsItem] = {}  # compact: the text and mentions of each item wait on disk (kg/spill.py)
     spill = ItemSpill()

@@ -1,0 +1,141 @@
+"""Our statistical NER: silver data, the shipped model inside the build, and the build without it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+
+from kg import extract
+from kg.cli import cli
+from kg.exporters.turtle import DEFAULT_BASE, KG
+from kg.extract import MODEL_DIR, make_pipelines, model_available
+from kg.ner.component import model_extractor, read_meta
+from kg.ner.silver import SilverStats, is_name_like, silver_doc
+from kg.pipeline import build
+
+needs_model = pytest.mark.skipif(not model_available(), reason="the shipped model is not installed (kg train --install)")
+
+NEW_NAMES = (
+    "初创公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
+    "Zentrova 的首席执行官 Marek Wolansky 表示，Qorvel-7B 将在 Hugging Face 上开放下载。\n"
+)
+
+
+def _digest(tmp_path, body: str):
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    (folder / "2026-03-01.md").write_text(
+        f"# AI 日报 2026-03-01\n\n## 新模型\n\n{body}\n[原文](https://example.com/new-model)\n", encoding="utf-8"
+    )
+    return folder
+
+
+# ---------------------------------------------------------------- silver data
+
+
+def test_silver_doc_labels_rule_spans_and_leaves_unknown_names_missing(rules):
+    nlp = make_pipelines(rules, use_model=False)["zh"]
+    text = "谷歌发布了Gemini 3，Zentrova也推出了Orbix。"
+    doc = nlp(text)
+    spans = [(s.start_char, s.end_char, s.label_) for s in doc.spans[extract.SPAN_KEY]]
+    silver = silver_doc(nlp, text, spans, SilverStats(), set())
+    labelled = {ent.text: ent.label_ for ent in silver.ents}
+    assert labelled == {"谷歌": "Company", "Gemini 3": "Product"}
+    iob = {t.text: t.ent_iob_ for t in silver}
+    assert iob["Zentrova"] == "" and iob["Orbix"] == ""  # missing: neither taught as entity nor as "O"
+    assert iob["发布"] == "O"
+
+
+def test_common_words_and_short_acronyms_are_not_name_like():
+    assert is_name_like("Zentrova") and is_name_like("Qorvel-7B") and is_name_like("@karpathy")
+    common = frozenset({"library", "debug"})
+    assert not is_name_like("Library", common)
+    assert not is_name_like("PDF") and not is_name_like("API") and not is_name_like("the")
+
+
+# ---------------------------------------------------------------- the model in the build
+
+
+@needs_model
+def test_model_finds_names_no_rule_knows_and_marks_them(tmp_path, rules):
+    result = build([_digest(tmp_path, NEW_NAMES)], rules=rules, use_model=True)
+    extractor = model_extractor(read_meta(MODEL_DIR))
+    found = {data["name"]: data for _, data in result.graph.nodes(data=True)}
+    model_only = {name for name, data in found.items() if data["extractor"] == extractor}
+    assert "Qorvel-7B" in model_only
+    assert found["Qorvel-7B"]["type"] == "Product"
+    assert 0 < found["Qorvel-7B"]["confidence"] < 1
+    # rules still win where they fire: Hugging Face is in the gazetteer
+    assert found["Hugging Face"]["extractor"] == "gazetteer"
+
+
+@needs_model
+def test_model_entities_are_marked_in_turtle(tmp_path, rules):
+    folder = _digest(tmp_path, NEW_NAMES)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    g = Graph().parse(out / "graph.ttl")
+    extractor = model_extractor(read_meta(MODEL_DIR))
+    entity = URIRef(DEFAULT_BASE + "entity/qorvel-7b")
+    assert (entity, KG.extractor, Literal(extractor)) in g
+    assert g.value(entity, KG.confidence) is not None
+    html = (out / "graph.html").read_text(encoding="utf-8")
+    assert extractor in html
+
+
+def test_no_model_builds_from_rules_only(tmp_path, rules):
+    result = build([_digest(tmp_path, NEW_NAMES)], rules=rules, use_model=False)
+    extractors = {data["extractor"] for _, data in result.graph.nodes(data=True)}
+    assert not any(e.startswith("model:") for e in extractors)
+    assert not any("statistical NER" in w for w in result.report.warnings)
+
+
+def test_missing_model_warns_how_to_get_it_and_builds(tmp_path, monkeypatch):
+    monkeypatch.setattr(extract, "MODEL_DIR", tmp_path / "no-model")
+    monkeypatch.setattr("kg.pipeline.MODEL_DIR", tmp_path / "no-model")
+    monkeypatch.setattr("kg.pipeline.model_available", lambda: False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "--out", str(out), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: the statistical NER model is not installed ({tmp_path / 'no-model'}): entities come from the rules"
+        " only. Reinstall kg, or train it with `kg train CORPUS_FOLDER`, or pass --no-model to silence this"
+    ) in result.output
+    assert (out / "graph.ttl").is_file()
+
+
+@needs_model
+def test_shipped_model_is_small_and_documented():
+    size = sum(p.stat().st_size for p in MODEL_DIR.rglob("*") if p.is_file())
+    assert size < 12_000_000
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert meta["name"] == "kg_ner" and set(meta["labels"]["ner"]) == {"Company", "Organization", "Person", "Product", "Hardware"}
+
+
+def test_train_refuses_install_with_holdout(tmp_path):
+    result = CliRunner().invoke(cli, ["train", str(tmp_path), "--holdout", "0.2", "--install"])
+    assert result.exit_code == 2
+    assert "--install ships a model trained on all the rules: drop --holdout" in result.output
+
+
+def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
+    from kg.pipeline import SAMPLE_CORPUS
+
+    out = tmp_path / "ner"
+    result = CliRunner().invoke(cli, ["train", str(SAMPLE_CORPUS), "--out", str(out), "--max-sentences", "150", "--max-steps", "20"])
+    assert result.exit_code == 0, result.output
+    assert "Silver data: " in result.output
+    meta = read_meta(out / "model")
+    assert (meta["name"], meta["version"]) == ("kg_ner", "1.0.0")
+    assert (out / "model" / "common_words.txt").is_file()
+    pipelines = make_pipelines(__import__("kg.rules", fromlist=["load_rules"]).load_rules(), model_dir=out / "model")
+    assert "kg_model_mentions" in pipelines["zh"].pipe_names
+
+
+def test_train_without_digests_says_so(tmp_path):
+    result = CliRunner().invoke(cli, ["train", str(tmp_path), "--out", str(tmp_path / "ner")])
+    assert result.exit_code == 1
+    assert result.output == f"Error: no digest files (.md, .txt) in {tmp_path}\n"
