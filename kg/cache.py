@@ -22,6 +22,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +145,9 @@ class BuildCache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# kg build cache: safe to delete\n*\n", encoding="utf-8")
+            for stale in self.directory.glob(".tmp-*"):  # left by a killed build (an hour old: not being written)
+                if time.time() - stale.stat().st_mtime > 3600:
+                    stale.unlink(missing_ok=True)
         except OSError as exc:
             self._writable = False
             self.stats.notes.append(f"cannot write the cache folder {self.directory} ({exc.strerror}): not cached")

@@ -132,3 +132,12 @@ def test_cli_uses_the_cache_in_the_out_folder_and_no_cache_turns_it_off(seed_cop
     other = runner.invoke(cli, ["build", str(seed_copy), "--out", str(plain), "--cache", str(elsewhere)])
     assert "5 read" in other.output and any(elsewhere.glob("*" + ENTRY_SUFFIX))
     assert (out / "graph.ttl").read_bytes() == (plain / "graph.ttl").read_bytes()
+
+
+def test_entries_written_by_worker_processes_serve_a_serial_build(seed_copy, rules_copy, tmp_path):
+    cache = tmp_path / "cache"
+    pooled = build([seed_copy], rules=load_rules(rules_copy), cache=cache, workers=2)
+    assert pooled.report.cache_misses == 5
+    serial = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert serial.report.cache_hits == 5
+    assert same_graph(serial, pooled)
