@@ -1,8 +1,12 @@
 """The `kg` command line: wires the library together and turns its errors into messages."""
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -11,6 +15,7 @@ from . import __version__
 from .errors import KgError, QueryError, RulesError
 
 EXIT_SKIPPED = 3  # built, but some input files were skipped
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 
 def _fail(exc: KgError) -> click.ClickException:
@@ -76,13 +81,16 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     total = len(files) if files else None
     with click.progressbar(length=total or 0, label="Reading digests", file=sys.stderr, show_pos=True) as bar:
         try:
-            result = run_build(
-                files, rules=rules, fallback_date=fallback_date, max_bytes=int(max_file_mb * 1e6),
-                on_file=lambda _p: bar.update(1), workers=workers, engine=engine, scheduler=scheduler,
-                cache=None if no_cache else (cache_dir or out_dir / ".kg-cache"), use_model=not no_model,
-            )
+            with _ctrl_c_stops_this_process_only():
+                result = run_build(
+                    files, rules=rules, fallback_date=fallback_date, max_bytes=int(max_file_mb * 1e6),
+                    on_file=lambda _p: bar.update(1), workers=workers, engine=engine, scheduler=scheduler,
+                    cache=None if no_cache else (cache_dir or out_dir / ".kg-cache"), use_model=not no_model,
+                )
         except KgError as exc:
             raise _fail(exc) from None
+        except KeyboardInterrupt:
+            _interrupted(out_dir, writing=False)
     report = result.report
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -94,6 +102,8 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
     except KgError as exc:
         raise _fail(exc) from None
+    except KeyboardInterrupt:
+        _interrupted(out_dir, writing=True)
     counts = summarize(result)
     click.echo(
         f"Read {report.files_ok} of {report.files} files: {report.items} items"
@@ -109,6 +119,35 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         )
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+@contextmanager
+def _ctrl_c_stops_this_process_only():
+    """Ctrl-C raises KeyboardInterrupt here only: forked reading workers inherit this handler and ignore it (no
+    traceback from each), finish their current file and stop; the files not started are cancelled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    me = os.getpid()
+
+    def on_sigint(signum, frame):
+        if os.getpid() == me:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+def _interrupted(out_dir: Path, writing: bool) -> None:
+    if writing:
+        what = f"each file in {out_dir} is the previous one or the new one, whole; no partial or temporary files"
+    else:
+        what = f"no export written: the previous files in {out_dir} are unchanged"
+    click.echo(f"\nkg build: interrupted (Ctrl-C); {what}.", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _count_line(label: str, counts: dict[str, int]) -> str:

@@ -1,0 +1,126 @@
+"""Ctrl-C: `kg build` run as a real process and interrupted keeps the previous exports whole, leaves no temporary
+files (in the export folder or the temp dir), says so without a traceback, and the next build is not blocked.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from kg.exporters import export_all
+from kg.pipeline import build
+
+from .conftest import SEEDS
+
+EXPORTS = ("graph.ttl", "graph.html", "graph.graphml")
+KG = [sys.executable, "-c", "from kg.cli import main; main()"]
+DEADLINE = 600  # seconds: only so that a broken build cannot hang the test run; nothing is timed
+
+
+@pytest.fixture
+def previous(tmp_path):
+    """An export folder holding the exports of an earlier build (of one seed digest: not what is built next)."""
+    out = tmp_path / "out"
+    export_all(build([SEEDS[0]]).graph, out)
+    return out, {name: (out / name).read_bytes() for name in EXPORTS}
+
+
+def _env(tmp_path):
+    tmp = tmp_path / "tmp"  # the build's own temp dir, so we can see what it leaves behind
+    tmp.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}, tmp
+
+
+def _leftovers(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name.endswith((".tmp", ".old")))
+
+
+def _check_interrupted(proc, stderr, out, tmp):
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "interrupted" in stderr, stderr
+    assert _leftovers(out) == []
+    assert list(tmp.glob("kg-build-*")) == []  # the spilled item texts are gone
+
+
+def _next_build_is_not_blocked(out, tmp_path):
+    env, _ = _env(tmp_path)
+    done = subprocess.run([*KG, "build", str(SEEDS[1]), "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=DEADLINE)
+    assert done.returncode == 0, done.stderr
+    assert (out / ".kg-build.lock").exists()  # the lock file stays; the lock itself died with the process
+
+
+def test_ctrl_c_while_reading_keeps_the_previous_exports(previous, tmp_path):
+    out, before = previous
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(30):  # 150 files: reading takes a while with every item extracted by 2 workers
+        for seed in SEEDS:
+            shutil.copy(seed, corpus / f"{n:02d}-{seed.name}")
+    env, tmp = _env(tmp_path)
+    proc = subprocess.Popen([*KG, "build", str(corpus), "--out", str(out), "--workers", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        started = time.monotonic()
+        while not any(p.stat().st_size for p in tmp.glob("kg-build-*/items.bin")):  # items are being read
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() - started < DEADLINE
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)  # like Ctrl-C in a terminal: the build and its workers get it
+        _, stderr = proc.communicate(timeout=DEADLINE)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    _check_interrupted(proc, stderr, out, tmp)
+    assert "no export written" in stderr
+    assert {name: (out / name).read_bytes() for name in EXPORTS} == before
+    _next_build_is_not_blocked(out, tmp_path)
+
+
+# Ctrl-C at the most delicate moment of an export: its temporary file is complete and about to replace the old one.
+WRAPPER = textwrap.dedent("""
+    import os, signal, sys
+    import {module} as target
+
+    class Os:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        @staticmethod
+        def replace(src, dst):
+            os.kill(os.getpid(), signal.SIGINT)  # raises KeyboardInterrupt here, before the rename
+            raise SystemExit("SIGINT was not delivered")
+
+    target.os = Os()
+    from kg.cli import cli
+    cli(sys.argv[1:], prog_name="kg")
+""")
+
+
+@pytest.mark.parametrize("module, replaced", [
+    ("kg.exporters.turtle", ()),  # the first export: every previous file stays
+    ("kg.exporters.atomic", ("graph.ttl",)),  # GraphML (second): graph.ttl is already the new one, whole
+])
+def test_ctrl_c_while_writing_an_export(previous, tmp_path, module, replaced):
+    out, before = previous
+    script = tmp_path / "interrupting_kg.py"
+    script.write_text(WRAPPER.format(module=module), encoding="utf-8")
+    env, tmp = _env(tmp_path)
+    done = subprocess.run([sys.executable, str(script), "build", "--out", str(out), "--no-cache"], env=env,
+                          capture_output=True, text=True, timeout=DEADLINE)
+    _check_interrupted(done, done.stderr, out, tmp)
+    assert "the previous one or the new one, whole" in done.stderr
+    for name in EXPORTS:
+        if name in replaced:
+            assert (out / name).read_bytes() != before[name]  # the new export, complete
+            assert (out / name).read_bytes().rstrip().endswith(b".")
+        else:
+            assert (out / name).read_bytes() == before[name], name
+    _next_build_is_not_blocked(out, tmp_path)
