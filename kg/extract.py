@@ -270,7 +270,10 @@ def model_fingerprint(use_model: bool, model_dir: Path = MODEL_DIR) -> str:
 def make_model_mentions(nlp: Language, name: str, rules_dir: str, model_dir: str) -> "ModelComponent":
     from .ner.component import ModelMentions, read_meta
 
-    return ModelComponent(ModelMentions(_RULES_BY_DIR[rules_dir], Path(model_dir), read_meta(Path(model_dir))))
+    mentions = ModelMentions(_RULES_BY_DIR[rules_dir], Path(model_dir), read_meta(Path(model_dir)))
+    for label in mentions.ner.labels:  # the model labels windows of this pipeline's docs
+        nlp.vocab.strings.add(label)
+    return ModelComponent(mentions)
 
 
 class ModelComponent:

@@ -161,13 +161,32 @@ def _finish_model(best: Path, target: Path, stats: SilverStats, common: frozense
 # ---------------------------------------------------------------- held-out evaluation
 
 
-def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, training_rules: Rules, held: set[str], seed: int, sample: int = 150) -> dict:
+def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, training_rules: Rules, held: set[str], seed: int,
+                      sample: int = 150, other_sentences: int = 8000) -> dict:
     """On the eval files: recall of the held-out entities' mentions by the build's extraction (training rules
     + model, as `kg build` runs it) and by the training rules alone; and a sample of the model's own
-    predictions for hand-checking precision (those that hit a held-out mention exactly are marked so)."""
+    predictions for hand-checking precision (those that hit a held-out mention exactly are marked so).
+
+    Every sentence that mentions a held-out entity is scored, plus `other_sentences` others picked at random
+    (where the model's predictions are sampled from too)."""
     # Gold: the full gazetteer's matches on the characters. No pipeline of the full rules is made, because
     # that would teach jieba the held-out names and hand the model their token edges.
     gold_matcher = GazetteerMatcher(rules)
+    rng = random.Random(seed)
+    chosen: list[tuple[str, str, str, list]] = []  # (lang, sentence, file, gold matches)
+    others: list[tuple[str, str, str, list]] = []
+    for item in read_items(eval_files):
+        text = item_text(item)
+        lang = language_of(text)
+        source = Path(item.sources[0]).name if item.sources else ""
+        for s, e in sentence_bounds(text):
+            sentence = text[s:e].strip()
+            if not MIN_CHARS <= len(sentence) <= MAX_CHARS:
+                continue
+            gold = [m for m in _non_overlapping(gold_matcher.find(sentence)) if m.entity_id in held]
+            (chosen if gold else others).append((lang, sentence, source, gold))
+    chosen += rng.sample(others, min(other_sentences, len(others)))
+
     rules_only = make_pipelines(training_rules, use_model=False)
     with_model = make_pipelines(training_rules, use_model=True, model_dir=model_dir)
     targets = by_rules = by_build = by_model = overlap = 0
@@ -176,20 +195,14 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
     entities_seen: set[str] = set()
     entities_found: set[str] = set()
     predictions: list[dict] = []
-    sentences = 0
-    for item in read_items(eval_files):
-        text = item_text(item)
-        lang = language_of(text)
-        for s, e in sentence_bounds(text):
-            sentence = text[s:e].strip()
-            if not MIN_CHARS <= len(sentence) <= MAX_CHARS:
-                continue
-            sentences += 1
-            gold = [m for m in _non_overlapping(gold_matcher.find(sentence)) if m.entity_id in held]
-            rule_spans = {(m.start, m.end) for m in _rule_matches(rules_only[lang], sentence)}
-            built = _rule_matches(with_model[lang], sentence)
-            model_spans = {(m.start, m.end): m for m in built if m.extractor.startswith("model:")}
-            built_spans = {(m.start, m.end) for m in built}
+    for lang in ("zh", "en"):
+        group = [c for c in chosen if c[0] == lang]
+        texts = [c[1] for c in group]
+        for (_, sentence, source, gold), plain, built in zip(group, rules_only[lang].pipe(texts), with_model[lang].pipe(texts)):
+            rule_spans = {(m.start, m.end) for m in _doc_matches(plain)}
+            built_matches = _doc_matches(built)
+            model_spans = {(m.start, m.end): m for m in built_matches if m.extractor.startswith("model:")}
+            built_spans = {(m.start, m.end) for m in built_matches}
             for m in gold:
                 targets += 1
                 per_type[m.type] += 1
@@ -206,19 +219,18 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
             for (a, b), m in model_spans.items():
                 hit = gold_spans.get((a, b))
                 predictions.append({
-                    "name": sentence[a:b], "label": m.type, "sentence": sentence,
-                    "file": Path(item.sources[0]).name if item.sources else "",
+                    "name": sentence[a:b], "label": m.type, "sentence": sentence, "file": source,
                     "held_out_hit": bool(hit), "gold_type": hit.type if hit else None,
                 })
     distinct = list({fold_name(p["name"]): p for p in predictions}.values())
-    picked = random.Random(seed).sample(distinct, min(sample, len(distinct)))
+    picked = rng.sample(distinct, min(sample, len(distinct)))
 
     def ratio(n: int) -> float | None:
         return round(n / targets, 3) if targets else None
 
     return {
         "eval_files": len(eval_files),
-        "eval_sentences": sentences,
+        "eval_sentences": len(chosen),
         "held_out_mentions": targets,
         "recall_rules_only": ratio(by_rules),
         "recall_rules_and_model": ratio(by_build),
@@ -232,6 +244,10 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
         "model_predictions_distinct": len(distinct),
         "precision_sample": picked,
     }
+
+
+def _doc_matches(doc):
+    return [_exact_match(doc, sp) for sp in doc.spans.get(SPAN_KEY, [])]
 
 
 def _rule_matches(nlp, sentence: str):

@@ -1,0 +1,52 @@
+"""Benchmark: extraction with the statistical NER on vs off, on the same items in one run (not a test).
+
+    python3 tests/benchmarks/bench_ner.py ../shared/corpus/ainews-zh [--every 10] [--rounds 2]
+
+Parses every n-th file of the folder once, then runs the extraction pipelines (rules only; rules + model)
+over the same items in alternating rounds and prints chars/s of each and the ratio on/off. The issue's
+budget: the model may cost at most half the throughput (ratio >= 0.5).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from kg.digest import parse_digest  # noqa: E402
+from kg.extract import extract_mentions, item_text, make_pipelines, model_available  # noqa: E402
+from kg.rules import load_rules  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--every", type=int, default=10, help="use every n-th file (sorted by name)")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    if not model_available():
+        sys.exit("the model is not installed: kg train CORPUS --install")
+    files = sorted(p for p in args.folder.rglob("*") if p.suffix in {".md", ".txt"})[:: args.every]
+    items = [item for path in files for item in parse_digest(path).items]
+    chars = sum(len(item_text(item)) for item in items)
+    rules = load_rules()
+    pipelines = {"rules only": make_pipelines(rules, use_model=False), "rules + model": make_pipelines(rules, use_model=True)}
+    speeds: dict[str, list[float]] = {name: [] for name in pipelines}
+    found: dict[str, int] = {}
+    for _ in range(args.rounds):
+        for name, nlp in pipelines.items():
+            started = time.perf_counter()
+            found[name] = sum(len(m) for _item, m in extract_mentions(items, nlp))
+            speeds[name].append(chars / (time.perf_counter() - started))
+    print(f"{len(files)} files, {len(items)} items, {chars / 1e6:.2f} M chars, {args.rounds} rounds (median)")
+    for name, values in speeds.items():
+        print(f"{name:14} {statistics.median(values) / 1e3:8.1f} k chars/s   {found[name]} mentions")
+    ratio = statistics.median(speeds["rules + model"]) / statistics.median(speeds["rules only"])
+    print(f"ratio on/off: {ratio:.2f} (budget: >= 0.50)")
+
+
+if __name__ == "__main__":
+    main()
