@@ -417,8 +417,8 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
     count = select("SELECT ?n WHERE { ?e kg:mentionCount ?n }").rows
     edges = select(
         """SELECT ?date ?subject ?relation ?object ?role ?url WHERE {
+  { ?st rdf:subject ?e } UNION { ?st rdf:object ?e FILTER NOT EXISTS { ?st rdf:subject ?e } }
   ?st a kg:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; dcterms:date ?date .
-  FILTER(?s = ?e || ?o = ?e)
   OPTIONAL { ?st kg:role ?role } OPTIONAL { ?st schema:url ?url }
   OPTIONAL { ?s rdfs:label ?s_en FILTER(LANG(?s_en) = "en") } OPTIONAL { ?s rdfs:label ?s_zh FILTER(LANG(?s_zh) = "zh") }
   OPTIONAL { ?o rdfs:label ?o_en FILTER(LANG(?o_en) = "en") } OPTIONAL { ?o rdfs:label ?o_zh FILTER(LANG(?o_zh) = "zh") }
@@ -428,8 +428,9 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
     )
     co = select(
         """SELECT ?other ?items WHERE {
+  { ?st rdf:subject ?e } UNION { ?st rdf:object ?e FILTER NOT EXISTS { ?st rdf:subject ?e } }
   ?st a kg:CoMention ; rdf:subject ?s ; rdf:object ?o ; kg:count ?items .
-  FILTER(?s = ?e || ?o = ?e) BIND(IF(?s = ?e, ?o, ?s) AS ?x)
+  BIND(IF(?s = ?e, ?o, ?s) AS ?x)
   OPTIONAL { ?x rdfs:label ?x_en FILTER(LANG(?x_en) = "en") } OPTIONAL { ?x rdfs:label ?x_zh FILTER(LANG(?x_zh) = "zh") }
   BIND(STR(COALESCE(?x_en, ?x_zh)) AS ?other)
 } ORDER BY DESC(?items) ?other LIMIT 10"""
