@@ -1,0 +1,170 @@
+"""The persistent query store next to graph.ttl: used when it matches the Turtle, rebuilt when it does not."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from kg import query as q
+from kg.cli import cli
+from kg.exporters.turtle import export, to_rdf, write_turtle
+
+from .test_rdf import GOLDEN, tiny_graph
+
+runner = CliRunner()
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture
+def tiny_export(tmp_path) -> Path:
+    path = tmp_path / "graph.ttl"
+    export(tiny_graph(), path)
+    return path
+
+
+def fresh_answers(path: Path, sparql: str) -> list:
+    return q.run(q.load_store(path, persistent=False), sparql).rows
+
+
+def test_export_writes_a_matching_store_next_to_the_turtle(tiny_export):
+    store_dir = q.store_dir(tiny_export)
+    assert store_dir == tiny_export.parent / ".graph.ttl.oxigraph" and (store_dir / q.STORE_META).is_file()
+    assert q.store_state(tiny_export) == "fresh"
+    assert (store_dir / ".gitignore").read_text() == "*\n"  # an index, never committed with the exports
+    assert sorted(p.name for p in tiny_export.parent.iterdir()) == [".graph.ttl.oxigraph", "graph.ttl"]  # no temp left
+
+
+def test_streamed_turtle_is_the_rdflib_graph_and_the_golden(tmp_path):
+    path = tmp_path / "graph.ttl"
+    count = write_turtle(tiny_graph(), path)
+    parsed = Graph().parse(path, format="turtle")
+    assert count == len(parsed)
+    assert isomorphic(parsed, to_rdf(tiny_graph()))
+    assert isomorphic(parsed, Graph().parse(GOLDEN, format="turtle"))
+    assert "@prefix e: <https://w3id.org/kg-ai/id/entity/>" in path.read_text(encoding="utf-8")
+
+
+def test_the_store_is_used_and_answers_like_a_fresh_load(tiny_export, monkeypatch):
+    def no_parsing(*_a, **_k):
+        raise AssertionError("the Turtle was parsed although the store matches it")
+
+    monkeypatch.setattr(q, "_build_store", no_parsing)
+    store = q.load_store(tiny_export)
+    assert q.run(store, COUNT).rows == fresh_answers(tiny_export, COUNT)
+    for name, nq in q.named_queries().items():
+        text = q.bind_params(nq, {})
+        assert q.run(store, text).rows == fresh_answers(tiny_export, text), name
+
+
+def test_cli_query_and_entity_use_the_store(tiny_export, monkeypatch):
+    monkeypatch.setattr(q, "_build_store", lambda *_a: pytest.fail("store rebuilt although it matches"))
+    result = runner.invoke(cli, ["query", str(tiny_export), "--named", "releases", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].startswith("Google,Gemini 3,2025-12-07,")
+    assert result.stderr == ""
+    result = runner.invoke(cli, ["entity", str(tiny_export), "谷歌"])
+    assert result.exit_code == 0 and "Google / 谷歌  [Company]" in result.stdout
+
+
+def test_a_changed_turtle_makes_the_store_stale_and_it_is_rebuilt(tiny_export):
+    g = tiny_graph()
+    g.nodes["gemini-3"]["name"] = "Gemini Three"
+    write_turtle(g, tiny_export)  # the Turtle changes, the store is left as it was
+    assert q.store_state(tiny_export) == "stale"
+    result = runner.invoke(cli, ["query", str(tiny_export), "--named", "releases", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "outdated query store" in result.stderr
+    assert result.stdout.splitlines()[1].startswith("Google,Gemini Three,")
+    assert q.store_state(tiny_export) == "fresh"
+    again = runner.invoke(cli, ["query", str(tiny_export), "--named", "releases", "--format", "csv"])
+    assert again.stderr == "" and again.stdout == result.stdout
+
+
+def test_same_size_edit_in_place_is_caught(tiny_export):
+    text = tiny_export.read_bytes()
+    assert b'"Gemini 3"@en' in text
+    stat = tiny_export.stat()
+    tiny_export.write_bytes(text.replace(b'"Gemini 3"@en', b'"Gemini 4"@en'))  # same size, same inode
+    os.utime(tiny_export, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert q.store_state(tiny_export) == "stale"
+    assert ["Gemini 4"] in q.run(q.load_store(tiny_export), 'SELECT ?l WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(STRSTARTS(?l, "Gemini")) }').rows
+
+
+def test_a_copy_with_the_same_content_reuses_the_store(tiny_export, tmp_path, monkeypatch):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(tiny_export, copy / "graph.ttl")  # new inode and mtime, same bytes
+    shutil.copytree(q.store_dir(tiny_export), q.store_dir(copy / "graph.ttl"))
+    monkeypatch.setattr(q, "_build_store", lambda *_a: pytest.fail("rebuilt although the content is the same"))
+    assert q.store_state(copy / "graph.ttl") == "fresh"
+
+
+def test_missing_or_broken_store_is_rebuilt_with_a_message(tiny_export):
+    shutil.rmtree(q.store_dir(tiny_export))
+    messages = []
+    store = q.load_store(tiny_export, notify=messages.append)
+    assert "no query store" in messages[0]
+    assert q.run(store, COUNT).rows == fresh_answers(tiny_export, COUNT)
+    (q.store_dir(tiny_export) / q.STORE_META).write_text("{not json", encoding="utf-8")
+    assert q.store_state(tiny_export) == "stale"
+    messages.clear()
+    q.load_store(tiny_export, notify=messages.append)
+    assert "outdated query store" in messages[0] and q.store_state(tiny_export) == "fresh"
+
+
+def test_unwritable_folder_falls_back_to_the_user_cache(tiny_export, tmp_path, monkeypatch):
+    shutil.rmtree(q.store_dir(tiny_export))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    real_build = q._build_store
+
+    def build(graph_path, target):
+        if target == q.store_dir(graph_path):
+            raise PermissionError(13, "read-only folder")
+        return real_build(graph_path, target)
+
+    monkeypatch.setattr(q, "_build_store", build)
+    store = q.load_store(tiny_export, notify=lambda _m: None)
+    assert q.run(store, COUNT).rows == fresh_answers(tiny_export, COUNT)
+    assert q.store_state(tiny_export, q._cache_store_dir(tiny_export)) == "fresh"
+
+
+def test_interrupted_store_write_keeps_the_previous_store(tiny_export, monkeypatch):
+    before = q.run(q.load_store(tiny_export), COUNT).rows
+
+    class Interrupted(Exception):
+        pass
+
+    def fail(self, *a, **k):
+        raise Interrupted
+
+    monkeypatch.setattr(ox.Store, "bulk_load", fail)
+    with pytest.raises(Interrupted):
+        q.write_store(tiny_export)
+    monkeypatch.undo()
+    assert not [p for p in tiny_export.parent.iterdir() if p.name.endswith((".tmp", ".old"))]
+    assert q.store_state(tiny_export) == "fresh" and q.run(q.load_store(tiny_export), COUNT).rows == before
+
+
+def test_interrupted_turtle_export_keeps_the_previous_file(tiny_export, monkeypatch):
+    before = tiny_export.read_bytes()
+    g = tiny_graph()
+    g.nodes["google"]["type"] = "NoSuchType"  # fails half-way through the stream
+    with pytest.raises(KeyError):
+        export(g, tiny_export)
+    assert tiny_export.read_bytes() == before
+    assert sorted(p.name for p in tiny_export.parent.iterdir()) == [".graph.ttl.oxigraph", "graph.ttl"]
+    assert q.store_state(tiny_export) == "fresh"
+
+
+def test_broken_turtle_is_a_message(tmp_path):
+    path = tmp_path / "graph.ttl"
+    path.write_text("this is not turtle", encoding="utf-8")
+    result = runner.invoke(cli, ["query", str(path), "SELECT * WHERE { ?s ?p ?o }"])
+    assert result.exit_code != 0 and "not a readable Turtle file" in result.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
