@@ -6,7 +6,8 @@
 
 Each build runs in a fresh child process (build + the three exports into a temp folder). A sampling thread
 reads, every 0.2 s, the RSS of the build process and the PSS of it and its reading workers (PSS counts pages
-shared after fork once); it prints a curve (RSS after each tenth of the input read) and the peak of each stage:
+shared after fork once); it prints a curve (RSS after each tenth of the input read, and each minute) and the
+peak of each stage:
 read (parse + extract + spill), assemble (resolve, relations, graph), and each export.
 
 `--fractions` builds every k-th file of each folder (0.25: every 4th), so the parts spread over the corpus.
@@ -115,12 +116,13 @@ def one_build(folder: str, workers: int, fraction: float, time_limit: float | No
     total_mb = sum(sizes.values()) / MB
     started = time.perf_counter()
     curve, done = [], [0, 0.0]
-    next_mark = [0.1]
+    next_mark, last_point = [0.1], [0.0]  # a point per tenth of the input, and at least one a minute
 
     def on_file(path: Path) -> None:
         done[0] += 1
         done[1] += sizes.get(path, 0) / MB
-        if done[1] >= next_mark[0] * total_mb - 1e-9:
+        if done[1] >= next_mark[0] * total_mb - 1e-9 or time.perf_counter() - started > last_point[0] + 60:
+            last_point[0] = time.perf_counter() - started
             rss, total = sampler.sample()
             curve.append((round(done[1], 1), rss // 1024, total // 1024, round(time.perf_counter() - started)))
             while next_mark[0] * total_mb <= done[1] + 1e-9:
