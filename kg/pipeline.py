@@ -212,7 +212,7 @@ def _assemble(items: dict[str, NewsItem], spill: ItemSpill, resolver: EntityReso
     mentioned_in: dict[str, set[str]] = defaultdict(set)
     for item_id, compact in items.items():  # one item in memory at a time
         item, found = spill.load(compact)
-        found = [resolver.resolve(m) for m in found]
+        found = [r for m in found if (r := resolver.resolve(m)) is not None]
         found_relations = pattern_relations(item, found, rules)
         found_relations += knowledge_relations(item, found, rules, found_relations)
         found_relations += variant_relations(item, found, base_of)

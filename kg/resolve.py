@@ -15,6 +15,15 @@ from .records import Entity, Mention
 from .rules import Rules
 
 
+# A name only the statistical model found becomes an entity once the model has found it in this many news
+# items: one-off predictions are mostly noise (a capitalised word, a handle in a code sample).
+MODEL_MIN_ITEMS = 2
+
+
+def _by_model(extractor: str) -> bool:
+    return extractor.startswith("model:")
+
+
 class EntityResolver:
     """Collects mentions across the corpus, then assigns every mention an entity id.
 
@@ -29,6 +38,8 @@ class EntityResolver:
         self._surfaces: dict[str, Counter] = defaultdict(Counter)
         self._extractors: dict[str, Counter] = defaultdict(Counter)
         self._confidence: dict[str, float] = {}
+        self._model_items: dict[str, set[str]] = defaultdict(set)  # folded name -> items (up to MODEL_MIN_ITEMS)
+        self._dropped: set[str] = set()
 
     def observe(self, mentions: list[Mention]) -> None:
         for m in mentions:
@@ -44,12 +55,18 @@ class EntityResolver:
             self._surfaces[key][m.surface] += 1
             self._extractors[key][m.extractor] += 1
             self._confidence[key] = max(self._confidence.get(key, 0.0), m.confidence)
+            if _by_model(m.extractor) and len(self._model_items[key]) < MODEL_MIN_ITEMS:
+                self._model_items[key].add(m.item_id)
 
     def finish(self) -> dict[str, Entity]:
         """Entities for the names no gazetteer knows, keyed by folded name."""
         self._new: dict[str, Entity] = {}
         taken = set(self.rules.entities)
         for key in sorted(self._votes):
+            only_model = all(_by_model(x) for x in self._extractors[key])
+            if only_model and len(self._model_items[key]) < MODEL_MIN_ITEMS:
+                self._dropped.add(key)
+                continue
             entity_type = self._votes[key].most_common(1)[0][0]
             name = self._surfaces[key].most_common(1)[0][0]
             entity_id = slugify(name)
@@ -76,15 +93,20 @@ class EntityResolver:
                     out[ref] = self.entity(ref) or self._new[fold_name(surface)]
                 continue
             key = ref[1:]
+            if key in self._dropped:
+                continue
             known = self.rules.alias_index.get(key)
             entity = self.entity(known) if known else self._new[key]
             out.setdefault(entity.id, entity)
         return out
 
-    def resolve(self, mention: Mention) -> Mention:
+    def resolve(self, mention: Mention) -> Mention | None:
+        """The mention with its entity id; None for a model-only name seen in too few items."""
         if mention.entity_id:
             return mention
         key = fold_name(mention.surface)
+        if key in self._dropped:
+            return None
         known = self.rules.alias_index.get(key)
         if known:
             return replace(mention, entity_id=known, type=self.rules.entities[known].type)

@@ -58,15 +58,18 @@ def test_eval_cli_prints_table_and_reports_bad_gold(tiny_ttl, tmp_path):
 
 
 @pytest.mark.skipif(not SHARED.is_dir() or os.environ.get("KG_SKIP_QUALITY"), reason="needs ../shared/corpus")
-def test_quality_floor_on_the_gold_set(tmp_path):
-    """The hand-annotated gold items (hextra, ainews, seeds): rules-only extraction keeps its measured level."""
+@pytest.mark.parametrize(("model", "entity_floor"), [(False, (0.85, 0.70)), (True, (0.80, 0.72))], ids=["rules-only", "rules+model"])
+def test_quality_floor_on_the_gold_set(tmp_path, model, entity_floor):
+    """The hand-annotated gold items (hextra, ainews, seeds): extraction keeps its measured level, with and
+    without the statistical model (measured: rules P 0.91 R 0.74; rules + model P 0.85 R 0.76)."""
     roots = {"hextra": "hextra-ai-insight-daily", "ainews": "ainews-zh", "seeds": "seeds"}
     files = sorted({SHARED / roots[r["corpus"]] / r["file"] for r in map(json.loads, GOLD.read_text(encoding="utf-8").splitlines())})
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", *map(str, files), "--out", str(out), "--max-nodes", "50"])
+    options = [] if model else ["--no-model"]
+    result = CliRunner().invoke(cli, ["build", *map(str, files), "--out", str(out), "--max-nodes", "50", "--no-cache", *options])
     assert result.exit_code == 0, result.output
     ev = evaluate(GOLD, out / "graph.ttl")
     entities, relations = ev.total(ev.entities), ev.total(ev.relations)
     assert ev.matched_items == ev.items == 70
-    assert entities.precision >= 0.85 and entities.recall >= 0.70, (entities.precision, entities.recall)
+    assert entities.precision >= entity_floor[0] and entities.recall >= entity_floor[1], (entities.precision, entities.recall)
     assert relations.precision >= 0.55 and relations.recall >= 0.25, (relations.precision, relations.recall)

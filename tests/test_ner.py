@@ -17,18 +17,20 @@ from kg.pipeline import build
 
 needs_model = pytest.mark.skipif(not model_available(), reason="the shipped model is not installed (kg train --install)")
 
+# Two news items that name a startup no rule knows (and a Person and a Product the patterns find by their cues).
 NEW_NAMES = (
-    "初创公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
-    "Zentrova 的首席执行官 Marek Wolansky 表示，Qorvel-7B 将在 Hugging Face 上开放下载。\n"
+    "## 新模型\n\n初创公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
+    "[原文](https://example.com/zentrova-model)\n\n"
+    "## 新产品\n\nZentrova 的首席执行官 Marek Wolansky 表示，Qorvel-7B 将在 Hugging Face 上开放下载。\n"
+    "[原文](https://example.com/zentrova-ceo)\n"
 )
+ONE_OFF = "## 快讯\n\n据报道，Meta 收购了 AI 芯片初创公司 Kestrion。\n[原文](https://example.com/kestrion)\n"
 
 
 def _digest(tmp_path, body: str):
     folder = tmp_path / "digests"
     folder.mkdir()
-    (folder / "2026-03-01.md").write_text(
-        f"# AI 日报 2026-03-01\n\n## 新模型\n\n{body}\n[原文](https://example.com/new-model)\n", encoding="utf-8"
-    )
+    (folder / "2026-03-01.md").write_text(f"# AI 日报 2026-03-01\n\n{body}", encoding="utf-8")
     return folder
 
 
@@ -60,15 +62,17 @@ def test_common_words_and_short_acronyms_are_not_name_like():
 
 @needs_model
 def test_model_finds_names_no_rule_knows_and_marks_them(tmp_path, rules):
-    result = build([_digest(tmp_path, NEW_NAMES)], rules=rules, use_model=True)
+    result = build([_digest(tmp_path, NEW_NAMES + "\n" + ONE_OFF)], rules=rules, use_model=True)
     extractor = model_extractor(read_meta(MODEL_DIR))
     found = {data["name"]: data for _, data in result.graph.nodes(data=True)}
-    model_only = {name for name, data in found.items() if data["extractor"] == extractor}
-    assert "Qorvel-7B" in model_only
-    assert found["Qorvel-7B"]["type"] == "Product"
-    assert 0 < found["Qorvel-7B"]["confidence"] < 1
-    # rules still win where they fire: Hugging Face is in the gazetteer
+    assert found["Zentrova"]["extractor"] == extractor
+    assert found["Zentrova"]["type"] == "Company"
+    assert 0 < found["Zentrova"]["confidence"] < 1
+    # rules still win where they fire: Hugging Face is in the gazetteer, Qorvel-7B has a version pattern
     assert found["Hugging Face"]["extractor"] == "gazetteer"
+    assert found["Qorvel-7B"]["extractor"] == "pattern:versioned-model"
+    # a name the model finds in one news item only is not made an entity (see kg.resolve.MODEL_MIN_ITEMS)
+    assert "Kestrion" not in found and "Meta" in found
 
 
 @needs_model
@@ -79,7 +83,7 @@ def test_model_entities_are_marked_in_turtle(tmp_path, rules):
     assert result.exit_code == 0, result.output
     g = Graph().parse(out / "graph.ttl")
     extractor = model_extractor(read_meta(MODEL_DIR))
-    entity = URIRef(DEFAULT_BASE + "entity/qorvel-7b")
+    entity = URIRef(DEFAULT_BASE + "entity/zentrova")
     assert (entity, KG.extractor, Literal(extractor)) in g
     assert g.value(entity, KG.confidence) is not None
     html = (out / "graph.html").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import json
 import random
 import shutil
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -21,6 +21,7 @@ from spacy.tokens import DocBin
 from ..errors import KgError
 from ..extract import SPAN_KEY, GazetteerMatcher, _exact_match, _non_overlapping, item_text, language_of, make_pipelines, sentence_bounds
 from ..normalize import fold_name
+from ..resolve import MODEL_MIN_ITEMS
 from ..rules import Rules
 from .silver import MAX_CHARS, MIN_CHARS, SilverStats, read_items, silver_docs
 
@@ -173,8 +174,8 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
     # that would teach jieba the held-out names and hand the model their token edges.
     gold_matcher = GazetteerMatcher(rules)
     rng = random.Random(seed)
-    chosen: list[tuple[str, str, str, list]] = []  # (lang, sentence, file, gold matches)
-    others: list[tuple[str, str, str, list]] = []
+    chosen: list[tuple[str, str, str, list, str]] = []  # (lang, sentence, file, gold matches, item id)
+    others: list[tuple[str, str, str, list, str]] = []
     for item in read_items(eval_files):
         text = item_text(item)
         lang = language_of(text)
@@ -184,7 +185,7 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
             if not MIN_CHARS <= len(sentence) <= MAX_CHARS:
                 continue
             gold = [m for m in _non_overlapping(gold_matcher.find(sentence)) if m.entity_id in held]
-            (chosen if gold else others).append((lang, sentence, source, gold))
+            (chosen if gold else others).append((lang, sentence, source, gold, item.id))
     chosen += rng.sample(others, min(other_sentences, len(others)))
 
     rules_only = make_pipelines(training_rules, use_model=False)
@@ -194,11 +195,14 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
     per_type_found: Counter = Counter()
     entities_seen: set[str] = set()
     entities_found: set[str] = set()
+    found_in_items: dict[str, set[str]] = defaultdict(set)
+    predicted_in_items: dict[str, set[str]] = defaultdict(set)
+    found_by_rules: set[str] = set()
     predictions: list[dict] = []
     for lang in ("zh", "en"):
         group = [c for c in chosen if c[0] == lang]
         texts = [c[1] for c in group]
-        for (_, sentence, source, gold), plain, built in zip(group, rules_only[lang].pipe(texts), with_model[lang].pipe(texts)):
+        for (_, sentence, source, gold, item_id), plain, built in zip(group, rules_only[lang].pipe(texts), with_model[lang].pipe(texts)):
             rule_spans = {(m.start, m.end) for m in _doc_matches(plain)}
             built_matches = _doc_matches(built)
             model_spans = {(m.start, m.end): m for m in built_matches if m.extractor.startswith("model:")}
@@ -208,11 +212,14 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
                 per_type[m.type] += 1
                 entities_seen.add(m.entity_id)
                 by_rules += (m.start, m.end) in rule_spans
+                if (m.start, m.end) in rule_spans:
+                    found_by_rules.add(m.entity_id)
                 by_model += (m.start, m.end) in model_spans
                 if (m.start, m.end) in built_spans:
                     by_build += 1
                     per_type_found[m.type] += 1
                     entities_found.add(m.entity_id)
+                    found_in_items[m.entity_id].add(item_id)
                 elif any(a < m.end and m.start < b for a, b in built_spans):
                     overlap += 1
             gold_spans = {(m.start, m.end): m for m in gold}
@@ -222,8 +229,12 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
                     "name": sentence[a:b], "label": m.type, "sentence": sentence, "file": source,
                     "held_out_hit": bool(hit), "gold_type": hit.type if hit else None,
                 })
-    distinct = list({fold_name(p["name"]): p for p in predictions}.values())
+                predicted_in_items[fold_name(sentence[a:b])].add(item_id)
+    # As in the build: a model-only name becomes an entity once found in MODEL_MIN_ITEMS news items.
+    distinct = [p for p in {fold_name(p["name"]): p for p in predictions}.values()
+                if len(predicted_in_items[fold_name(p["name"])]) >= MODEL_MIN_ITEMS]
     picked = rng.sample(distinct, min(sample, len(distinct)))
+    supported = {e for e, items in found_in_items.items() if len(items) >= MODEL_MIN_ITEMS or e in found_by_rules}
 
     def ratio(n: int) -> float | None:
         return round(n / targets, 3) if targets else None
@@ -240,8 +251,10 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
         "mentions_by_type": dict(per_type.most_common()),
         "held_out_entities_mentioned": len(entities_seen),
         "held_out_entities_found": len(entities_found),
+        "held_out_entities_in_graph": len(supported),  # found by the rules, or by the model in enough items
+        "entity_recall_in_graph": round(len(supported) / len(entities_seen), 3) if entities_seen else None,
         "model_predictions": len(predictions),
-        "model_predictions_distinct": len(distinct),
+        "model_names_in_enough_items": len(distinct),
         "precision_sample": picked,
     }
 
