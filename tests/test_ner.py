@@ -21,7 +21,7 @@ needs_model = pytest.mark.skipif(not model_available(), reason="the shipped mode
 NEW_NAMES = (
     "## 新模型\n\n初创公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
     "[原文](https://example.com/zentrova-model)\n\n"
-    "## 新产品\n\nZentrova 的首席执行官 Marek Wolansky 表示，Qorvel-7B 将在 Hugging Face 上开放下载。\n"
+    "## 新产品\n\n初创公司Zentrova宣布，Qorvel-7B 将在 Hugging Face 上开放下载，首席执行官 Marek Wolansky 表示欢迎试用。\n"
     "[原文](https://example.com/zentrova-ceo)\n"
 )
 ONE_OFF = "## 快讯\n\n据报道，Meta 收购了 AI 芯片初创公司 Kestrion。\n[原文](https://example.com/kestrion)\n"
