@@ -89,6 +89,9 @@ WRAPPER = textwrap.dedent("""
     import os, signal, sys
     import {module} as target
 
+    # Ctrl-C works as in a terminal even when the test run itself was started with SIGINT ignored (in the background)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     class Os:
         def __getattr__(self, name):
             return getattr(os, name)
