@@ -109,7 +109,7 @@ WRAPPER = textwrap.dedent("""
 
 @pytest.mark.parametrize("module, replaced", [
     ("kg.exporters.turtle", ()),  # the first export: every previous file stays
-    ("kg.exporters.atomic", ("graph.ttl",)),  # GraphML (second): graph.ttl is already the new one, whole
+    ("kg.exporters.atomic", ()),  # GraphML (second): graph.ttl is staged, not yet in place: every previous file stays
 ])
 def test_ctrl_c_while_writing_an_export(previous, tmp_path, module, replaced):
     out, before = previous

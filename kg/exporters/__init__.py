@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import fcntl
 import inspect
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,13 +46,34 @@ def out_dir_lock(out_dir: Path):
 
 
 def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, **options) -> dict[str, Path]:
-    """Write every format (or those named) into out_dir, each atomically; returns format -> path written."""
+    """Write every format (or those named) into out_dir; returns format -> path written.
+
+    All are written into a staging folder inside out_dir first and moved into place only when every one is
+    complete, so an interrupted export leaves the previous set of files as it was, not a mix of old and new.
+    """
+    out_dir = Path(out_dir)
     written = {}
-    with out_dir_lock(Path(out_dir)):
-        for name in formats or EXPORTERS:
-            filename, exporter = EXPORTERS[name]
-            path = Path(out_dir) / filename
-            accepted = inspect.signature(exporter).parameters
-            exporter(graph, path, **{k: v for k, v in options.items() if k in accepted or "_options" in accepted})
-            written[name] = path
+    with out_dir_lock(out_dir):
+        staging = Path(tempfile.mkdtemp(prefix=".kg-export-", suffix=".tmp", dir=out_dir))
+        try:
+            for name in formats or EXPORTERS:
+                filename, exporter = EXPORTERS[name]
+                accepted = inspect.signature(exporter).parameters
+                exporter(graph, staging / filename, **{k: v for k, v in options.items() if k in accepted or "_options" in accepted})
+                written[name] = out_dir / filename
+            for staged in sorted(staging.iterdir(), key=lambda p: (p.is_dir(), p.name)):  # files, then the query store
+                _move_into_place(staged, out_dir / staged.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+def _move_into_place(staged: Path, target: Path) -> None:
+    if staged.is_dir() and target.exists():  # a folder cannot be replaced by rename: move the old one aside
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(staged, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staged, target)
