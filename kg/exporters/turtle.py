@@ -11,8 +11,6 @@ which `kg query` and `kg entity` open in milliseconds instead of parsing the Tur
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
@@ -24,7 +22,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 from ..normalize import has_cjk, iri_safe, slugify, web_iri
 from ..records import CO_MENTION
-from .atomic import _umask
+from .atomic import atomic_file
 
 KG_NS = "https://w3id.org/kg-ai/vocab#"
 SCHEMA_NS = "https://schema.org/"
@@ -298,17 +296,8 @@ def write_turtle(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE
             count += 1
             yield triple(s, p, o)
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-            ox.serialize(counted(), handle, ox.RdfFormat.TURTLE, prefixes=prefixes_for(base, graph))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, buffering=1 << 20) as handle:
+        ox.serialize(counted(), handle, ox.RdfFormat.TURTLE, prefixes=prefixes_for(base, graph))
     return count
 
 
