@@ -197,12 +197,20 @@ def plain_text(markdown: str) -> str:
     text = _LINK.sub(lambda m: "" if m.group(1) else m.group(2), markdown)
     text = _HTML_TAG.sub(" ", text)
     text = _BARE_URL.sub(" ", html.unescape(text))
-    text = re.sub(r"(\*\*|__|`+|~~)", "", text)
-    text = re.sub(r"(?m)^\s{0,3}(>\s?)+", "", text)
-    text = re.sub(r"(?m)^\s*(?:[-*+]|\d{1,4}[.)])\s+", "", text)
-    text = re.sub(r"(?m)^#{1,6}\s+", "", text)
-    text = re.sub(r"[ \t]+", " ", text)
-    return re.sub(r"\n{2,}", "\n", text).strip()
+    text = _EMPHASIS.sub("", text)
+    text = _QUOTE_MARK.sub("", text)
+    text = _LIST_MARK.sub("", text)
+    text = _HEADING_MARK.sub("", text)
+    text = _SPACES.sub(" ", text)
+    return _BLANK_LINES.sub("\n", text).strip()
+
+
+_EMPHASIS = re.compile(r"(\*\*|__|`+|~~)")
+_QUOTE_MARK = re.compile(r"(?m)^\s{0,3}(>\s?)+")
+_LIST_MARK = re.compile(r"(?m)^\s*(?:[-*+]|\d{1,4}[.)])\s+")
+_HEADING_MARK = re.compile(r"(?m)^#{1,6}\s+")
+_SPACES = re.compile(r"[ \t]+")
+_BLANK_LINES = re.compile(r"\n{2,}")
 
 
 def _strip_fences(lines: list[str]) -> list[str]:
@@ -234,10 +242,19 @@ class _Draft:
     author: str | None = None
     layout: str = ""
 
+    def plain(self) -> tuple[str, str]:
+        """Title and body as plain text, converted once (the item filter and the item both need them)."""
+        if self._plain is None:
+            self._plain = (plain_text(self.title), plain_text("\n".join(self.body)))
+        return self._plain
+
+    _plain: tuple[str, str] | None = field(default=None, repr=False)
+
 
 def _make_item(draft: _Draft, path: Path, date: str, position: int) -> NewsItem | None:
-    title = clean_text(plain_text(draft.title)).strip(" :：")
-    text = clean_text(plain_text("\n".join(draft.body)))
+    plain_title, plain_body = draft.plain()
+    title = clean_text(plain_title).strip(" :：")
+    text = clean_text(plain_body)
     links = draft.links or find_links(draft.title + "\n" + "\n".join(draft.body))
     urls = list(dict.fromkeys(link.url for link in links))
     if not title and not text:
@@ -411,11 +428,12 @@ _BOILERPLATE = re.compile(
 
 
 def _worth_an_item(draft: _Draft) -> bool:
-    title = plain_text(draft.title)
-    text = plain_text("\n".join(draft.body))
+    title, text = draft.plain()
     if _BOILERPLATE.search(title) or _BOILERPLATE.search(text[:60]):
         return False
-    has_link = bool(find_links(draft.title + "\n" + "\n".join(draft.body)))
+    if not draft.links:
+        draft.links = find_links(draft.title + "\n" + "\n".join(draft.body))
+    has_link = bool(draft.links)
     return _weight(text) >= 20 or (has_link and _weight(title + text) >= 12)
 
 

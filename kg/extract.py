@@ -49,6 +49,14 @@ class _Match:
         return self.end - self.start
 
 
+def doc_text(doc: Doc) -> str:
+    """The doc's text, joined from its tokens once: spaCy rebuilds `Doc.text` on every access (token by token)."""
+    text = doc.user_data.get("kg_text")
+    if text is None:
+        text = doc.user_data["kg_text"] = doc.text
+    return text
+
+
 # ---------------------------------------------------------------- gazetteer matcher
 
 
@@ -89,7 +97,7 @@ class GazetteerMatcher:
         return found
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text  # built from the tokens on every access: read it once
+        text = doc_text(doc)
         found = [m for m in self.find(text) if not self._cited_as_source(text, m)]
         spans = [_span(doc, m) for m in _non_overlapping(found)]
         doc.spans[SPAN_KEY] = [s for s in spans if s is not None]
@@ -207,7 +215,7 @@ class PatternMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
-        patterns = [m for m in self.find(doc.text) if _pattern_may_win(m, gazetteer)]
+        patterns = [m for m in self.find(doc_text(doc)) if _pattern_may_win(m, gazetteer)]
         merged = _non_overlapping(gazetteer + patterns)
         doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
         return doc
@@ -354,13 +362,19 @@ def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batc
     for item in items:
         by_lang[language_of(item_text(item))].append(item)
     for lang, group in by_lang.items():
-        texts = (item_text(item) for item in group)
-        for item, doc in zip(group, pipelines[lang].pipe(texts, batch_size=batch_size)):
+        docs = (_make_doc(pipelines[lang], item_text(item)) for item in group)
+        for item, doc in zip(group, pipelines[lang].pipe(docs, batch_size=batch_size)):
             yield item, mentions_from_doc(item, doc)
 
 
+def _make_doc(nlp: Language, text: str) -> Doc:
+    doc = nlp.make_doc(text)
+    doc.user_data["kg_text"] = text  # spaCy tokenizers keep the text exactly: no need to join it back
+    return doc
+
+
 def mentions_from_doc(item: NewsItem, doc: Doc) -> list[Mention]:
-    text = doc.text
+    text = doc_text(doc)
     bounds = sentence_bounds(text)
     mentions = []
     for m in (_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])):

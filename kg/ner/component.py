@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.attrs import ORTH
 from spacy.tokens import Doc
 
+from ..extract import doc_text
 from ..normalize import fold_name, has_cjk
 from ..rules import Rules
 from .silver import COMMON_LATIN, is_name_like
@@ -112,7 +113,7 @@ class ModelMentions:
                 start, end = offset + ent.start_char, offset + ent.end_char
                 if any(start < e and s < end for s, e in taken):
                     continue
-                text = texts.get(n) or texts.setdefault(n, doc.text)
+                text = texts.get(n) or texts.setdefault(n, doc_text(doc))
                 if not self.keep(text[start:end]):
                     continue
                 confidence = float(self.confidence.get(ent.label_, DEFAULT_CONFIDENCE))
