@@ -7,14 +7,17 @@ finding then stream the items back one at a time. A mention's sentence is stored
 mentions it holds.
 
 The folder is removed when the spill is closed or garbage collected, and at interpreter exit (also after
-Ctrl-C); only a killed process (SIGKILL) leaves it behind in the temp dir.
+Ctrl-C). A killed process (SIGKILL, out of memory) cannot clean up, so each folder records its owner's pid
+and host, and the next build removes the folders whose owner is gone.
 """
 from __future__ import annotations
 
 import os
 import pickle
 import shutil
+import socket
 import tempfile
+import time
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -22,11 +25,56 @@ from dataclasses import replace
 from .records import Mention, NewsItem
 
 
+FOLDER_PREFIX = "kg-build-"
+OWNER_FILE = "owner"
+UNOWNED_GRACE_SECONDS = 3600  # a folder without an owner file may be one being created right now
+
+
+def remove_orphans(directory: str | None = None) -> list[str]:
+    """Remove spill folders left by builds that were killed (their process is gone); returns their paths."""
+    root = directory or tempfile.gettempdir()
+    removed = []
+    try:
+        names = [n for n in os.listdir(root) if n.startswith(FOLDER_PREFIX)]
+    except OSError:
+        return removed
+    host = socket.gethostname()
+    for name in names:
+        folder = os.path.join(root, name)
+        try:
+            with open(os.path.join(folder, OWNER_FILE)) as owner:
+                pid_text, _, owner_host = owner.read().partition(" ")
+            if owner_host != host or _alive(int(pid_text)):
+                continue  # another machine's build (shared temp dir), or one still running
+        except (OSError, ValueError):
+            try:
+                if time.time() - os.stat(folder).st_mtime < UNOWNED_GRACE_SECONDS:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
 class ItemSpill:
     """Append-only store of item text, links and mentions, keyed by item id."""
 
     def __init__(self, directory: str | None = None):
-        self.folder = tempfile.mkdtemp(prefix="kg-build-", dir=directory)
+        remove_orphans(directory)
+        self.folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=directory)
+        with open(os.path.join(self.folder, OWNER_FILE), "w") as owner:
+            owner.write(f"{os.getpid()} {socket.gethostname()}")
         self._file = open(os.path.join(self.folder, "items.bin"), "wb+")
         self._index: dict[str, tuple[int, int]] = {}  # item id -> (offset, length)
         self._end = 0

@@ -131,3 +131,34 @@ def test_ctrl_c_while_writing_an_export(previous, tmp_path, nth, replaced):
         else:
             assert (out / name).read_bytes() == before[name], name
     _next_build_is_not_blocked(out, tmp_path)
+
+
+def test_a_killed_build_leaves_nothing_behind_after_the_next_build(previous, tmp_path):
+    """SIGKILL (or the OOM killer) gives no chance to clean up: the next build removes what the dead one left."""
+    out, before = previous
+    env, tmp = _env(tmp_path)
+    wrapper = tmp_path / "killed_while_exporting.py"  # killed with the item spill and the export staging on disk
+    wrapper.write_text(WRAPPER.format(module="kg.exporters.atomic", nth=1).replace(
+        "os.kill(os.getpid(), signal.SIGINT)", "os.kill(os.getpid(), signal.SIGKILL)"), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(wrapper), "build", "--out", str(out), "--no-cache"], env=env,
+                          capture_output=True, text=True, timeout=DEADLINE)
+    assert done.returncode == -signal.SIGKILL
+    assert len(list(tmp.glob("kg-build-*"))) == 1 and len(list(out.glob(".kg-export-*.tmp"))) == 1
+    assert {name: (out / name).read_bytes() for name in EXPORTS} == before
+    _next_build_is_not_blocked(out, tmp_path)
+    assert list(tmp.glob("kg-build-*")) == [] and list(out.glob(".kg-export-*.tmp")) == []
+
+
+def test_only_folders_of_dead_builds_on_this_host_are_removed(tmp_path):
+    from kg.spill import remove_orphans
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = __import__("socket").gethostname()
+    owners = {"running": f"{os.getpid()} {host}", "dead": f"{dead.stdout.strip()} {host}",
+              "elsewhere": f"{dead.stdout.strip()} another-host"}
+    for name, owner in owners.items():
+        (tmp_path / f"kg-build-{name}").mkdir()
+        (tmp_path / f"kg-build-{name}" / "owner").write_text(owner)
+    (tmp_path / "kg-build-just-created").mkdir()  # no owner file yet: a build starting this very moment
+    assert remove_orphans(str(tmp_path)) == [str(tmp_path / "kg-build-dead")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg-build-elsewhere", "kg-build-just-created", "kg-build-running"]

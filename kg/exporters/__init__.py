@@ -54,6 +54,8 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, **options
     out_dir = Path(out_dir)
     written = {}
     with out_dir_lock(out_dir):
+        for orphan in out_dir.glob(".kg-export-*.tmp"):  # left by a killed build: we hold the lock, no one else writes
+            shutil.rmtree(orphan, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".kg-export-", suffix=".tmp", dir=out_dir))
         try:
             for name in formats or EXPORTERS:
