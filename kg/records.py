@@ -22,7 +22,7 @@ SYMMETRIC_RELATIONS = frozenset({"partnersWith", "competesWith"})
 CO_MENTION = "coMention"
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a build keeps one compact item per story in memory
 class NewsItem:
     """One story: a heading or list entry of a digest, with its own link."""
 
@@ -39,7 +39,7 @@ class NewsItem:
     author: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """A span of an item's text that names an entity."""
 
@@ -54,7 +54,7 @@ class Mention:
     sentence: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     id: str
     name: str  # canonical (English where known)
@@ -67,7 +67,7 @@ class Entity:
     confidence: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     subject: str  # entity id
     predicate: str  # one of RELATION_TYPES
