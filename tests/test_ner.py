@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -146,3 +147,51 @@ def test_train_without_digests_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["train", str(tmp_path), "--out", str(tmp_path / "ner")])
     assert result.exit_code == 1
     assert result.output == f"Error: no digest files (.md, .txt) in {tmp_path}\n"
+
+
+# ---------------------------------------------------------------- which model names become entities
+
+PRECISION_CHECKS = [
+    Path(__file__).parent / "data" / "ner-precision-check.jsonl",  # held-out model, unseen files (150)
+    Path(__file__).parent / "data" / "ner-precision-check-shipped.jsonl",  # shipped model, 287 files (200)
+]
+
+
+@pytest.mark.parametrize("text, name, plausible", [
+    ("Microsoft OneDrive 和 SharePoint", "OneDrive", True),
+    ("Apple 计划使用 M2 芯片", "M2", True),  # after a known name: not cut from a longer one
+    ("Sakana AI’s 新模型", "Sakana AI", True),  # a possessive does not continue the name
+    ("工具 NNsight 支持", "NNsight", True),
+    ("DeepSeek V3.1 发布", "V3.1", True),
+    ("Gorden Sun 分享了", "Gorden", False),  # cut from a person's name
+    ("Lumina-Next 模型", "Lumina", False),
+    ("报错 ContextWindowExceededError 了", "ContextWindowExceededError", False),
+    ("用 SFTTrainer 微调", "SFTTrainer", False),
+    ("llm.c 的 floatX 类型", "floatX", False),
+    ("占用 12 MiB 内存", "MiB", False),
+    ("升级到 v1.5 版本", "v1.5", False),
+    ("Quick 测试一下", "Quick", False),  # a common English word, capitalised
+    ("各种 DSLs 的", "DSLs", False),
+])
+def test_plausible_names(rules, text, name, plausible):
+    from kg.ner.plausible import plausible_name
+    from kg.normalize import fold_name
+
+    start = text.index(name)
+    assert plausible_name(text, start, start + len(name), lambda w: fold_name(w) in rules.alias_index) is plausible
+
+
+@pytest.mark.parametrize("path", PRECISION_CHECKS, ids=["held-out", "shipped"])
+def test_names_the_filter_drops_are_mostly_not_entities(rules, path):
+    """On hand-checked model-only names, what plausible_name drops is far less often a real entity than what it keeps."""
+    from kg.ner.plausible import plausible_name
+    from kg.normalize import fold_name
+
+    kept, dropped = [], []
+    for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
+        text, name = row["sentence"], row["name"]
+        start = text.find(name)
+        ok = start < 0 or plausible_name(text, start, start + len(name), lambda w: fold_name(w) in rules.alias_index)
+        (kept if ok else dropped).append(row["entity"])
+    assert len(kept) + len(dropped) >= 150 and len(dropped) >= 30
+    assert sum(dropped) / len(dropped) < 0.35 < sum(kept) / len(kept)

@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 from ..extract import doc_text
 from ..normalize import fold_name, has_cjk
 from ..rules import Rules
+from .plausible import plausible_name
 from .silver import COMMON_LATIN, is_name_like
 
 COMMON_WORDS_FILE = "common_words.txt"
@@ -71,6 +72,9 @@ class ModelMentions:
             return False
         return not any(ch in name for ch in "()（）[]【】《》「」\"“”")
 
+    def known_word(self, word: str) -> bool:
+        return fold_name(word) in self.rules.alias_index
+
     def is_candidate(self, text: str) -> bool:
         if is_name_like(text, self.common) or (text.startswith("@") and len(text) > 2):
             return True
@@ -114,7 +118,7 @@ class ModelMentions:
                 if any(start < e and s < end for s, e in taken):
                     continue
                 text = texts.get(n) or texts.setdefault(n, doc_text(doc))
-                if not self.keep(text[start:end]):
+                if not self.keep(text[start:end]) or not plausible_name(text, start, end, self.known_word):
                     continue
                 confidence = float(self.confidence.get(ent.label_, DEFAULT_CONFIDENCE))
                 found[n].append(_Match(start, end, None, ent.label_, self.extractor, confidence))
