@@ -15,7 +15,6 @@ from . import __version__
 from .errors import KgError, QueryError, RulesError
 
 EXIT_SKIPPED = 3  # built, but some input files were skipped
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 
 def _fail(exc: KgError) -> click.ClickException:
@@ -99,7 +98,8 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     if strict and report.skipped:
         raise click.ClickException(f"{len(report.skipped)} file(s) skipped and --strict given: nothing written")
     try:
-        written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
+        with _stop_signals_interrupt(signal.SIGTERM):
+            written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
     except KgError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -121,24 +121,37 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         sys.exit(EXIT_SKIPPED)
 
 
-@contextmanager
 def _ctrl_c_stops_this_process_only():
-    """Ctrl-C raises KeyboardInterrupt here only: forked reading workers inherit this handler and ignore it (no
-    traceback from each), finish their current file and stop; the files not started are cancelled."""
+    """Ctrl-C (or SIGTERM, as from `kill` or `timeout`) raises KeyboardInterrupt here only: forked reading workers
+    inherit this handler and ignore it (no traceback from each), finish their current file and stop; the files not
+    started are cancelled."""
+    return _stop_signals_interrupt(signal.SIGINT, signal.SIGTERM)
+
+
+_received: list[int] = []  # the signal that stopped the build, for the exit code
+
+
+@contextmanager
+def _stop_signals_interrupt(*signals: int):
+    """While inside, the given signals raise KeyboardInterrupt in this process (not in forked children), so the
+    build cleans up (temp files, staged exports) as after Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     me = os.getpid()
 
-    def on_sigint(signum, frame):
+    def on_signal(signum, frame):
         if os.getpid() == me:
+            _received.append(signum)
             raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {signum: signal.signal(signum, on_signal) for signum in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        for signum, handler in previous.items():
+            default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+            signal.signal(signum, handler if handler is not None else default)
 
 
 def _interrupted(out_dir: Path, writing: bool) -> None:
@@ -146,8 +159,10 @@ def _interrupted(out_dir: Path, writing: bool) -> None:
         what = f"each file in {out_dir} is the previous one or the new one, whole; no partial or temporary files"
     else:
         what = f"no export written: the previous files in {out_dir} are unchanged"
-    click.echo(f"\nkg build: interrupted (Ctrl-C); {what}.", err=True)
-    sys.exit(EXIT_INTERRUPTED)
+    signum = _received[-1] if _received else signal.SIGINT
+    cause = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    click.echo(f"\nkg build: interrupted ({cause}); {what}.", err=True)
+    sys.exit(128 + signum)
 
 
 def _count_line(label: str, counts: dict[str, int]) -> str:

@@ -41,8 +41,8 @@ def _leftovers(folder):
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name.endswith((".tmp", ".old")))
 
 
-def _check_interrupted(proc, stderr, out, tmp):
-    assert proc.returncode == 130, stderr
+def _check_interrupted(proc, stderr, out, tmp, signum=signal.SIGINT):
+    assert proc.returncode == 128 + signum, stderr
     assert "Traceback" not in stderr, stderr
     assert "interrupted" in stderr, stderr
     assert _leftovers(out) == []
@@ -57,7 +57,9 @@ def _next_build_is_not_blocked(out, tmp_path):
     assert (out / ".kg-build.lock").exists()  # the lock file stays; the lock itself died with the process
 
 
-def test_ctrl_c_while_reading_keeps_the_previous_exports(previous, tmp_path):
+@pytest.mark.parametrize("signum, to_group", [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c", "kill"])
+def test_stopped_while_reading_keeps_the_previous_exports(previous, tmp_path, signum, to_group):
+    """Ctrl-C in a terminal signals the build and its workers; `kill PID` (SIGTERM) only the build."""
     out, before = previous
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -73,12 +75,15 @@ def test_ctrl_c_while_reading_keeps_the_previous_exports(previous, tmp_path):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() - started < DEADLINE
             time.sleep(0.1)
-        os.killpg(proc.pid, signal.SIGINT)  # like Ctrl-C in a terminal: the build and its workers get it
+        if to_group:
+            os.killpg(proc.pid, signum)  # like Ctrl-C in a terminal: the build and its workers get it
+        else:
+            os.kill(proc.pid, signum)
         _, stderr = proc.communicate(timeout=DEADLINE)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    _check_interrupted(proc, stderr, out, tmp)
+    _check_interrupted(proc, stderr, out, tmp, signum)
     assert "no export written" in stderr
     assert {name: (out / name).read_bytes() for name in EXPORTS} == before
     _next_build_is_not_blocked(out, tmp_path)
