@@ -171,22 +171,28 @@ def _count_line(label: str, counts: dict[str, int]) -> str:
 
 
 @cli.command()
-@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("graph_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("sparql", required=False)
 @click.option("--named", help="Run a query shipped with kg (see --list).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of a named query (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
-def query(graph_file, sparql, named, params, fmt, list_queries):
-    """Run a SPARQL 1.1 query on an exported graph.ttl.
+@click.option("--endpoint", metavar="URL", help="Query this SPARQL endpoint (a server loaded with kg push) instead of a file.")
+@click.option("--graph", "graph_iri", metavar="IRI", help="With --endpoint: the graph to query.  [default: kg push's graph]")
+@click.option("--user", help="With --endpoint: user name, if the server asks for one.")
+@click.option("--password", help="With --endpoint: password for --user.")
+def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_iri, user, password):
+    """Run a SPARQL 1.1 query on an exported graph.ttl, or on a SPARQL server loaded with `kg push`.
 
-    SPARQL may be given inline, as @FILE, or as - for standard input.
+    SPARQL may be given inline, as @FILE, or as - for standard input. With --endpoint there is no GRAPH_FILE:
+    the first argument is the query.
 
     \b
     Example:
         kg query exports/graph.ttl --named releases --param company=Google --format csv
         kg query exports/graph.ttl 'PREFIX kg: <https://w3id.org/kg-ai/vocab#>
             SELECT ?c ?p WHERE { ?c kg:develops ?p }'
+        kg query --endpoint http://localhost:8890/sparql --named timeline --param entity=NVIDIA
     """
     from . import query as q
 
@@ -197,6 +203,14 @@ def query(graph_file, sparql, named, params, fmt, list_queries):
             for p in nq.params:
                 click.echo(f"    --param {p.name}=...  ({p.kind}, default {p.default!r}) {p.help}".rstrip())
         return
+    if endpoint:
+        if graph_file is not None and sparql is not None:
+            raise click.UsageError("with --endpoint give no GRAPH_FILE: kg query --endpoint URL [SPARQL]")
+        sparql = sparql if sparql is not None else (str(graph_file) if graph_file is not None else None)
+    elif graph_file is None:
+        raise click.UsageError("give a GRAPH_FILE (an exported graph.ttl), or --endpoint URL of a SPARQL server")
+    elif graph_iri or user or password is not None:
+        raise click.UsageError("--graph, --user and --password go with --endpoint")
     if bool(named) == bool(sparql):
         raise click.UsageError("give either a SPARQL query or --named NAME (kg query GRAPH --list shows the names)")
     try:
@@ -214,8 +228,11 @@ def query(graph_file, sparql, named, params, fmt, list_queries):
             if params:
                 raise QueryError("--param works with --named queries only")
             text = _read_query(sparql)
-        store = q.load_store(graph_file)
-        click.echo(q.format_result(q.run(store, text), fmt))
+        if endpoint:
+            result = q.run_remote(endpoint, text, graph=graph_iri, user=user, password=password)
+        else:
+            result = q.run(q.load_store(graph_file), text)
+        click.echo(q.format_result(result, fmt))
     except KgError as exc:
         raise _fail(exc) from None
 

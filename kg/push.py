@@ -81,13 +81,14 @@ class Server:
     retries: int = 4
     retry_delay: float = 1.0
     timeout: float = 300.0
+    sparql_option: str = "--sparql"  # how the user gave the query endpoint (kg query: --endpoint), for messages
     retried: int = field(default=0, init=False)
 
     def __post_init__(self):
         self.endpoint = _check_url(self.endpoint, "--endpoint")
         if not self.graph or not _is_absolute_iri(self.graph):
             raise PushError(f"--graph {self.graph!r} is not an absolute IRI: give one such as {DEFAULT_GRAPH}")
-        self.sparql = _check_url(self.sparql, "--sparql") if self.sparql else default_sparql_url(self.endpoint)
+        self.sparql = _check_url(self.sparql, self.sparql_option) if self.sparql else default_sparql_url(self.endpoint)
         if bool(self.user) != (self.password is not None):
             raise PushError("give both --user and --password, or neither")
         handlers = []
@@ -151,8 +152,9 @@ class Server:
             )
         if code in (404, 405, 501) and url == self.sparql:
             return PushError(
-                f"no SPARQL query endpoint at {url} (HTTP {code} {reason}) to {what}: check --sparql, or --endpoint "
-                "it is derived from (Virtuoso: http://HOST:8890/sparql-graph-crud-auth, queries at http://HOST:8890/sparql)"
+                f"no SPARQL query endpoint at {url} (HTTP {code} {reason}) to {what}: check {self.sparql_option}"
+                + (", or --endpoint it is derived from" if self.sparql_option == "--sparql" else "")
+                + " (Virtuoso: queries at http://HOST:8890/sparql, Graph Store at http://HOST:8890/sparql-graph-crud-auth)"
             )
         if code in (404, 405, 501):
             return PushError(
@@ -187,7 +189,7 @@ class Server:
         except (ValueError, KeyError, TypeError):
             raise PushError(
                 f"{self.sparql} did not answer with SPARQL JSON results (got: {_excerpt(body) or 'nothing'}): "
-                "give the server's SPARQL query endpoint with --sparql"
+                f"give the server's SPARQL query endpoint with {self.sparql_option}"
             ) from None
         return QueryResult(columns, [[(b.get(c) or {}).get("value") for c in columns] for b in bindings])
 

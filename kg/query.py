@@ -314,6 +314,16 @@ def run(store: ox.Store, sparql: str) -> QueryResult:
     return QueryResult(["subject", "predicate", "object"], [[_value(t.subject), _value(t.predicate), _value(t.object)] for t in triples])
 
 
+def run_remote(endpoint: str, sparql: str, *, graph: str | None = None, user: str | None = None,
+               password: str | None = None) -> QueryResult:
+    """Run a SELECT query on a SPARQL 1.1 query endpoint, on `graph` (default: the graph `kg push` loads into)."""
+    from .push import DEFAULT_GRAPH, Server
+
+    server = Server(endpoint=endpoint, sparql=endpoint, graph=graph or DEFAULT_GRAPH, user=user, password=password,
+                    retries=1, sparql_option="--endpoint")
+    return server.select(sparql, default_graph=server.graph)
+
+
 def _value(term) -> str | None:
     if term is None:
         return None

@@ -91,7 +91,8 @@ def test_model_entities_are_marked_in_turtle(tmp_path, rules):
     assert extractor in html
     listed = CliRunner().invoke(cli, ["query", str(out / "graph.ttl"), "--named", "new-names", "--format", "csv"])
     assert listed.exit_code == 0, listed.output
-    assert f"Zentrova,Company,2,0.66,2026-03-01,{extractor}" in listed.stdout.splitlines()
+    confidence = read_meta(MODEL_DIR)["kg_confidence"]["Company"]
+    assert f"Zentrova,Company,2,{confidence},2026-03-01,{extractor}" in listed.stdout.splitlines()
 
 
 def test_no_model_builds_from_rules_only(tmp_path, rules):

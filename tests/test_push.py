@@ -119,9 +119,25 @@ def _file_triples(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def pushed(virtuoso, sample_exports):
+def exports_with_new_names(tmp_path_factory):
+    """The sample digests plus one naming a startup no rule knows (found by the model: see test_ner), exported."""
+    from kg.exporters import export_all
+    from kg.pipeline import build
+
+    from .conftest import SEEDS
+    from .test_ner import NEW_NAMES
+
+    extra = tmp_path_factory.mktemp("digests") / "2026-03-01.md"
+    extra.write_text(f"# AI 日报 2026-03-01\n\n{NEW_NAMES}", encoding="utf-8")
+    out = tmp_path_factory.mktemp("exports")
+    export_all(build([*SEEDS, extra]).graph, out, max_nodes=None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pushed(virtuoso, exports_with_new_names):
     """The sample build's graph.ttl pushed with the command line, in chunks of 1,000 triples."""
-    ttl = sample_exports / "graph.ttl"
+    ttl = exports_with_new_names / "graph.ttl"
     result = runner.invoke(
         cli, _push_args(ttl, virtuoso, "--graph", GRAPH, "--user", USER, "--password", PASSWORD, "--replace", "--chunk-size", "1000")
     )
@@ -155,13 +171,44 @@ def test_named_query_on_the_server_answers_as_kg_query_on_the_file(pushed, virtu
     local = runner.invoke(cli, ["query", str(ttl), "--named", name, "--format", "json"])
     assert local.exit_code == 0, local.output
     expected = json.loads(local.stdout)
-    from kg.query import bind_params
-
-    server = p.Server(virtuoso + "/sparql-graph-crud-auth", graph=GRAPH)
-    answer = server.select(bind_params(named_queries()[name], {}), default_graph=GRAPH)
-    remote = [dict(zip(answer.columns, row)) for row in answer.rows]
+    answer = runner.invoke(cli, ["query", "--endpoint", virtuoso + "/sparql", "--graph", GRAPH, "--named", name, "--format", "json"])
+    assert answer.exit_code == 0, answer.output
     assert expected, f"{name}: no rows on the sample, the comparison would prove nothing"
-    assert _rows(remote) == _rows(expected)
+    assert _rows(json.loads(answer.stdout)) == _rows(expected)
+
+
+@needs_virtuoso
+def test_query_on_the_server_with_a_parameter_and_inline_sparql(pushed, virtuoso):
+    ttl, _ = pushed
+    args = ["--named", "releases", "--param", "company=谷歌", "--format", "csv"]
+    local = runner.invoke(cli, ["query", str(ttl), *args])
+    remote = runner.invoke(cli, ["query", "--endpoint", virtuoso + "/sparql", "--graph", GRAPH, *args])
+    assert remote.exit_code == 0, remote.output
+    assert "Google,Gemini 3," in remote.stdout
+    assert sorted(remote.stdout.splitlines()) == sorted(local.stdout.splitlines())
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    inline = runner.invoke(cli, ["query", "--endpoint", virtuoso + "/sparql", "--graph", GRAPH, count, "--format", "csv"])
+    assert inline.exit_code == 0, inline.output
+    assert inline.stdout == f"n\n{_file_triples(ttl)}\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["query", "--named", "releases"], "give a GRAPH_FILE (an exported graph.ttl), or --endpoint URL of a SPARQL server"),
+    (["query", "g.ttl", "--graph", GRAPH, "--named", "releases"], "--graph, --user and --password go with --endpoint"),
+    (["query", "--endpoint", "localhost:8890/sparql", "--named", "releases"], "--endpoint 'localhost:8890/sparql' is not an http(s) URL"),
+])
+def test_query_option_mistakes_are_clear_errors(args, message):
+    result = runner.invoke(cli, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_query_on_an_unreachable_server_says_so():
+    port = _free_port()  # nothing listens there
+    result = runner.invoke(cli, ["query", "--endpoint", f"http://127.0.0.1:{port}/sparql", "--named", "people"])
+    assert result.exit_code == 1
+    assert f"cannot reach http://127.0.0.1:{port}" in result.output and "is the server running and is the URL right?" in result.output
 
 
 @needs_virtuoso
