@@ -233,7 +233,7 @@ def _build_store(graph_path: Path, target: Path) -> None:
             os.chmod(tmp, 0o777 & ~mask)  # readable like the Turtle next to it (mkdtemp makes it private)
             store = ox.Store(str(tmp))
             try:
-                store.bulk_load(path=str(graph_path), format=ox.RdfFormat.TURTLE)
+                _load_in_chunks(store, graph_path)
             except (SyntaxError, ValueError) as exc:
                 raise QueryError(f"{graph_path}: not a readable Turtle file ({exc})") from None
             store.flush()
@@ -258,6 +258,19 @@ def _build_store(graph_path: Path, target: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     raise QueryError(f"{graph_path} kept changing while its query store was written; try again")
+
+
+# Quads per bulk_extend call. One bulk_load of the full ainews-zh export (3.6 M triples) peaked at 1,561 MB;
+# chunks of 500,000 at 684 MB, for 1.7x the time (127 s instead of 73 s) and the same query speed.
+LOAD_CHUNK = 500_000
+
+
+def _load_in_chunks(store: ox.Store, graph_path: Path) -> None:
+    import itertools
+
+    quads = ox.parse(path=str(graph_path), format=ox.RdfFormat.TURTLE)
+    while chunk := list(itertools.islice(quads, LOAD_CHUNK)):
+        store.bulk_extend(chunk)
 
 
 def open_store(graph_path: Path, *, notify=_stderr) -> ox.Store | None:
