@@ -98,7 +98,7 @@ class ItemSpill:
         return replace(
             item,
             text="",
-            links=[],
+            links=(),  # one shared empty tuple: the full item (load) gets its links back as a list
             date=shared.setdefault(item.date, item.date),
             sources=[shared.setdefault(s, s) for s in item.sources],
         )
