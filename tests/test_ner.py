@@ -173,6 +173,7 @@ PRECISION_CHECKS = [
     ("升级到 v1.5 版本", "v1.5", False),
     ("Quick 测试一下", "Quick", False),  # a common English word, capitalised
     ("各种 DSLs 的", "DSLs", False),
+    ("学 micrograd？你会爱上 它", "micrograd？你会爱上", False),  # a sentence piece across full-width punctuation
 ])
 def test_plausible_names(rules, text, name, plausible):
     from kg.ner.plausible import plausible_name

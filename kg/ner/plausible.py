@@ -42,6 +42,9 @@ _NOT_OUR_KIND_AFTER = re.compile(
 )
 
 
+_MIXED_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]| [-–—] ")  # full-width punctuation
+
+
 @lru_cache(maxsize=65536)
 def is_common_english(word: str) -> bool:
     word = word.lower()
@@ -70,6 +73,8 @@ def cut_from_longer_name(text: str, start: int, end: int, known: callable) -> bo
 def plausible_name(text: str, start: int, end: int, known: callable) -> bool:
     """Whether the model's span text[start:end] may name a new entity; `known(word)` says a rule knows the word."""
     name = text[start:end]
+    if _MIXED_PUNCTUATION.search(name):
+        return False  # a sentence piece, not a name: "micrograd？你会爱上", "Transformers：适用于", "Aria - 多"
     if " " not in name:
         if _SINGLE_WORD.fullmatch(name) and is_common_english(name):
             return False
