@@ -9,6 +9,7 @@ benchmark, paper or algorithm.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -59,7 +60,7 @@ def looks_like_code_or_unit(name: str) -> bool:
     return bool(_CAMEL.fullmatch(name) and _CODE_SUFFIX.search(name))
 
 
-def cut_from_longer_name(text: str, start: int, end: int, known: callable) -> bool:
+def cut_from_longer_name(text: str, start: int, end: int, known: Callable[[str], bool]) -> bool:
     """The span continues into a capitalised word (Gorden Sun), a hyphen or apostrophe (Lumina-Next,
     Humanity's), or follows a capitalised word that is neither a known name nor a common word (Apple M2, With OneDrive: not
     cut)."""
@@ -70,7 +71,7 @@ def cut_from_longer_name(text: str, start: int, end: int, known: callable) -> bo
     return bool(before and not known(before.group(1)) and not is_common_english(before.group(1)))
 
 
-def plausible_name(text: str, start: int, end: int, known: callable) -> bool:
+def plausible_name(text: str, start: int, end: int, known: Callable[[str], bool]) -> bool:
     """Whether the model's span text[start:end] may name a new entity; `known(word)` says a rule knows the word."""
     name = text[start:end]
     if _MIXED_PUNCTUATION.search(name):
