@@ -2,7 +2,7 @@
 
     python3 tests/benchmarks/bench_memory.py FOLDER [FOLDER...] [--workers 2] [--fractions 0.25,0.5,1]
     python3 tests/benchmarks/bench_memory.py --make-big /tmp/kg-1gb --from ../shared/corpus/ainews-zh --mb 1024
-    python3 tests/benchmarks/bench_memory.py /tmp/kg-1gb --workers 2 --time-limit 600
+    python3 tests/benchmarks/bench_memory.py /tmp/kg-1gb --workers 2 --no-model  # progress lines on stderr
 
 Each build runs in a fresh child process (build + the three exports into a temp folder). A sampling thread
 reads, every 0.2 s, the RSS of the build process and the PSS of it and its reading workers (PSS counts pages
@@ -101,7 +101,7 @@ class Sampler(threading.Thread):
             time.sleep(0.2)
 
 
-def one_build(folder: str, workers: int, fraction: float, time_limit: float | None) -> None:
+def one_build(folder: str, workers: int, fraction: float, time_limit: float | None, use_model: bool = True) -> None:
     """In the child: build, export, print one JSON line of figures."""
     from kg.exporters import export_all
     from kg.pipeline import build, collect_files, summarize
@@ -125,6 +125,7 @@ def one_build(folder: str, workers: int, fraction: float, time_limit: float | No
             last_point[0] = time.perf_counter() - started
             rss, total = sampler.sample()
             curve.append((round(done[1], 1), rss // 1024, total // 1024, round(time.perf_counter() - started)))
+            print("progress (MB read, RSS MB, PSS incl. workers MB, s):", *curve[-1], file=sys.stderr, flush=True)
             while next_mark[0] * total_mb <= done[1] + 1e-9:
                 next_mark[0] += 0.1
         if time_limit and time.perf_counter() - started > time_limit:
@@ -142,8 +143,9 @@ def one_build(folder: str, workers: int, fraction: float, time_limit: float | No
 
     sampler.mark("read")
     orig_assemble = _hook_assemble(sampler)
-    result = build(files, workers=workers, on_file=on_file)
+    result = build(files, workers=workers, on_file=on_file, use_model=use_model)
     build_s = time.perf_counter() - started
+    print(f"built in {build_s:.0f} s; peaks so far {_peaks(sampler)}", file=sys.stderr, flush=True)
     export_s = {}
     with tempfile.TemporaryDirectory() as out:
         for name in ("turtle", "graphml", "html"):
@@ -151,6 +153,7 @@ def one_build(folder: str, workers: int, fraction: float, time_limit: float | No
             clock = time.perf_counter()
             export_all(result.graph, Path(out), formats=[name], max_nodes=500)
             export_s[name] = round(time.perf_counter() - clock, 1)
+            print(f"export {name}: {export_s[name]} s; peaks so far {_peaks(sampler)}", file=sys.stderr, flush=True)
     sampler.mark("done")
     orig_assemble()
     counts = summarize(result)
@@ -216,13 +219,14 @@ def main() -> None:
     parser.add_argument("--make-big", type=Path)
     parser.add_argument("--from", dest="source", type=Path)
     parser.add_argument("--mb", type=float, default=1024)
+    parser.add_argument("--no-model", action="store_true", help="rules only (default build: rules + model)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make_big:
         make_big(args.make_big, args.source, args.mb)
         return
     if args.child:
-        one_build(args.folders[0], args.workers, float(args.fractions), args.time_limit)
+        one_build(args.folders[0], args.workers, float(args.fractions), args.time_limit, use_model=not args.no_model)
         return
     print(f"{'input':>9} {'files':>6} {'items':>7} {'edges':>7} {'time':>6}  peak RSS build process (MB): read / assemble /"
           f" turtle / graphml / html   peak PSS incl. workers")
@@ -231,10 +235,12 @@ def main() -> None:
             cmd = [sys.executable, __file__, folder, "--child", "--workers", str(args.workers), "--fractions", str(fraction)]
             if args.time_limit:
                 cmd += ["--time-limit", str(args.time_limit)]
-            out = subprocess.run(cmd, capture_output=True, text=True)
+            if args.no_model:
+                cmd.append("--no-model")
+            out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # progress lines go to our stderr
             line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
             if line is None:
-                print(f"{folder} x{fraction}: failed\n{out.stderr[-2000:]}")
+                print(f"{folder} x{fraction}: failed (exit {out.returncode}; its errors are above)")
                 continue
             r = json.loads(line)
             p = r["peaks"]
