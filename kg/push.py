@@ -175,7 +175,7 @@ class Server:
     # ------------------------------------------------------------------ SPARQL
 
     def select(self, query: str, default_graph: str | None = None) -> QueryResult:
-        """Run a SELECT query on the SPARQL endpoint (protocol POST, JSON results)."""
+        """Run a SELECT (or ASK) query on the SPARQL endpoint (protocol POST, JSON results)."""
         form = [("query", query)] + ([("default-graph-uri", default_graph)] if default_graph else [])
         status, body = self.request(
             "POST", self.sparql, urllib.parse.urlencode(form).encode(),
@@ -184,6 +184,8 @@ class Server:
         )
         try:
             doc = json.loads(body.decode("utf-8"))
+            if isinstance(doc.get("boolean"), bool):  # an ASK query
+                return QueryResult(["result"], [["true" if doc["boolean"] else "false"]])
             columns = list(doc["head"]["vars"])
             bindings = doc["results"]["bindings"]
         except (ValueError, KeyError, TypeError):

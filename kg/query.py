@@ -1,7 +1,9 @@
 """SPARQL 1.1 over an exported Turtle file (pyoxigraph), named queries shipped in the package, output formats.
 
 Parameters of named queries are `$name` variables in the query text; values are typed and written as
-escaped SPARQL literals, so user input can never change the query's structure.
+escaped SPARQL literals, so user input can never change the query's structure. A `name` parameter is written
+in lower case, to match the precomputed `kg:nameKey` of every label and alias. A line ending in `# if NAME` is
+kept only when parameter NAME is given (not empty): a filter that is not needed is not evaluated at all.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ import pyoxigraph as ox
 from .errors import QueryError
 
 QUERIES_DIR = Path(__file__).parent / "queries"
-_PARAM_LINE = re.compile(r"^#\s*param\s+(\w+)\s+(string|date|integer)\s+(\"[^\"]*\"|\S+)\s*(.*)$")
+_PARAM_LINE = re.compile(r"^#\s*param\s+(\w+)\s+(string|name|date|integer)\s+(\"[^\"]*\"|\S+)\s*(.*)$")
+_IF_LINE = re.compile(r"#\s*if\s+(\w+)\s*$")
 
 
 @dataclass
@@ -67,6 +70,8 @@ def literal_for(kind: str, value: str, name: str) -> str:
         if not re.fullmatch(r"-?\d+", value):
             raise QueryError(f"parameter {name}={value!r} is not a whole number")
         return str(int(value))
+    if kind == "name":
+        value = value.strip().lower()
     return str(ox.Literal(value))  # N-Triples escaping: every character survives, nothing can end the string
 
 
@@ -75,11 +80,29 @@ def bind_params(query: NamedQuery, given: dict[str, str]) -> str:
     if unknown:
         known = ", ".join(p.name for p in query.params) or "none"
         raise QueryError(f"query '{query.name}' has no parameter {', '.join(sorted(unknown))} (parameters: {known})")
-    text = query.text
+    values = {p.name: given.get(p.name, p.default) for p in query.params}
+    text = "\n".join(
+        line for line in query.text.splitlines()
+        if not ((m := _IF_LINE.search(line)) and not values.get(m.group(1), "").strip())
+    )
     for p in query.params:
         value = literal_for(p.kind, given.get(p.name, p.default), p.name)
         text = re.sub(rf"\${p.name}\b", lambda _m, literal=value: literal, text)
     return text
+
+
+PRECOMPUTED_CHECK = "ASK { ?entity <https://w3id.org/kg-ai/vocab#name> ?name }"
+
+
+def explain_empty(rows: int, ask) -> None:
+    """After a named query found no rows: raise if the graph lacks the precomputed names and counts the named
+    queries read (an export of an older kg), so "no rows" is never a silent wrong answer. `ask` runs a query."""
+    if rows:
+        return
+    answer = ask(PRECOMPUTED_CHECK)
+    if answer.rows and answer.rows[0][0] not in ("true", "1", True):
+        raise QueryError("this graph has no kg:name triples: it was exported by an older kg, and the named queries"
+                         " read the names and monthly counts kg build now precomputes. Rebuild it with kg build")
 
 
 def load_store(graph_path: Path, *, persistent: bool = True, notify=None) -> ox.Store:
@@ -317,8 +340,8 @@ def run(store: ox.Store, sparql: str) -> QueryResult:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
     except (ValueError, OSError) as exc:
         raise QueryError(f"query failed: {exc}") from None
-    if isinstance(result, bool):
-        return QueryResult(["result"], [["true" if result else "false"]])
+    if isinstance(result, (bool, ox.QueryBoolean)):  # ASK
+        return QueryResult(["result"], [["true" if bool(result) else "false"]])
     if isinstance(result, ox.QuerySolutions):
         columns = [v.value for v in result.variables]
         rows = [[_value(solution[c]) for c in columns] for solution in result]

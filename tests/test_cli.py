@@ -141,3 +141,34 @@ def test_entity_on_the_sample(sample_exports):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("NVIDIA / 英伟达  [Company]\n")
     assert "Jensen Huang  worksFor" in result.stdout
+
+
+def test_name_parameters_match_any_label_or_alias_in_any_case(tiny_ttl):
+    for company in ("GOOGLE LLC", "google", "谷歌"):
+        result = runner.invoke(cli, ["query", str(tiny_ttl), "--named", "releases", "--param", f"company={company}", "--format", "csv"])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[1:] == ["Google,Gemini 3,2025-12-07,https://example.com/a?x=1&y=%3C2%3E"], company
+
+
+def test_lines_for_a_parameter_not_given_are_left_out():
+    from kg.query import bind_params, named_queries
+
+    releases = named_queries()["releases"]
+    assert "?c kg:nameKey" not in bind_params(releases, {})
+    assert '?c kg:nameKey "google llc" .' in bind_params(releases, {"company": " Google LLC"})
+    assert '?c kg:nameKey "x\\" } drop all #" .' in bind_params(releases, {"company": 'X" } DROP ALL #'})  # still one literal
+
+
+def test_named_query_on_a_graph_from_an_older_kg_says_to_rebuild(tiny_ttl, tmp_path):
+    from rdflib import Graph, URIRef
+
+    old = Graph().parse(tiny_ttl, format="turtle")
+    for term in ("name", "nameKey"):
+        old.remove((None, URIRef("https://w3id.org/kg-ai/vocab#" + term), None))
+    path = tmp_path / "old.ttl"
+    old.serialize(path, format="turtle")
+    result = runner.invoke(cli, ["query", str(path), "--named", "releases"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "Error: this graph has no kg:name triples: it was exported by an older kg, and the named queries read the names"
+        " and monthly counts kg build now precomputes. Rebuild it with kg build\n")

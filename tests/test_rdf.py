@@ -141,3 +141,34 @@ def test_rapper_accepts_iris_of_arbitrary_entity_names(tmp_path):
     done = subprocess.run(["rapper", "-q", "-i", "turtle", "-c", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[:2000]
     assert len(Graph().parse(path, format="turtle")) > 1000
+
+
+# ---------------------------------------------------------------------- precomputed for fast queries
+
+PREFIXES = """PREFIX kg: <https://w3id.org/kg-ai/vocab#>
+PREFIX schema: <https://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+
+def test_monthly_mention_counts_equal_counting_the_items(sample_exports):
+    store = load_store(sample_exports / "graph.ttl", persistent=False)
+    counted = run(store, PREFIXES + """SELECT ?e ?month (COUNT(DISTINCT ?item) AS ?n) WHERE {
+        ?item schema:mentions ?e ; schema:datePublished ?d . BIND(SUBSTR(STR(?d), 1, 7) AS ?month) } GROUP BY ?e ?month""").rows
+    stored = run(store, PREFIXES + """SELECT ?e ?month ?n WHERE {
+        ?t a kg:MonthlyMentions ; kg:entity ?e ; kg:month ?month ; kg:count ?n }""").rows
+    assert len(stored) > 50
+    assert sorted(map(tuple, stored)) == sorted(map(tuple, counted))
+
+
+def test_every_entity_has_one_display_name_and_a_key_for_each_label(sample_exports):
+    store = load_store(sample_exports / "graph.ttl", persistent=False)
+    labels = run(store, PREFIXES + "SELECT ?e ?l WHERE { ?e kg:mentionCount ?c ; rdfs:label|skos:altLabel ?l }").rows
+    keys = {tuple(row) for row in run(store, PREFIXES + "SELECT ?e ?k WHERE { ?e kg:nameKey ?k }").rows}
+    assert labels and all((e, label.lower()) in keys for e, label in labels)
+    names = run(store, PREFIXES + "SELECT ?e (COUNT(?n) AS ?names) (SAMPLE(?n) AS ?name) WHERE { ?e kg:name ?n } GROUP BY ?e").rows
+    entities = {e for e, _ in labels}
+    assert {e for e, _, _ in names} == entities and all(count == "1" for _, count, _ in names)
+    google = run(store, PREFIXES + 'SELECT ?n WHERE { ?e kg:nameKey "谷歌" ; kg:name ?n }').rows
+    assert google == [["Google"]]

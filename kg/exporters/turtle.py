@@ -149,7 +149,7 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
 
     kg = {name: iri(KG_NS + name) for name in (
         "Company", "Organization", "Person", "Product", "Hardware", "Digest", "Statement", "CoMention",
-        "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "evidence", "role", "count",
+        "MonthlyMentions", "name", "nameKey", "entity", "month", "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "evidence", "role", "count",
         "coMentionedWith", "develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires", "competesWith", "variantOf",
     )}
     schema = {name: iri(SCHEMA_NS + name) for name in (
@@ -190,6 +190,8 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
                 seen.add((p, o))
                 yield subject, p, o
 
+    items = graph.graph.get("items", {})
+
     # entities, each with its direct relation triples (one per subject, predicate, object)
     for node, data in graph.nodes(data=True):
         def entity_block(node=node, data=data):
@@ -201,6 +203,12 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
                 yield rdfs_label, lang(data["name_zh"], "zh")
             for alias in data.get("aliases", []):
                 yield alt_label, label(alias)
+            # precomputed for fast queries: one display name, and every label and alias in lower case to look
+            # an entity up by an index hit instead of a scan of all labels
+            yield kg["name"], text(data["name"])
+            for name in (data["name"], data.get("name_zh"), *data.get("aliases", [])):
+                if name:
+                    yield kg["nameKey"], text(name.lower())
             if data.get("wikidata"):
                 yield same_as, iri(WD_NS + data["wikidata"])
             yield kg["mentionCount"], integer(data.get("mentions", 0))
@@ -217,13 +225,26 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
 
         yield from once(entity(node), entity_block())
 
+        # precomputed: items naming the entity per month (what "most mentioned in a month" counts)
+        by_month: dict[str, int] = {}
+        for item_id in data.get("items", ()):
+            item = items.get(item_id)
+            if item is not None and item.date:
+                by_month[item.date[:7]] = by_month.get(item.date[:7], 0) + 1
+        for month, count in sorted(by_month.items()):
+            tally = iri(base + "mentions/" + iri_safe(node) + "/" + month)
+            yield tally, a, kg["MonthlyMentions"]
+            yield tally, kg["entity"], entity(node)
+            yield tally, kg["month"], text(month)
+            yield tally, kg["count"], integer(count)
+
     # news items, then the digests that listed them
     mentioned: dict[str, set[str]] = {}
     for node, data in graph.nodes(data=True):
         for item_id in data.get("items", []):
             mentioned.setdefault(item_id, set()).add(node)
     digests: dict[str, dict] = {}
-    for item_id, item in graph.graph.get("items", {}).items():
+    for item_id, item in items.items():
         def item_block(item_id=item_id, item=item):
             yield a, schema["NewsArticle"]
             yield schema["headline"], label(item.title)

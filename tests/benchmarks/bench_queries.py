@@ -9,6 +9,7 @@ each named query, with no parameter and with a typical one, it prints the rows a
 
 - the persistent pyoxigraph store next to the Turtle (`kg query GRAPH.ttl`; on-disk RocksDB, opened read-only),
 - the SPARQL endpoint (`kg query --endpoint URL`: HTTP, JSON results, parsed; Virtuoso here),
+- pyoxigraph with the graph in memory (`--memory`: what `kg serve` answers from),
 - rdflib in memory (`--rdflib`; loading a big graph takes minutes and many GB: for small graphs only).
 
 Row counts must agree between engines (ties in ORDER BY may come in another order); a mismatch is printed.
@@ -54,6 +55,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--password")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rdflib", action="store_true")
+    parser.add_argument("--memory", action="store_true", help="also pyoxigraph with the graph in memory")
     args = parser.parse_args(argv)
 
     engines = {}
@@ -61,6 +63,14 @@ def main(argv: list[str]) -> None:
     store = q.load_store(args.graph)
     print(f"local store ready in {time.perf_counter() - started:.2f} s ({len(store):,} triples)")
     engines["store"] = lambda text: q.run(store, text)
+    if args.memory:
+        import pyoxigraph as ox
+
+        started = time.perf_counter()
+        in_memory = ox.Store()
+        in_memory.bulk_load(path=str(args.graph), format=ox.RdfFormat.TURTLE)
+        print(f"in-memory store loaded in {time.perf_counter() - started:.1f} s")
+        engines["memory"] = lambda text: q.run(in_memory, text)
     if args.endpoint:
         engines["endpoint"] = lambda text: q.run_remote(args.endpoint, text, graph=args.graph_iri, user=args.user,
                                                         password=args.password)
