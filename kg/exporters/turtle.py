@@ -174,13 +174,9 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
             term = entity_iris[node] = iri(base + "entity/" + iri_safe(node))
         return term
 
-    item_iris: dict = {}
-
+    @lru_cache(maxsize=1 << 16)  # bounded: a 1 GB corpus has 2 M items, and a cache of all took ~0.4 GB
     def item_iri(item_id: str):
-        term = item_iris.get(item_id)
-        if term is None:
-            term = item_iris[item_id] = iri(base + "item/" + item_id)
-        return term
+        return iri(base + "item/" + item_id)
 
     def once(subject, pairs):
         """The block of one subject, without repeated (predicate, object) pairs."""
@@ -239,10 +235,11 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
             yield tally, kg["count"], integer(count)
 
     # news items, then the digests that listed them
-    mentioned: dict[str, set[str]] = {}
+    # item -> entities naming it: lists (a node lists each item once), emptied as the items are written
+    mentioned: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
         for item_id in data.get("items", []):
-            mentioned.setdefault(item_id, set()).add(node)
+            mentioned.setdefault(item_id, []).append(node)
     digests: dict[str, dict] = {}
     for item_id, item in items.items():
         def item_block(item_id=item_id, item=item):
@@ -257,7 +254,7 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
                 digest = base + "digest/" + iri_safe(slugify(source))
                 digests.setdefault(digest, {})[source] = None
                 yield kg["listedIn"], iri(digest)
-            for node in sorted(mentioned.get(item_id, ())):
+            for node in sorted(mentioned.pop(item_id, ())):
                 yield schema["mentions"], entity(node)
 
         yield from once(item_iri(item_id), item_block())
