@@ -76,7 +76,9 @@ class ItemSpill:
         with open(os.path.join(self.folder, OWNER_FILE), "w") as owner:
             owner.write(f"{os.getpid()} {socket.gethostname()}")
         self._file = open(os.path.join(self.folder, "items.bin"), "wb+")
-        self._index: dict[str, tuple[int, int]] = {}  # item id -> (offset, length)
+        # item id -> offset * 2**32 + length (an item is far below 4 GB: files are capped by --max-bytes):
+        # one int per item instead of a tuple of two, 84 bytes less per item (2 M items: -0.17 GB)
+        self._index: dict[str, int] = {}
         self._end = 0
         self._unflushed = False
         self._shared: dict[str, str] = {}  # dates and digest names, one string object each
@@ -91,7 +93,7 @@ class ItemSpill:
         ]
         blob = pickle.dumps((item.text, item.links, list(sentences), rows), protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(blob)
-        self._index[item.id] = (self._end, len(blob))
+        self._index[item.id] = (self._end << 32) | len(blob)
         self._end += len(blob)
         self._unflushed = True
         shared = self._shared
@@ -116,7 +118,8 @@ class ItemSpill:
         if self._unflushed:
             self._file.flush()
             self._unflushed = False
-        offset, length = self._index[item_id]
+        packed = self._index[item_id]
+        offset, length = packed >> 32, packed & 0xFFFFFFFF
         return pickle.loads(os.pread(self._file.fileno(), length, offset))
 
     def __contains__(self, item_id: object) -> bool:
