@@ -86,7 +86,7 @@ def bind_params(query: NamedQuery, given: dict[str, str]) -> str:
         if not ((m := _IF_LINE.search(line)) and not values.get(m.group(1), "").strip())
     )
     for p in query.params:
-        value = literal_for(p.kind, given.get(p.name, p.default), p.name)
+        value = literal_for(p.kind, values[p.name], p.name)
         text = re.sub(rf"\${p.name}\b", lambda _m, literal=value: literal, text)
     return text
 

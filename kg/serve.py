@@ -14,7 +14,6 @@ the union of all graphs.
 """
 from __future__ import annotations
 
-import threading
 import time
 import urllib.parse
 from http import HTTPStatus
@@ -192,11 +191,4 @@ class SparqlServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}{SPARQL_PATH}"
-
-
-def start_in_thread(server: SparqlServer) -> threading.Thread:
-    """Serve in a background thread (tests, embedding); stop with server.shutdown()."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return thread
 

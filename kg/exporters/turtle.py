@@ -149,7 +149,8 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
 
     kg = {name: iri(KG_NS + name) for name in (
         "Company", "Organization", "Person", "Product", "Hardware", "Digest", "Statement", "CoMention",
-        "MonthlyMentions", "name", "nameKey", "entity", "month", "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "evidence", "role", "count",
+        "MonthlyMentions", "name", "nameKey", "entity", "month",
+        "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "evidence", "role", "count",
         "coMentionedWith", "develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires", "competesWith", "variantOf",
     )}
     schema = {name: iri(SCHEMA_NS + name) for name in (
