@@ -174,6 +174,11 @@ PRECISION_CHECKS = [
     ("Quick 测试一下", "Quick", False),  # a common English word, capitalised
     ("各种 DSLs 的", "DSLs", False),
     ("学 micrograd？你会爱上 它", "micrograd？你会爱上", False),  # a sentence piece across full-width punctuation
+    ("struct Point { x: i32 }", "i32", False),  # a type, not a chip
+    ("在 SimpleBench 上得分最高", "SimpleBench", False),  # a benchmark by its name
+    ("MaxHastings/KoloLLM 仓库", "MaxHastings", False),  # the account a repository is in
+    ("来自 Lisan al Gaib 的推文", "Gaib", False),  # a surname after a particle
+    ("Zyphra 发布 Zamba2", "Zamba2", True),
 ])
 def test_plausible_names(rules, text, name, plausible):
     from kg.ner.plausible import plausible_name

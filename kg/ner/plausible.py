@@ -26,6 +26,8 @@ _CODE_SUFFIX = re.compile(
     r"Loader|Callback|Provides|able|Type|Impl|Args|Options|Params|Decoder|Encoder|Model|Tensor|Layer)$"
 )
 _LOWER_CAMEL = re.compile(r"[a-z]{3,}[A-Z][A-Za-z0-9]*")  # floatX, lambdaLR: code, not brands (iPhone, xAI)
+_LOWER_WITH_NUMBER = re.compile(r"[a-z]+\d+")  # i32, half2, puzzle10: types, variables, user names
+_BENCHMARK_NAME = re.compile(r"[A-Za-z0-9]+(?:Bench|Eval)")  # SimpleBench, HumanEval: a test, not a product
 _VERSION = re.compile(r"v\d+(?:\.\d+)+|\d+(?:\.\d+)+")  # v1.5: a version of something unnamed
 _UNIT = re.compile(r"(?:\d+(?:\.\d+)?)?(?:[KMGTP]i?B|[KMGT]Hz|dB|[GT]FLOPS|ms|ns)", re.I)
 # After a name: words that belong to it (Sakana AI, OpenAI API) rather than start a longer one.
@@ -33,6 +35,9 @@ _NAME_TAILS = {"ai", "api", "apis", "inc", "labs", "lab", "ceo", "cto", "team", 
                "cpu", "gpu", "gpus", "npu", "tpu", "chip", "chips"}
 _NEXT_WORD = re.compile(r" ([A-Z][A-Za-z]+)|-[A-Za-z]|['’](?!s\b)[A-Za-z]")  # Sakana AI's: possessive, not longer
 _PREVIOUS_WORD = re.compile(r"([A-Z][A-Za-z]+) $")
+# A surname after a name particle (Lisan al Gaib, Ankush k Singal, Vincent van Gogh): the end of a longer name.
+_PREVIOUS_PARTICLE = re.compile(r"[A-Z][A-Za-z]+ (?:al|el|bin|ibn|de|da|di|du|van|von|der|den|la|le|[a-z]) $")
+_REPO_OWNER = re.compile(r"/[A-Za-z0-9]")  # MaxHastings/KoloLLM: the account a repository is in
 # What the text says the name is, right after it: none of our five kinds (ProbMed 数据集, GAIA benchmark).
 _NOT_OUR_KIND_AFTER = re.compile(
     r"\s?(?:的)?(?:数据集|基准|榜单|排行榜|论文|会议|大会|研讨会|峰会|理论|竞赛|比赛|挑战赛|聚会|函数|算法|方法|架构|格式|指令|"
@@ -57,6 +62,8 @@ def is_common_english(word: str) -> bool:
 def looks_like_code_or_unit(name: str) -> bool:
     if "_" in name or _UNIT.fullmatch(name) or _VERSION.fullmatch(name) or _LOWER_CAMEL.fullmatch(name):
         return True
+    if _LOWER_WITH_NUMBER.fullmatch(name) or _BENCHMARK_NAME.fullmatch(name):
+        return True
     return bool(_CAMEL.fullmatch(name) and _CODE_SUFFIX.search(name))
 
 
@@ -68,7 +75,9 @@ def cut_from_longer_name(text: str, start: int, end: int, known: Callable[[str],
     if after and not (after.group(1) and (after.group(1).lower() in _NAME_TAILS or known(after.group(1)))):
         return True
     before = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
-    return bool(before and not known(before.group(1)) and not is_common_english(before.group(1)))
+    if before and not known(before.group(1)) and not is_common_english(before.group(1)):
+        return True
+    return bool(_PREVIOUS_PARTICLE.search(text, max(0, start - 40), start))
 
 
 def plausible_name(text: str, start: int, end: int, known: Callable[[str], bool]) -> bool:
@@ -83,4 +92,7 @@ def plausible_name(text: str, start: int, end: int, known: Callable[[str], bool]
             return False
     if _NOT_OUR_KIND_AFTER.match(text, end):
         return False
+    if _REPO_OWNER.match(text, end) and " " not in name:
+        return False  # an account: a person or team, but named by its handle, not its name
     return not cut_from_longer_name(text, start, end, known)
+
