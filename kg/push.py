@@ -16,8 +16,11 @@ graph not empty) is a `PushError` that says what to do.
 """
 from __future__ import annotations
 
+import csv
 import http.client
+import io
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -175,22 +178,27 @@ class Server:
     # ------------------------------------------------------------------ SPARQL
 
     def select(self, query: str, default_graph: str | None = None) -> QueryResult:
-        """Run a SELECT (or ASK) query on the SPARQL endpoint (protocol POST, JSON results)."""
+        """Run a SELECT (or ASK) query on the SPARQL endpoint (protocol POST). SELECT results are asked for as CSV
+        (parsed several times faster than JSON for big answers: values only, which is all a QueryResult holds),
+        with JSON as the fallback a server may answer instead; ASK as JSON."""
         form = [("query", query)] + ([("default-graph-uri", default_graph)] if default_graph else [])
+        accept = "application/sparql-results+json" if _is_ask(query) else "text/csv, application/sparql-results+json;q=0.9"
         status, body = self.request(
             "POST", self.sparql, urllib.parse.urlencode(form).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
             what="run a SPARQL query",
         )
         try:
+            if not body.lstrip()[:1] == b"{":
+                return _csv_result(body)
             doc = json.loads(body.decode("utf-8"))
             if isinstance(doc.get("boolean"), bool):  # an ASK query
                 return QueryResult(["result"], [["true" if doc["boolean"] else "false"]])
             columns = list(doc["head"]["vars"])
             bindings = doc["results"]["bindings"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, csv.Error):
             raise PushError(
-                f"{self.sparql} did not answer with SPARQL JSON results (got: {_excerpt(body) or 'nothing'}): "
+                f"{self.sparql} did not answer with SPARQL JSON or CSV results (got: {_excerpt(body) or 'nothing'}): "
                 f"give the server's SPARQL query endpoint with {self.sparql_option}"
             ) from None
         return QueryResult(columns, [[(b.get(c) or {}).get("value") for c in columns] for b in bindings])
@@ -418,3 +426,23 @@ def _describe(reason) -> str:
     if isinstance(reason, BaseException):
         return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
     return str(reason)
+
+
+_QUERY_FORM = re.compile(r"(?:\s+|#[^\n]*|(?:PREFIX\s+[\w.-]*:\s*|BASE\s*)<[^>]*>)*(\w+)", re.I)
+
+
+def _is_ask(query: str) -> bool:
+    m = _QUERY_FORM.match(query)
+    return bool(m and m.group(1).upper() == "ASK")
+
+
+def _csv_result(body: bytes) -> QueryResult:
+    """SPARQL 1.1 CSV results: a header of variable names, then values; an empty field is an unbound value."""
+    text = body.decode("utf-8")
+    if not text.strip():
+        raise ValueError("empty answer")
+    rows = csv.reader(io.StringIO(text, newline=""))
+    columns = next(rows)
+    if not columns or not all(re.fullmatch(r"\w+", c) for c in columns):
+        raise ValueError("not a SPARQL CSV header")
+    return QueryResult(columns, [[value or None for value in row] for row in rows if row])

@@ -85,6 +85,17 @@ def test_parameters_and_inline_sparql_on_kg_serve(served):
     assert remote.stdout == runner.invoke(cli, ["query", str(ttl), count, "--format", "csv"]).stdout
 
 
+def test_values_survive_the_trip_from_the_server(served):
+    """Answers travel as SPARQL CSV: commas, quotes, line breaks and CJK come back whole, unbound stays empty."""
+    ttl, url = served
+    query = 'SELECT ?a ?b WHERE { VALUES (?a ?b) { ("谷歌, \\"Google\\"\\nLLC" UNDEF) ("x" 42) } }'
+    local = runner.invoke(cli, ["query", str(ttl), query, "--format", "json"])
+    remote = runner.invoke(cli, ["query", "--endpoint", url, query, "--format", "json"])
+    assert remote.exit_code == 0, remote.output
+    assert json.loads(remote.stdout) == json.loads(local.stdout)
+    assert json.loads(remote.stdout)[0]["a"] == '谷歌, "Google"\nLLC'
+
+
 def test_sparql_protocol_get_post_and_result_formats(served):
     _, url = served
     ask = "ASK { ?s ?p ?o }"
