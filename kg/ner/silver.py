@@ -215,7 +215,9 @@ def silver_docs(
                 annotated.append((nlp, sentence, spans))
         if len(annotated) >= max_docs * 1.3:  # some are dropped below
             break
-    common = common_words(seen)
+    # The rules' stopwords (VRAM, CoT, FP4, SaaS...) are taught as "outside": negative examples of the
+    # technical vocabulary the model otherwise takes for names.
+    common = common_words(seen) | rules.stopwords
     docs = []
     for nlp, sentence, spans in annotated:
         people = _person_names(sentence) if has_cjk(sentence) else set()

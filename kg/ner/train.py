@@ -27,7 +27,7 @@ from .silver import MAX_CHARS, MIN_CHARS, SilverStats, read_items, silver_docs
 
 CONFIG = Path(__file__).parent / "config.cfg"
 MODEL_NAME = "kg_ner"
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "1.1.0"
 COMMON_WORDS_FILE = "common_words.txt"
 
 

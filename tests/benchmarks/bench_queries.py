@@ -8,7 +8,7 @@ each named query, with no parameter and with a typical one, it prints the rows a
 --rounds runs (after one warm-up run) on:
 
 - the persistent pyoxigraph store next to the Turtle (`kg query GRAPH.ttl`; on-disk RocksDB, opened read-only),
-- the SPARQL endpoint (`kg query --endpoint URL`: HTTP, JSON results, parsed; Virtuoso here),
+- the SPARQL endpoint (`kg query --endpoint URL`: HTTP, CSV results (JSON if the server only gives that), parsed; Virtuoso here),
 - pyoxigraph with the graph in memory (`--memory`: what `kg serve` answers from),
 - rdflib in memory (`--rdflib`; loading a big graph takes minutes and many GB: for small graphs only).
 
