@@ -189,7 +189,7 @@ class Server:
             what="run a SPARQL query",
         )
         try:
-            if not body.lstrip()[:1] == b"{":
+            if body.lstrip()[:1] != b"{":  # not JSON: CSV
                 return _csv_result(body)
             doc = json.loads(body.decode("utf-8"))
             if isinstance(doc.get("boolean"), bool):  # an ASK query

@@ -97,4 +97,3 @@ def plausible_name(text: str, start: int, end: int, known: Callable[[str], bool]
     if _REPO_OWNER.match(text, end) and " " not in name:
         return False  # an account: a person or team, but named by its handle, not its name
     return not cut_from_longer_name(text, start, end, known)
-
