@@ -179,6 +179,18 @@ PRECISION_CHECKS = [
     ("MaxHastings/KoloLLM 仓库", "MaxHastings", False),  # the account a repository is in
     ("来自 Lisan al Gaib 的推文", "Gaib", False),  # a surname after a particle
     ("Zyphra 发布 Zamba2", "Zamba2", True),
+    ("With OneDrive 同步文件", "OneDrive", True),  # an English sentence starts with a common word
+    ("Lyria 3：Google DeepMind 的音乐生成器", "Lyria", True),  # a version number does not make a longer name
+    ("AI安全专家Amanda Askell提出了质疑", "Askell", False),  # a surname after a first name
+    ("运行 llama1.6 Mistral 或 Vicuña 时", "Vicu", False),  # the tokenizer split the word
+    ("微调 Mistral-OpenOrca 模型", "OpenOrca", False),  # glued to the name before it
+    ("由 DeepLearning.AI 提供", "DeepLearning", False),
+    ("讨论了 Gemma 3、CommandR+ 和 Mistral", "CommandR", False),
+    ("TRL 的 GRPO 开发进展", "GRPO", False),  # a technique, in capitals
+    ("迁移 ServiceContext 的配置", "ServiceContext", False),  # a class name
+    ("torchtune 的 a226a58b8c36db5afa123f0885c5337d1ebc91f6 版本", "a226a58b8c36db5afa123f0885c5337d1ebc91f6", False),
+    ("支持 Wifi 6 和 USB4", "Wifi 6", False),  # a standard
+    ("在 HotpotQA 上评估", "HotpotQA", False),  # a benchmark
 ])
 def test_plausible_names(rules, text, name, plausible):
     from kg.ner.plausible import plausible_name

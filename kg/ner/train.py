@@ -256,6 +256,9 @@ def evaluate_held_out(model_dir: Path, eval_files: list[Path], rules: Rules, tra
         "model_predictions": len(predictions),
         "model_names_in_enough_items": len(distinct),
         "precision_sample": picked,
+        "held_out_ids_in_graph": sorted(supported),
+        "held_out_ids_missed": sorted(entities_seen - supported),
+        "model_names": sorted(fold_name(p["name"]) for p in distinct),
     }
 
 
