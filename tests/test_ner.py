@@ -214,3 +214,19 @@ def test_names_the_filter_drops_are_mostly_not_entities(rules, path):
         (kept if ok else dropped).append(row["entity"])
     assert len(kept) + len(dropped) >= 150 and len(dropped) >= 30
     assert sum(dropped) / len(dropped) < 0.35 < sum(kept) / len(kept)
+
+
+@pytest.mark.parametrize("text, name, label, settled", [
+    ("Milvus 是一个向量数据库", "Milvus", "Company", "Product"),  # a bare name: the model's Company is not enough
+    ("Eureka Labs 正在招聘", "Eureka Labs", "Company", "Company"),  # a company-shaped name keeps it
+    ("LlamaIndex 与 CleanlabAI 集成", "CleanlabAI", "Company", "Company"),
+    ("Etched 公司宣布融资", "Etched", "Product", "Company"),  # the word after it says company
+    ("OmniGen 模型开源了", "OmniGen", "Company", "Product"),  # ... or product
+    ("CEO Jane Doe 表示", "Jane Doe", "Product", "Person"),  # ... or person, before it
+    ("他们在 Jetson 上跑通了", "Jetson", "Hardware", "Hardware"),  # nothing said: the model's label stands
+])
+def test_model_types_settle_on_what_the_words_beside_the_name_say(text, name, label, settled):
+    from kg.ner.cues import settle_type
+
+    start = text.index(name)
+    assert settle_type(label, text, start, start + len(name)) == settled

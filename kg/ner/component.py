@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 from ..extract import doc_text
 from ..normalize import fold_name, has_cjk
 from ..rules import Rules
+from .cues import settle_type
 from .plausible import plausible_name
 from .silver import COMMON_LATIN, is_name_like
 
@@ -123,8 +124,9 @@ class ModelMentions:
                 text = texts.get(n) or texts.setdefault(n, doc_text(doc))
                 if not self.keep(text[start:end]) or not plausible_name(text, start, end, self.known_word):
                     continue
-                confidence = float(self.confidence.get(ent.label_, DEFAULT_CONFIDENCE))
-                found[n].append(_Match(start, end, None, ent.label_, self.extractor, confidence))
+                label = settle_type(ent.label_, text, start, end)
+                confidence = float(self.confidence.get(label, DEFAULT_CONFIDENCE))
+                found[n].append(_Match(start, end, None, label, self.extractor, confidence))
         return found
 
 
