@@ -240,6 +240,37 @@ def write_store(graph_path: Path, target: Path | None = None) -> Path:
     return target
 
 
+class StoreJob:
+    """write_store run by another process (`python -m kg.query GRAPH.ttl`), so the exports after the Turtle are
+    written meanwhile: the store is loaded by pyoxigraph on the other core while GraphML and HTML are written.
+    A separate interpreter, not a fork: it shares no memory or locks with the build that started it."""
+
+    def __init__(self, graph_path: Path, target: Path | None = None):
+        import os
+        import subprocess
+        import sys
+
+        package_root = str(Path(__file__).resolve().parents[1])  # kg importable even when run from a checkout
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        args = [sys.executable, "-m", "kg.query", str(graph_path), *([str(target)] if target else [])]
+        self.graph_path = Path(graph_path)
+        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait(self) -> Path:
+        """The store's folder once it is in place; QueryError with the writer's message if it failed."""
+        _, err = self.process.communicate()
+        if self.process.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise QueryError(lines[-1].removeprefix("kg: ") if lines else
+                             f"writing the query store of {self.graph_path} failed (exit {self.process.returncode})")
+        return store_dir(self.graph_path)
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
 def _build_store(graph_path: Path, target: Path) -> None:
     import os
     import shutil
@@ -491,3 +522,12 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
         edges=edges,
         co_mentions=co,
     )
+
+
+if __name__ == "__main__":  # python -m kg.query GRAPH.ttl [STORE_DIR]: what StoreJob runs
+    import sys
+
+    try:
+        write_store(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    except QueryError as exc:
+        sys.exit(f"kg: {exc}")

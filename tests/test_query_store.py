@@ -177,3 +177,33 @@ def test_store_loaded_in_chunks_holds_every_triple(tiny_export, monkeypatch):
     expected = len(set(ox.parse(path=str(tiny_export), format=ox.RdfFormat.TURTLE)))
     assert expected > 3 * 7
     assert q.run(q.load_store(tiny_export), COUNT).rows == [[str(expected)]]
+
+
+def test_the_build_writes_the_store_in_another_process_and_reports_its_failure(tmp_path):
+    bad = tmp_path / "graph.ttl"
+    bad.write_text("@prefix e: <https://example.org/> .\ne:a e:b .\n", encoding="utf-8")  # no object
+    job = q.StoreJob(bad)
+    with pytest.raises(q.QueryError, match=f"{bad}: not a readable Turtle file"):
+        job.wait()
+    assert q.store_state(bad) == "missing"
+
+
+def test_a_failed_export_stops_the_store_writer_and_leaves_nothing(tmp_path, monkeypatch):
+    from kg import exporters
+
+    jobs = []
+    real_job = q.StoreJob
+
+    def recorded(*args, **kwargs):
+        jobs.append(real_job(*args, **kwargs))
+        return jobs[-1]
+
+    def broken(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(q, "StoreJob", recorded)
+    monkeypatch.setitem(exporters.EXPORTERS, "graphml", ("graph.graphml", broken))
+    with pytest.raises(OSError, match="disk full"):
+        exporters.export_all(tiny_graph(), tmp_path / "out")
+    assert len(jobs) == 1 and jobs[0].process.poll() is not None  # stopped, not left running
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [".kg-build.lock"]

@@ -57,15 +57,24 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, **options
         for orphan in out_dir.glob(".kg-export-*.tmp"):  # left by a killed build: we hold the lock, no one else writes
             shutil.rmtree(orphan, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".kg-export-", suffix=".tmp", dir=out_dir))
+        background = []  # jobs an exporter left running (the query store), waited for before anything moves
         try:
             for name in formats or EXPORTERS:
                 filename, exporter = EXPORTERS[name]
                 accepted = inspect.signature(exporter).parameters
-                exporter(graph, staging / filename, **{k: v for k, v in options.items() if k in accepted or "_options" in accepted})
+                given = {"background": True, **options}  # slow side work (the query store) overlaps the next format
+                job = exporter(graph, staging / filename, **{k: v for k, v in given.items() if k in accepted or "_options" in accepted})
+                if job is not None:
+                    background.append(job)
                 written[name] = out_dir / filename
+            while background:
+                background[0].wait()
+                background.pop(0)
             for staged in sorted(staging.iterdir(), key=lambda p: (p.is_dir(), p.name)):  # files, then the query store
                 _move_into_place(staged, out_dir / staged.name)
         finally:
+            for job in background:  # an exporter failed or the build was interrupted
+                job.cancel()
             shutil.rmtree(staging, ignore_errors=True)
     return written
 

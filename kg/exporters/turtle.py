@@ -320,10 +320,17 @@ def write_turtle(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE
     return count
 
 
-def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, store: bool = True, **_options) -> None:
-    """Write graph.ttl, then (store=True) the query store next to it (graph.oxigraph/), both atomically."""
+def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, store: bool = True,
+           background: bool = False, **_options):
+    """Write graph.ttl, then (store=True) its query store next to it (.graph.ttl.oxigraph/), both atomically.
+    With background=True the store is written by another process and the job is returned (export_all waits for
+    it once the other formats are written)."""
     write_turtle(graph, path, base=base)
-    if store:
-        from ..query import write_store
+    if not store:
+        return None
+    from .. import query
 
-        write_store(Path(path))
+    if background:
+        return query.StoreJob(Path(path))
+    query.write_store(Path(path))
+    return None
