@@ -192,6 +192,8 @@ class PatternMatcher:
                     continue
                 if pattern.known_prefix_when_glued and not self._glued_prefix_known(name):
                     continue
+                if pattern.known_base and not self._base_known(m.group("base"), pattern.known_base):
+                    continue
                 known = self.rules.alias_index.get(fold_name(name))
                 entity_type = self.rules.entities[known].type if known else self._type_of_base(name, pattern.type)
                 found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
@@ -207,6 +209,10 @@ class PatternMatcher:
             if base and self.rules.entities[base].type in {"Product", "Hardware"}:
                 return self.rules.entities[base].type
         return default
+
+    def _base_known(self, base: str, types: frozenset[str]) -> bool:
+        known = self.rules.alias_index.get(fold_name(base))
+        return known is not None and self.rules.entities[known].type in types
 
     def _glued_prefix_known(self, name: str) -> bool:
         """Qwen3 and Llama 4 follow known families; Giuseppe5, GDP 15 or PART 2 do not."""

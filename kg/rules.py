@@ -55,6 +55,7 @@ class NamePattern(BaseModel):
     exclude: list[str] = []
     require: list[str] = []  # every one must match the name
     known_prefix_when_glued: bool = False  # Qwen3 yes (Qwen is known), Giuseppe5 no
+    known_base: list[EntityType] = []  # the regex's group "base" must name a known entity of these types (Claude Opus)
     description: str = ""
 
 
@@ -114,6 +115,7 @@ class CompiledPattern:
     exclude: list[re.Pattern]
     require: list[re.Pattern] = field(default_factory=list)
     known_prefix_when_glued: bool = False
+    known_base: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -287,7 +289,11 @@ def _load_patterns(directory: Path, problems: list[str]) -> tuple[list[CompiledP
         if "name" not in regex.groupindex:
             problems.append(f"[{_loc(rel, label, 'regex')}] needs a named group (?P<name>...) for the entity name")
             continue
-        compiled.append(CompiledPattern(rule.id, rule.type, regex, rule.confidence, excludes, requires, rule.known_prefix_when_glued))
+        if rule.known_base and "base" not in regex.groupindex:
+            problems.append(f"[{_loc(rel, label, 'regex')}] known_base needs a named group (?P<base>...) for the known name")
+            continue
+        compiled.append(CompiledPattern(rule.id, rule.type, regex, rule.confidence, excludes, requires,
+                                        rule.known_prefix_when_glued, frozenset(rule.known_base)))
     return compiled, frozenset(fold_name(w) for w in parsed.stopwords), [path]
 
 

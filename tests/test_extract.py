@@ -64,6 +64,16 @@ def test_patterns_catch_versioned_names_no_gazetteer_lists(rules):
     assert found.get("Fooly") == "Company"
 
 
+def test_a_known_name_with_a_tier_word_is_its_own_product(rules):
+    text = "Anthropic 发布 Claude Zenith Opus？不，是 Claude 3 Sonnet 和 Mistral Large；Foo Pro 无人知晓，LangChain Agent 也不算"
+    found = {text[m.start : m.end]: m.extractor for m in PatternMatcher(rules).find(text)}
+    assert found.get("Claude 3 Sonnet") == "pattern:tier-of-known-name"
+    assert found.get("Mistral Large") == "pattern:size-of-known-maker"  # Mistral AI makes models named for it
+    assert "Foo Pro" not in found  # Foo is no name the gazetteer knows
+    assert "Zenith Opus" not in found
+    assert "LangChain Agent" not in found  # an agent built with LangChain, not a product of that name
+
+
 def test_years_and_counts_are_not_versions(rules):
     text = "ICME 2026会议征稿，Kaggle ARC Prize 2025竞赛，CUDA 20 年最大更新"
     names = [text[m.start : m.end] for m in PatternMatcher(rules).find(text)]

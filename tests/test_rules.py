@@ -48,6 +48,9 @@ entities:
   - {id: gemini, name: Gemini, developer: nobody}
 """)
     _write(folder, "gazetteer/broken.yml", "type: Person\nentities: [\n")
+    _write(folder, "patterns.yml", """patterns:
+  - {id: tiers, type: Product, regex: '(?P<name>[A-Z]\\w+ Pro)', confidence: 0.7, known_base: [Product]}
+""")
     _write(folder, "relations.yml", """rules:
   - {id: r1, relation: develops, pattern: '{S:Company}发布{O:Gadget}', confidence: 0.8}
   - {id: r2, relation: likes, pattern: '{S}喜欢{O}', confidence: 0.8}
@@ -66,6 +69,7 @@ def test_every_problem_is_reported_at_once(broken_rules):
         "[rules/gazetteer/companies.yml -> entities[4] (widget) -> type] Input should be 'Company', 'Organization', 'Person', 'Product' or 'Hardware'",
         "[rules/gazetteer/products.yml -> entities[0] (gemini) -> developer] unknown entity id 'nobody'",
         "[rules/gazetteer/companies.yml -> entities[2] (acme) -> aliases] '谷歌' is also a name of 'google' (rules/gazetteer/companies.yml -> entities[0] (google)): keep it on one entity",
+        "[rules/patterns.yml -> patterns[0] (tiers) -> regex] known_base needs a named group (?P<base>...) for the known name",
         "[rules/relations.yml -> rules[0] (r1) -> pattern] unknown entity type(s) ['Gadget'] in {O:...}",
         "[rules/relations.yml -> rules[1] (r2) -> relation] Input should be 'develops', 'worksFor', 'uses', 'partnersWith', 'investsIn', 'acquires', 'competesWith' or 'variantOf'",
     ]
@@ -74,14 +78,14 @@ def test_every_problem_is_reported_at_once(broken_rules):
 def test_rules_check_cli_lists_problems_and_fails(broken_rules):
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", str(broken_rules)])
     assert result.exit_code == 1
-    assert result.stderr.count("\n[") + result.stderr.startswith("[") == 9
-    assert result.stderr.rstrip().endswith("Error: 9 problem(s) in the rules; fix them and run kg rules check again")
+    assert result.stderr.count("\n[") + result.stderr.startswith("[") == 10
+    assert result.stderr.rstrip().endswith("Error: 10 problem(s) in the rules; fix them and run kg rules check again")
 
 
 def test_build_refuses_to_run_on_broken_rules(broken_rules):
     result = CliRunner().invoke(cli, ["build", "--rules", str(broken_rules)])
     assert result.exit_code == 1
-    assert "9 problem(s) in rules" in result.stderr and "kg rules check" in result.stderr
+    assert "10 problem(s) in rules" in result.stderr and "kg rules check" in result.stderr
 
 
 def test_rules_check_on_shipped_rules():
