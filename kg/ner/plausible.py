@@ -105,7 +105,7 @@ def cut_from_longer_name(text: str, start: int, end: int, known: Callable[[str],
         return "glued before"
     before = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
     if before and not known(before.group(2)):
-        starts_sentence = not before.group(1) or not before.group(1)[0].isalnum() and before.group(1)[0] in ".!?:;\n"
+        starts_sentence = before.group(1)[:1] in ("", ".", "!", "?", ":", ";", "\n")
         limit = COMMON_ENGLISH_ZIPF if starts_sentence else NAME_WORD_ZIPF
         if zipf_frequency(before.group(2).lower(), "en") < limit:
             return "after a capitalised word"
