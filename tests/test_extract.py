@@ -74,6 +74,13 @@ def test_a_known_name_with_a_tier_word_is_its_own_product(rules):
     assert "LangChain Agent" not in found  # an agent built with LangChain, not a product of that name
 
 
+def test_a_name_before_an_account_handle_is_a_person(rules):
+    text = "来自 Zelda Quorn (@zquorn) 的推文；François Vellacott（@fvella）称；Quorn Labs (@quornlabs) 发布"
+    found = {text[m.start : m.end]: (m.type, m.extractor) for m in PatternMatcher(rules).find(text)}
+    assert found.get("Zelda Quorn") == found.get("François Vellacott") == ("Person", "pattern:person-with-handle")
+    assert "Quorn Labs" not in found or found["Quorn Labs"][0] != "Person"  # an organisation's account
+
+
 def test_years_and_counts_are_not_versions(rules):
     text = "ICME 2026会议征稿，Kaggle ARC Prize 2025竞赛，CUDA 20 年最大更新"
     names = [text[m.start : m.end] for m in PatternMatcher(rules).find(text)]
