@@ -249,16 +249,21 @@ class StoreJob:
         import os
         import subprocess
         import sys
+        import tempfile
 
         package_root = str(Path(__file__).resolve().parents[1])  # kg importable even when run from a checkout
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
         args = [sys.executable, "-m", "kg.query", str(graph_path), *([str(target)] if target else [])]
         self.graph_path = Path(graph_path)
-        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty writer can never block on it
+        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr)
 
     def wait(self) -> Path:
         """The store's folder once it is in place; QueryError with the writer's message if it failed."""
-        _, err = self.process.communicate()
+        self.process.wait()
+        self._stderr.seek(0)
+        err = self._stderr.read()
+        self._stderr.close()
         if self.process.returncode != 0:
             lines = err.decode("utf-8", "replace").strip().splitlines()
             raise QueryError(lines[-1].removeprefix("kg: ") if lines else
@@ -269,6 +274,7 @@ class StoreJob:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        self._stderr.close()
 
 
 def _build_store(graph_path: Path, target: Path) -> None:
