@@ -78,17 +78,22 @@ _MIXED_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]| [-â
 
 
 @lru_cache(maxsize=65536)
+def english_zipf(word: str) -> float:
+    return zipf_frequency(word.lower(), "en")
+
+
+@lru_cache(maxsize=65536)
 def is_common_english(word: str) -> bool:
     word = word.lower()
-    if zipf_frequency(word, "en") >= COMMON_ENGLISH_ZIPF:
+    if english_zipf(word) >= COMMON_ENGLISH_ZIPF:
         return True
-    return word.endswith("s") and len(word) > 4 and zipf_frequency(word[:-1], "en") >= COMMON_ENGLISH_ZIPF
+    return word.endswith("s") and len(word) > 4 and english_zipf(word[:-1]) >= COMMON_ENGLISH_ZIPF
 
 
 def looks_like_code_or_unit(name: str) -> bool:
     if "_" in name or _UNIT.fullmatch(name) or _VERSION.fullmatch(name) or _LOWER_CAMEL.fullmatch(name):
         return True
-    if _LOWER_WITH_NUMBER.fullmatch(name) or _BENCHMARK_NAME.fullmatch(name) or _STANDARD.fullmatch(name):
+    if _LOWER_WITH_NUMBER.fullmatch(name) or _BENCHMARK_NAME.fullmatch(name):
         return True
     return bool(_CAMEL.fullmatch(name) and _CODE_SUFFIX.search(name))
 
@@ -96,8 +101,8 @@ def looks_like_code_or_unit(name: str) -> bool:
 def cut_from_longer_name(text: str, start: int, end: int, known: Callable[[str], bool]) -> str | None:
     """Why the span is a piece of a longer name, or None: it continues into a capitalised word (Gorden Sun), a
     hyphen or apostrophe (Lumina-Next, Humanity's) or the rest of a word the tokenizer split (Vicu|Ã±a), is glued
-    to what comes before (llava-|v1.6), or follows a capitalised word that is neither a known name nor a common
-    word (Apple M2, With OneDrive: not cut)."""
+    to what comes before (llava-|v1.6), or follows a capitalised word no rule knows that is rarer than a word
+    starting an English sentence (Amanda Askell: cut; Apple M2, With OneDrive: not cut)."""
     after = _NEXT_WORD.match(text, end)
     if after and not (after.group(1) and (after.group(1).lower() in _NAME_TAILS or known(after.group(1)))):
         return "continues"
@@ -107,7 +112,7 @@ def cut_from_longer_name(text: str, start: int, end: int, known: Callable[[str],
     if before and not known(before.group(2)):
         starts_sentence = before.group(1)[:1] in ("", ".", "!", "?", ":", ";", "\n")
         limit = COMMON_ENGLISH_ZIPF if starts_sentence else NAME_WORD_ZIPF
-        if zipf_frequency(before.group(2).lower(), "en") < limit:
+        if english_zipf(before.group(2)) < limit:
             return "after a capitalised word"
     return "after a particle" if _PREVIOUS_PARTICLE.search(text, max(0, start - 40), start) else None
 
