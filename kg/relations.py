@@ -32,6 +32,10 @@ def mask_sentence(sentence: str, start: int, mentions: list[Mention]) -> str:
 
 
 def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> list[Relation]:
+    if len({m.sentence for m in mentions}) == len(mentions):
+        # Each mention carries the sentence that holds its start (kg.extract), so no sentence names two: no
+        # pattern can fire. Most items end here, without splitting their text again.
+        return []
     text = item_text(item)
     found: dict[tuple[str, str, str], Relation] = {}
     ordered = sorted(mentions, key=lambda m: m.start)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import replace
 
 from .normalize import fold_name, slugify
 from .records import Entity, Mention
@@ -109,9 +108,9 @@ class EntityResolver:
             return None
         known = self.rules.alias_index.get(key)
         if known:
-            return replace(mention, entity_id=known, type=self.rules.entities[known].type)
+            return mention.resolved(known, self.rules.entities[known].type)
         entity = self._new[key]
-        return replace(mention, entity_id=entity.id, type=entity.type)
+        return mention.resolved(entity.id, entity.type)
 
     def entity(self, entity_id: str) -> Entity | None:
         g = self.rules.entities.get(entity_id)

@@ -20,7 +20,6 @@ import tempfile
 import time
 import weakref
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 
 from .records import Mention, NewsItem
 
@@ -97,13 +96,8 @@ class ItemSpill:
         self._end += len(blob)
         self._unflushed = True
         shared = self._shared
-        return replace(
-            item,
-            text="",
-            links=(),  # one shared empty tuple: the full item (load) gets its links back as a list
-            date=shared.setdefault(item.date, item.date),
-            sources=[shared.setdefault(s, s) for s in item.sources],
-        )
+        # links=(): one shared empty tuple; the full item (load) gets its links back as a list
+        return item.with_body("", (), shared.setdefault(item.date, item.date), [shared.setdefault(s, s) for s in item.sources])
 
     def load(self, item: NewsItem) -> tuple[NewsItem, list[Mention]]:
         """The full item (text and links back on the compact one) and its mentions, as read."""
@@ -112,7 +106,7 @@ class ItemSpill:
             Mention(item.id, start, end, surface, type_, entity_id, extractor, confidence, sentences[s])
             for start, end, surface, type_, entity_id, extractor, confidence, s in rows
         ]
-        return replace(item, text=text, links=list(links)), mentions
+        return item.with_body(text, list(links), item.date, item.sources), mentions
 
     def _read(self, item_id: str) -> tuple:
         if self._unflushed:
@@ -155,7 +149,7 @@ class SpilledItems(Mapping):
     def __getitem__(self, item_id: str) -> NewsItem:
         item = self._compact[item_id]
         text, links, _, _ = self._spill._read(item_id)
-        return replace(item, text=text, links=list(links))
+        return item.with_body(text, list(links), item.date, item.sources)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._compact)
