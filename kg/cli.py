@@ -46,7 +46,7 @@ def cli():
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where files are read: this machine (--workers processes) or a Dask cluster (--scheduler).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler address, for --engine dask.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of per-file results reused when file, rules and model are unchanged (default: OUT/.kg-cache).")
-@click.option("--no-cache", is_flag=True, help="Read every file again; do not use or write the cache.")
+@click.option("--no-cache", is_flag=True, help="Read every file again and write every export in full; do not use or write the cache.")
 @click.option("--no-model", is_flag=True, help="Rules only: do not run the shipped statistical NER.")
 def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file_mb, base_iri, workers, engine,
           scheduler, cache_dir, no_cache, no_model):
@@ -99,7 +99,9 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         raise click.ClickException(f"{len(report.skipped)} file(s) skipped and --strict given: nothing written")
     try:
         with _stop_signals_interrupt(signal.SIGTERM):
-            written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
+            export_notes: list[str] = []
+            written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None,
+                                 update=not no_cache, notes=export_notes)
     except KgError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -117,6 +119,8 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
             f"Cache: {report.cache_hits} file(s) from the cache, {report.cache_misses} read"
             + "".join(f"; {note}" for note in report.cache_notes) + "."
         )
+    for note in export_notes:
+        click.echo(f"Export: {note}.")
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
 

@@ -31,12 +31,30 @@ def mask_sentence(sentence: str, start: int, mentions: list[Mention]) -> str:
     return "".join(out)
 
 
+def any_rule_matches(rules: Rules) -> re.Pattern | None:
+    """One regex that matches where any relation rule would: most masked sentences match none, and one search
+    is ~20x cheaper than running every rule. None when the rules cannot be joined (a numbered backreference)."""
+    cached = rules.__dict__.get("_kg_any_rule")
+    if cached is None:
+        sources = [rule.regex.pattern for rule in rules.relation_rules]
+        cached = False
+        if sources and all(rule.regex.flags == re.I | re.U for rule in rules.relation_rules) and \
+                not any(re.search(r"\\[1-9]|\(\?P=", source) for source in sources):
+            try:  # named groups become plain ones: the same names in two rules cannot share one regex
+                cached = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', s)})" for s in sources), re.I)
+            except re.error:
+                cached = False
+        rules.__dict__["_kg_any_rule"] = cached
+    return cached or None
+
+
 def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> list[Relation]:
     if len({m.sentence for m in mentions}) == len(mentions):
         # Each mention carries the sentence that holds its start (kg.extract), so no sentence names two: no
         # pattern can fire. Most items end here, without splitting their text again.
         return []
     text = item_text(item)
+    precheck = any_rule_matches(rules)
     found: dict[tuple[str, str, str], Relation] = {}
     ordered = sorted(mentions, key=lambda m: m.start)
     for s_start, s_end in sentence_bounds(text):
@@ -45,6 +63,8 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
             continue
         sentence = text[s_start:s_end]
         masked = mask_sentence(to_simplified(sentence), s_start, inside)  # 發布 matches like 发布
+        if precheck is not None and not precheck.search(masked):
+            continue
         evidence = sentence.strip()  # one string for every relation of the sentence
         for rule in rules.relation_rules:
             for match in rule.regex.finditer(masked):

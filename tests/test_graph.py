@@ -78,3 +78,18 @@ def test_two_workers_build_the_same_graph(sample, rules):
     parallel = build(rules=rules, workers=2)
     assert to_rdf(parallel.graph).isomorphic(to_rdf(sample.graph))
     assert parallel.report.items == sample.report.items
+
+
+def test_the_joined_rule_precheck_finds_every_relation_the_rules_find(rules, monkeypatch):
+    from kg import relations
+    from kg.pipeline import build
+
+    def relation_edges():
+        graph = build(rules=rules, use_model=False).graph
+        return sorted((u, v, d["relation"], d["item_id"], d["extractor"]) for u, v, d in graph.edges(data=True))
+
+    assert relations.any_rule_matches(rules) is not None
+    with_precheck = relation_edges()
+    monkeypatch.setattr(relations, "any_rule_matches", lambda _rules: None)
+    assert relation_edges() == with_precheck
+    assert sum(1 for e in with_precheck if e[2] != "coMention") > 50

@@ -37,7 +37,7 @@ def test_export_writes_a_matching_store_next_to_the_turtle(tiny_export):
     assert store_dir == tiny_export.parent / ".graph.ttl.oxigraph" and (store_dir / q.STORE_META).is_file()
     assert q.store_state(tiny_export) == "fresh"
     assert (store_dir / ".gitignore").read_text() == "*\n"  # an index, never committed with the exports
-    assert sorted(p.name for p in tiny_export.parent.iterdir()) == [".graph.ttl.oxigraph", "graph.ttl"]  # no temp left
+    assert sorted(p.name for p in tiny_export.parent.iterdir()) == [".graph.ttl.oxigraph", ".graph.ttl.parts", "graph.ttl"]  # no temp left
 
 
 def test_streamed_turtle_is_the_rdflib_graph_and_the_golden(tmp_path):
@@ -158,7 +158,7 @@ def test_interrupted_turtle_export_keeps_the_previous_file(tiny_export, monkeypa
     with pytest.raises(KeyError):
         export(g, tiny_export)
     assert tiny_export.read_bytes() == before
-    assert sorted(p.name for p in tiny_export.parent.iterdir()) == [".graph.ttl.oxigraph", "graph.ttl"]
+    assert sorted(p.name for p in tiny_export.parent.iterdir()) == [".graph.ttl.oxigraph", ".graph.ttl.parts", "graph.ttl"]
     assert q.store_state(tiny_export) == "fresh"
 
 

@@ -81,34 +81,48 @@ def _text(value, kind: str) -> str:
     return str(value)
 
 
-def export(graph: nx.MultiDiGraph, path: Path, **_options) -> None:
-    node_types = _key_types(data for _, data in graph.nodes(data=True))
-    edge_types = _key_types(data for _, _, data in graph.edges(data=True))
+def _units(graph: nx.MultiDiGraph, node_types: dict[str, str], edge_types: dict[str, str]):
+    """The file as units (key, inputs, render): header, one per node, one per edge, footer (kg/exporters/splice.py)."""
     node_keys = {name: f"d{i}" for i, name in enumerate(node_types)}
     edge_keys = {name: f"d{i + len(node_keys)}" for i, name in enumerate(edge_types)}
-    with atomic_file(Path(path), buffering=1 << 20) as handle:
-        write = handle.write
-        write(HEADER.encode())
-        keys = [f'<key id="{node_keys[n]}" for="node" attr.name="{_xml(n)}" attr.type="{t}"/>\n' for n, t in node_types.items()]
-        keys += [f'<key id="{edge_keys[n]}" for="edge" attr.name="{_xml(n)}" attr.type="{t}"/>\n' for n, t in edge_types.items()]
-        write("".join(keys).encode())
-        write(b'<graph edgedefault="directed">\n')
-        chunk: list[str] = []
-        for node, data in graph.nodes(data=True):
-            chunk.append(f'<node id="{_xml(node)}">\n')
-            chunk.extend(f'  <data key="{node_keys[n]}">{_text(v, node_types[n])}</data>\n'
-                         for n, v in data.items() if v is not None)
-            chunk.append("</node>\n")
-            if len(chunk) > 4096:
-                write("".join(chunk).encode())
-                chunk.clear()
-        for source, target, key, data in graph.edges(keys=True, data=True):
-            chunk.append(f'<edge source="{_xml(source)}" target="{_xml(target)}" id="{_xml(key)}">\n')
-            chunk.extend(f'  <data key="{edge_keys[n]}">{_text(v, edge_types[n])}</data>\n'
-                         for n, v in data.items() if v is not None)
-            chunk.append("</edge>\n")
-            if len(chunk) > 4096:
-                write("".join(chunk).encode())
-                chunk.clear()
-        chunk.append("</graph></graphml>\n")
-        write("".join(chunk).encode())
+    keys = [f'<key id="{node_keys[n]}" for="node" attr.name="{_xml(n)}" attr.type="{t}"/>\n' for n, t in node_types.items()]
+    keys += [f'<key id="{edge_keys[n]}" for="edge" attr.name="{_xml(n)}" attr.type="{t}"/>\n' for n, t in edge_types.items()]
+    head = (HEADER + "".join(keys) + '<graph edgedefault="directed">\n').encode()
+    yield "<", (), lambda: head
+
+    def node_text(node, data) -> bytes:
+        return "".join([
+            f'<node id="{_xml(node)}">\n',
+            *(f'  <data key="{node_keys[n]}">{_text(v, node_types[n])}</data>\n' for n, v in data.items() if v is not None),
+            "</node>\n",
+        ]).encode()
+
+    def edge_text(source, target, key, data) -> bytes:
+        return "".join([
+            f'<edge source="{_xml(source)}" target="{_xml(target)}" id="{_xml(key)}">\n',
+            *(f'  <data key="{edge_keys[n]}">{_text(v, edge_types[n])}</data>\n' for n, v in data.items() if v is not None),
+            "</edge>\n",
+        ]).encode()
+
+    for node, data in graph.nodes(data=True):
+        yield "n" + node, (node, *data.items()), lambda node=node, data=data: node_text(node, data)
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        yield (f"e{source}\0{target}\0{key}", (source, target, key, *data.items()),
+               lambda s=source, t=target, k=key, d=data: edge_text(s, t, k, d))
+    yield ">", (), lambda: b"</graph></graphml>\n"
+
+
+def export(graph: nx.MultiDiGraph, path: Path, *, previous: Path | None = None, notes: list[str] | None = None,
+           **_options) -> None:
+    """Write graph.graphml; given the file it replaces (`previous`, from export_all), copy the nodes and edges
+    that did not change from it, as the Turtle export does (kg/exporters/splice.py)."""
+    from . import splice
+
+    node_types = _key_types(data for _, data in graph.nodes(data=True))
+    edge_types = _key_types(data for _, _, data in graph.edges(data=True))
+    expected = splice.environment(graphml=(sorted(node_types.items()), sorted(edge_types.items()),
+                                           list(node_types), list(edge_types)))
+    parts, rendered, total = splice.write_rendered(_units(graph, node_types, edge_types), Path(path), previous, expected)
+    parts.save(Path(path))
+    if notes is not None and previous is not None and rendered < total:
+        notes.append(f"graph.graphml updated: {rendered:,} of {total - 2:,} nodes and edges written again")

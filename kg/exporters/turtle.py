@@ -140,6 +140,17 @@ class RdflibTerms:
 
 def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> Iterator[tuple]:
     """Every triple of the export as (subject, predicate, object) made by `terms`, grouped by subject, each once."""
+    for _key, _inputs, block in units(graph, base, terms):
+        yield from block()
+
+
+def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, with_inputs: bool = False):
+    """The export as units, in order: (key, inputs, block). `block()` yields the unit's triples; a unit is one
+    entity (with its monthly tallies), one item, one statement, or all digests, and no subject is in two units.
+
+    `inputs` (with_inputs=True, else None) is a tuple of plain values holding everything the block reads besides
+    `base`: equal inputs give equal triples, which is how an export is updated unit by unit (kg/exporters/splice.py).
+    """
     base = _base(base)
     iri, text, lang, date = terms.iri, terms.text, terms.lang, terms.date
     integer, decimal = terms.integer, terms.decimal
@@ -189,51 +200,64 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
 
     items = graph.graph.get("items", {})
 
-    # entities, each with its direct relation triples (one per subject, predicate, object)
-    for node, data in graph.nodes(data=True):
-        def entity_block(node=node, data=data):
-            kind = data["type"]
-            yield a, vocab(kind)
-            yield a, schema[SCHEMA_CLASS[kind]]
-            yield rdfs_label, label(data["name"])
-            if data.get("name_zh") and data["name_zh"] != data["name"]:
-                yield rdfs_label, lang(data["name_zh"], "zh")
-            for alias in data.get("aliases", []):
-                yield alt_label, label(alias)
-            # precomputed for fast queries: one display name, and every label and alias in lower case to look
-            # an entity up by an index hit instead of a scan of all labels
-            yield kg["name"], text(data["name"])
-            for name in (data["name"], data.get("name_zh"), *data.get("aliases", [])):
-                if name:
-                    yield kg["nameKey"], text(name.lower())
-            if data.get("wikidata"):
-                yield same_as, iri(WD_NS + data["wikidata"])
-            yield kg["mentionCount"], integer(data.get("mentions", 0))
-            if data.get("first_date"):
-                yield kg["firstSeen"], date(data["first_date"])
-                yield kg["lastSeen"], date(data["last_date"])
-            extractor = data.get("extractor", "gazetteer")
-            yield kg["extractor"], text(extractor)
-            if extractor != "gazetteer":
-                yield kg["confidence"], decimal(data.get("confidence", 1.0))
-            for _, obj, edge in graph.out_edges(node, data=True):
-                relation = edge["relation"]
-                yield vocab(PREDICATE.get(relation, relation)), entity(obj)
-
-        yield from once(entity(node), entity_block())
-
-        # precomputed: items naming the entity per month (what "most mentioned in a month" counts)
+    def months(data) -> list[tuple[str, int]]:
+        """Items naming the entity per month (what "most mentioned in a month" counts)."""
         by_month: dict[str, int] = {}
         for item_id in data.get("items", ()):
             item = items.get(item_id)
             if item is not None and item.date:
                 by_month[item.date[:7]] = by_month.get(item.date[:7], 0) + 1
-        for month, count in sorted(by_month.items()):
-            tally = iri(base + "mentions/" + iri_safe(node) + "/" + month)
-            yield tally, a, kg["MonthlyMentions"]
-            yield tally, kg["entity"], entity(node)
-            yield tally, kg["month"], text(month)
-            yield tally, kg["count"], integer(count)
+        return sorted(by_month.items())
+
+    # entities, each with its direct relation triples (one per subject, predicate, object)
+    for node, data in graph.nodes(data=True):
+        tally = months(data)
+        out = [(edge["relation"], obj) for _, obj, edge in graph.out_edges(node, data=True)]
+
+        def entity_block(node=node, data=data, tally=tally, out=out):
+            def pairs():
+                kind = data["type"]
+                yield a, vocab(kind)
+                yield a, schema[SCHEMA_CLASS[kind]]
+                yield rdfs_label, label(data["name"])
+                if data.get("name_zh") and data["name_zh"] != data["name"]:
+                    yield rdfs_label, lang(data["name_zh"], "zh")
+                for alias in data.get("aliases", []):
+                    yield alt_label, label(alias)
+                # precomputed for fast queries: one display name, and every label and alias in lower case to look
+                # an entity up by an index hit instead of a scan of all labels
+                yield kg["name"], text(data["name"])
+                for name in (data["name"], data.get("name_zh"), *data.get("aliases", [])):
+                    if name:
+                        yield kg["nameKey"], text(name.lower())
+                if data.get("wikidata"):
+                    yield same_as, iri(WD_NS + data["wikidata"])
+                yield kg["mentionCount"], integer(data.get("mentions", 0))
+                if data.get("first_date"):
+                    yield kg["firstSeen"], date(data["first_date"])
+                    yield kg["lastSeen"], date(data["last_date"])
+                extractor = data.get("extractor", "gazetteer")
+                yield kg["extractor"], text(extractor)
+                if extractor != "gazetteer":
+                    yield kg["confidence"], decimal(data.get("confidence", 1.0))
+                for relation, obj in out:
+                    yield vocab(PREDICATE.get(relation, relation)), entity(obj)
+
+            yield from once(entity(node), pairs())
+            # precomputed: items naming the entity per month
+            for month, count in tally:
+                subject = iri(base + "mentions/" + iri_safe(node) + "/" + month)
+                yield subject, a, kg["MonthlyMentions"]
+                yield subject, kg["entity"], entity(node)
+                yield subject, kg["month"], text(month)
+                yield subject, kg["count"], integer(count)
+
+        inputs = None
+        if with_inputs:
+            inputs = (data["type"], data["name"], data.get("name_zh"), tuple(data.get("aliases", ())),
+                      data.get("wikidata"), data.get("mentions", 0), data.get("first_date"), data.get("last_date"),
+                      data.get("extractor", "gazetteer"), data.get("confidence", 1.0), tuple(out), tuple(tally))
+        yield "e" + node, inputs, entity_block
 
     # news items, then the digests that listed them
     # item -> entities naming it: lists (a node lists each item once), emptied as the items are written
@@ -243,54 +267,76 @@ def triples(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms) -> 
             mentioned.setdefault(item_id, []).append(node)
     digests: dict[str, dict] = {}
     for item_id, item in items.items():
-        def item_block(item_id=item_id, item=item):
-            yield a, schema["NewsArticle"]
-            yield schema["headline"], label(item.title)
-            yield schema["datePublished"], date(item.date)
-            if item.url and (link := web_iri(item.url)):
-                yield schema["url"], iri(link)
-            if item.author:
-                yield schema["author"], text(item.author)
-            for source in item.sources:
-                digest = base + "digest/" + iri_safe(slugify(source))
-                digests.setdefault(digest, {})[source] = None
-                yield kg["listedIn"], iri(digest)
-            for node in sorted(mentioned.pop(item_id, ())):
-                yield schema["mentions"], entity(node)
+        naming = sorted(mentioned.pop(item_id, ()))
+        for source in item.sources:
+            digests.setdefault(base + "digest/" + iri_safe(slugify(source)), {})[source] = None
 
-        yield from once(item_iri(item_id), item_block())
-    for digest, names in digests.items():
-        d = iri(digest)
-        yield d, a, kg["Digest"]
-        for name in names:
-            yield d, schema["name"], text(name)
+        def item_block(item_id=item_id, item=item, naming=naming):
+            def pairs():
+                yield a, schema["NewsArticle"]
+                yield schema["headline"], label(item.title)
+                yield schema["datePublished"], date(item.date)
+                if item.url and (link := web_iri(item.url)):
+                    yield schema["url"], iri(link)
+                if item.author:
+                    yield schema["author"], text(item.author)
+                for source in item.sources:
+                    yield kg["listedIn"], iri(base + "digest/" + iri_safe(slugify(source)))
+                for node in naming:
+                    yield schema["mentions"], entity(node)
+
+            yield from once(item_iri(item_id), pairs())
+
+        inputs = (item.title, item.date, item.url, item.author, tuple(item.sources), tuple(naming)) if with_inputs else None
+        yield "i" + item_id, inputs, item_block
+
+    def digest_block(digests=digests):
+        for digest, names in digests.items():
+            d = iri(digest)
+            yield d, a, kg["Digest"]
+            for name in names:
+                yield d, schema["name"], text(name)
+
+    yield "d", (tuple((d, tuple(names)) for d, names in digests.items()) if with_inputs else None), digest_block
 
     # statements
     for subject, obj, key, data in graph.edges(keys=True, data=True):
-        def statement_block(subject=subject, obj=obj, data=data):
-            relation = data["relation"]
-            predicate = vocab(PREDICATE.get(relation, relation))
-            yield a, rdf_statement
-            yield a, kg["CoMention"] if relation == CO_MENTION else kg["Statement"]
-            yield rdf_subject, entity(subject)
-            yield rdf_predicate, predicate
-            yield rdf_object, entity(obj)
-            yield dcterms_date, date(data["date"])
-            yield kg["extractor"], text(data["extractor"])
-            yield kg["confidence"], decimal(data["confidence"])
-            if relation == CO_MENTION:
-                yield kg["count"], integer(data["count"])
-                for item_id in data["items"]:
-                    yield derived_from, item_iri(item_id)
-                return
-            yield derived_from, item_iri(data["item_id"])
-            if data.get("url") and (link := web_iri(data["url"])):
-                yield schema["url"], iri(link)
-            yield kg["evidence"], label(data["evidence"])
-            if data.get("role"):
-                yield kg["role"], text(data["role"])
+        def statement_block(key=key, subject=subject, obj=obj, data=data):
+            def pairs():
+                relation = data["relation"]
+                predicate = vocab(PREDICATE.get(relation, relation))
+                yield a, rdf_statement
+                yield a, kg["CoMention"] if relation == CO_MENTION else kg["Statement"]
+                yield rdf_subject, entity(subject)
+                yield rdf_predicate, predicate
+                yield rdf_object, entity(obj)
+                yield dcterms_date, date(data["date"])
+                yield kg["extractor"], text(data["extractor"])
+                yield kg["confidence"], decimal(data["confidence"])
+                if relation == CO_MENTION:
+                    yield kg["count"], integer(data["count"])
+                    for item_id in data["items"]:
+                        yield derived_from, item_iri(item_id)
+                    return
+                yield derived_from, item_iri(data["item_id"])
+                if data.get("url") and (link := web_iri(data["url"])):
+                    yield schema["url"], iri(link)
+                yield kg["evidence"], label(data["evidence"])
+                if data.get("role"):
+                    yield kg["role"], text(data["role"])
 
-        yield from once(iri(base + "statement/" + key), statement_block())
+            yield from once(iri(base + "statement/" + key), pairs())
+
+        inputs = None
+        if with_inputs:
+            relation = data["relation"]
+            if relation == CO_MENTION:
+                inputs = (subject, obj, relation, data["date"], data["extractor"], data["confidence"], data["count"],
+                          tuple(data["items"]))
+            else:
+                inputs = (subject, obj, relation, data["date"], data["extractor"], data["confidence"],
+                          data["item_id"], data.get("url"), data["evidence"], data.get("role"))
+        yield "s" + key, inputs, statement_block
 
 
 def to_rdf(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Graph:
@@ -320,17 +366,52 @@ def write_turtle(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE
     return count
 
 
+# The query store is updated in place when at most this share of its triples are added (as many are removed);
+# beyond, loading it again from the Turtle is about as fast, and holds no triples in memory.
+STORE_UPDATE_SHARE = 0.2
+
+
 def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, store: bool = True,
-           background: bool = False, **_options):
+           background: bool = False, previous: Path | None = None, notes: list[str] | None = None, **_options):
     """Write graph.ttl, then (store=True) its query store next to it (.graph.ttl.oxigraph/), both atomically.
     With background=True the store is written by another process and the job is returned (export_all waits for
-    it once the other formats are written)."""
-    write_turtle(graph, path, base=base)
+    it once the other formats are written).
+
+    `previous` is the graph.ttl this export will replace (export_all passes it). When the parts file next to it
+    still describes it, only the units that changed are serialised again, and its query store, when up to date,
+    is cloned and updated instead of loaded again (kg/exporters/splice.py). What was done is added to `notes`."""
+    from .. import query
+    from . import splice
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prefixes = prefixes_for(base, graph)
+    old = splice.previous_parts(Path(previous), splice.turtle_environment(base, prefixes)) if previous is not None else None
+    if old is not None:
+        store_triples = query.store_triples(Path(previous)) if store else None  # None: no up-to-date store
+        parts, changes, sha256 = splice.write_spliced(
+            units(graph, base, OxTerms, with_inputs=True), path, Path(previous), old, prefixes,
+            max_added=int((store_triples or 0) * STORE_UPDATE_SHARE),
+        )
+        parts.save(path)
+        said = f"graph.ttl updated: {len(changes.rewritten):,} of {changes.units:,} units written again"
+        store_fresh = store_triples is not None and not changes.too_many
+        if store_fresh:
+            removed = splice.removed_triples(Path(previous), changes, prefixes)
+            query.update_store(Path(previous), path, removed=removed, added=changes.added, sha256=sha256)
+            said += f"; query store updated (-{len(removed):,} +{len(changes.added):,} triples)"
+        if notes is not None:
+            notes.append(said)
+        if store_fresh or not store:
+            return None
+    else:
+        try:
+            splice.write_full(units(graph, base, OxTerms, with_inputs=True), path, base, prefixes)[1].save(path)
+        except splice.LayoutError:  # not laid out as the splice expects: the next export is a full one too
+            splice.parts_path(path).unlink(missing_ok=True)
     if not store:
         return None
-    from .. import query
-
     if background:
-        return query.StoreJob(Path(path))
-    query.write_store(Path(path))
+        return query.StoreJob(path)
+    query.write_store(path)
     return None

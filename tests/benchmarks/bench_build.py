@@ -194,6 +194,9 @@ def incremental(files: list[Path], workers: int) -> None:
         warm, said = kg_build(root, out, workers)
         cache_line = next((line for line in said.splitlines() if line.startswith("Cache:")), "")
         print(f"kg build after changing {changed.name}: {warm:.1f} s   {cache_line}")
+        for line in said.splitlines():
+            if line.startswith("Export:"):
+                print("  " + line)
         print(f"rebuild / cold build: {warm / cold:.1%} (target < 10%)")
         _, stages = timed_build(copies, workers=workers, cache=Path(out) / ".kg-cache",  # all hits now
                                 max_bytes=int(32 * 1e6))  # the CLI's default --max-file-mb, part of the key

@@ -1,0 +1,127 @@
+"""A rebuild into the same folder updates graph.ttl and its query store unit by unit (kg/exporters/splice.py):
+the file must be byte for byte the one a full export writes, and the store must hold exactly its triples."""
+from __future__ import annotations
+
+import shutil
+
+import pyoxigraph as ox
+import pytest
+
+from kg import query as q
+from kg.exporters import export_all, splice
+from kg.pipeline import build
+
+NEW_STORY = (
+    "\n\n### 英伟达发布新芯片 H300\n英伟达今天发布了 H300 芯片，微软将在 Azure 上使用。\n"
+    "[>阅读原文](https://example.com/splice-test)\n"
+)
+
+
+def file_triples(path) -> set:
+    """The triples of the file as a store holds them (a store writes 1.0 as 1: compare store with store)."""
+    store = ox.Store()
+    store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return {(t.subject, t.predicate, t.object) for t in store.quads_for_pattern(None, None, None)}
+
+
+def store_triples(path) -> set:
+    store = ox.Store.read_only(str(q.store_dir(path)))
+    return {(t.subject, t.predicate, t.object) for t in store.quads_for_pattern(None, None, None)}
+
+
+@pytest.fixture
+def first_export(seed_copy, tmp_path, rules):
+    out = tmp_path / "out"
+    export_all(build([seed_copy], rules=rules, use_model=False).graph, out)
+    return seed_copy, out
+
+
+def test_a_changed_and_a_removed_digest_update_the_export_like_a_full_one(first_export, tmp_path, rules):
+    digests, out = first_export
+    changed, removed = sorted(digests.iterdir())[:2]
+    with open(changed, "a", encoding="utf-8") as f:
+        f.write(NEW_STORY)
+    removed.unlink()
+    graph = build([digests], rules=rules, use_model=False).graph
+
+    notes: list[str] = []
+    export_all(graph, out, notes=notes)
+    full = tmp_path / "full"
+    export_all(graph, full, update=False)
+
+    assert (out / "graph.ttl").read_bytes() == (full / "graph.ttl").read_bytes()
+    assert (out / "graph.graphml").read_bytes() == (full / "graph.graphml").read_bytes()
+    assert len(notes) == 2 and notes[0].startswith("graph.ttl updated: ") and "query store updated" in notes[0]
+    assert notes[1].startswith("graph.graphml updated: ")
+    rewritten, units = (int(n.replace(",", "")) for n in notes[0].split(": ")[1].split(" units")[0].split(" of "))
+    assert 0 < rewritten < units / 2  # most of the graph was copied, not written again
+    assert q.store_state(out / "graph.ttl") == "fresh"
+    assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
+    answers = ("SELECT ?item WHERE { ?item a <https://schema.org/NewsArticle> ;"
+               " <https://schema.org/url> <https://example.com/splice-test> }")
+    assert len(q.run(q.open_store(out / "graph.ttl"), answers).rows) == 1
+
+    # and once more from the updated export (its parts describe the spliced file)
+    notes.clear()
+    export_all(graph, out, notes=notes)
+    assert notes == [f"graph.ttl updated: 0 of {units:,} units written again; query store updated (-0 +0 triples)",
+                     f"graph.graphml updated: 0 of {graph.number_of_nodes() + graph.number_of_edges():,} nodes and edges written again"]
+    assert (out / "graph.ttl").read_bytes() == (full / "graph.ttl").read_bytes()
+    assert (out / "graph.graphml").read_bytes() == (full / "graph.graphml").read_bytes()
+
+
+def test_an_edited_turtle_or_another_base_means_a_full_export(first_export, tmp_path, rules):
+    digests, out = first_export
+    graph = build([digests], rules=rules, use_model=False).graph
+    with open(out / "graph.ttl", "a", encoding="utf-8") as f:  # edited by hand: the parts no longer describe it
+        f.write("<urn:x> <urn:y> <urn:z> .\n")
+    notes: list[str] = []
+    export_all(graph, out, notes=notes, formats=["turtle"])
+    assert notes == []
+    assert (urn := ox.NamedNode("urn:x")) and not any(t[0] == urn for t in file_triples(out / "graph.ttl"))
+
+    export_all(graph, out, notes=notes, base="https://example.org/kg/", formats=["turtle"])
+    assert notes == []
+    assert b"https://example.org/kg/entity/" in (out / "graph.ttl").read_bytes()
+    assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
+
+
+def test_a_stale_store_is_loaded_again_not_updated(first_export, rules):
+    digests, out = first_export
+    shutil.rmtree(q.store_dir(out / "graph.ttl"))
+    with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:
+        f.write(NEW_STORY)
+    notes: list[str] = []
+    export_all(build([digests], rules=rules, use_model=False).graph, out, notes=notes, formats=["turtle"])
+    assert notes[0].startswith("graph.ttl updated: ") and "query store" not in notes[0]
+    assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
+
+
+def test_parts_record_every_unit_in_file_order(first_export):
+    _, out = first_export
+    parts = splice.previous_parts(out / "graph.ttl", splice.turtle_environment("https://w3id.org/kg-ai/id/", _prefixes(out)))
+    assert parts is not None
+    data = (out / "graph.ttl").read_bytes()
+    ranges = sorted((start, end) for key, (_, start, end) in parts.units.items() if key != "@prefix")
+    assert all(a_end == b_start for (_, a_end), (b_start, _) in zip(ranges, ranges[1:]))  # contiguous, no gaps
+    assert ranges[-1][1] == len(data) and data[ranges[0][0]:].startswith(b"e:")  # entities first, after @prefix lines
+    assert all(not data[start:end] or data[start:end].endswith(b" .\n") for start, end in ranges)
+
+
+def _prefixes(out) -> dict:
+    text = (out / "graph.ttl").read_text(encoding="utf-8")
+    return {line.split()[1][:-1]: line.split()[2][1:-1] for line in text.splitlines() if line.startswith("@prefix")}
+
+
+def test_many_changes_load_the_store_again(first_export, rules, monkeypatch):
+    from kg.exporters import turtle
+
+    digests, out = first_export
+    monkeypatch.setattr(turtle, "STORE_UPDATE_SHARE", 0.0)  # any change is "many"
+    with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:
+        f.write(NEW_STORY)
+    notes: list[str] = []
+    export_all(build([digests], rules=rules, use_model=False).graph, out, notes=notes, formats=["turtle"])
+    assert notes[0].startswith("graph.ttl updated: ") and "query store" not in notes[0]
+    assert q.store_state(out / "graph.ttl") == "fresh"
+    assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
