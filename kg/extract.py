@@ -383,8 +383,12 @@ def mentions_from_doc(item: NewsItem, doc: Doc) -> list[Mention]:
     text = doc_text(doc)
     bounds = sentence_bounds(text)
     mentions = []
+    sentences: dict[tuple[int, int], str] = {}  # one string per sentence: a pickle (cache, workers) holds it once
     for m in (_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])):
-        sentence = next((text[s:e] for s, e in bounds if s <= m.start < e), text)
+        span = next(((s, e) for s, e in bounds if s <= m.start < e), (0, len(text)))
+        sentence = sentences.get(span)
+        if sentence is None:
+            sentence = sentences[span] = text[span[0]:span[1]].strip()
         mentions.append(
             Mention(
                 item_id=item.id,
@@ -395,7 +399,7 @@ def mentions_from_doc(item: NewsItem, doc: Doc) -> list[Mention]:
                 entity_id=m.entity_id or "",
                 extractor=m.extractor,
                 confidence=m.confidence,
-                sentence=sentence.strip(),
+                sentence=sentence,
             )
         )
     return mentions
