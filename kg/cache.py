@@ -20,10 +20,8 @@ import hashlib
 import json
 import os
 import pickle
-import queue
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,50 +264,3 @@ class BuildCache:
                 " and ".join(reasons) + (f": all {total} files re-extracted" if missing == total
                                          else f": {missing} of {total} files re-extracted")
             )
-
-
-class Prefetch:
-    """Cache entries loaded ahead by a thread, in the order they will be asked for (at most `depth` waiting).
-
-    A rebuild waits for the files being read again (a worker setting up spaCy takes seconds); meanwhile this
-    thread unpickles the entries after them, so the wait is not lost."""
-
-    def __init__(self, cache: BuildCache, wanted: list[tuple[Path, dict]], depth: int = 32):
-        self.seconds = 0.0  # spent loading, overlapped with the build's other work
-        self._cache = cache
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(wanted,), name="kg-cache-prefetch", daemon=True)
-        self._thread.start()
-
-    def _run(self, wanted: list[tuple[Path, dict]]) -> None:
-        for path, key in wanted:
-            clock = time.perf_counter()
-            try:
-                result = self._cache.load(path, key)
-            except BaseException:  # noqa: BLE001 - load already turns a bad entry into None; never hang the build
-                result = None
-            self.seconds += time.perf_counter() - clock
-            while not self._stop.is_set():
-                try:
-                    self._queue.put((path, result), timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if self._stop.is_set():
-                return
-
-    def take(self, path: Path) -> FileResult | None:
-        """The entry of path (the next one in order), or None if it could not be loaded."""
-        got, result = self._queue.get()
-        if got != path:  # asked out of order: a bug, but a miss is always safe
-            return None
-        return result
-
-    def close(self) -> None:
-        self._stop.set()
-        while self._thread.is_alive():
-            try:
-                self._queue.get(timeout=0.05)
-            except queue.Empty:
-                pass

@@ -83,7 +83,7 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
     engine may leave some out (the in-process reader skips items it has read already), and those are
     extracted here, so a build from the cache gives the graph a cold build gives.
     """
-    from .cache import BuildCache, Prefetch
+    from .cache import BuildCache
 
     store, keys, hits = None, {}, set()
     if cache is not None:
@@ -97,13 +97,14 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
     local = engine if isinstance(engine, SerialEngine) else SerialEngine(rules, config)  # lazy: no cost unless used
     known: set[str] = set()  # ids of the items of the files before this one
     fresh = engine.read([path for path in files if path not in hits], known)
-    prefetch = Prefetch(store, [(path, keys[path]) for path in files if path in hits]) if hits else None
     hit_count = 0
     try:
         for path in files:
             result = None
             if path in hits:
-                result = prefetch.take(path)
+                clock = time.perf_counter()
+                result = store.load(path, keys[path])
+                report.stage_seconds["cache"] += time.perf_counter() - clock
                 if result is None:  # the entry went bad since the lookup: read the file here
                     result = local.reader(path, known)
             else:
@@ -126,9 +127,6 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
             report.cache_notes = store.stats.notes
     finally:
         fresh.close()
-        if prefetch is not None:
-            prefetch.close()
-            report.stage_seconds["cache"] += prefetch.seconds
         report.stage_seconds["setup"] += engine.setup_seconds + (local.setup_seconds if local is not engine else 0.0)
         if own:
             engine.close()
