@@ -125,3 +125,48 @@ def test_many_changes_load_the_store_again(first_export, rules, monkeypatch):
     assert notes[0].startswith("graph.ttl updated: ") and "query store" not in notes[0]
     assert q.store_state(out / "graph.ttl") == "fresh"
     assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
+
+
+def test_an_edited_graphml_is_written_in_full(first_export, tmp_path, rules):
+    digests, out = first_export
+    graph = build([digests], rules=rules, use_model=False).graph
+    text = (out / "graph.graphml").read_text(encoding="utf-8")
+    (out / "graph.graphml").write_text(text.replace("<graph ", "<!-- edited --><graph ", 1), encoding="utf-8")
+    notes: list[str] = []
+    export_all(graph, out, notes=notes, formats=["graphml"])
+    assert notes == []
+    full = tmp_path / "full"
+    export_all(graph, full, update=False, formats=["graphml"])
+    assert (out / "graph.graphml").read_bytes() == (full / "graph.graphml").read_bytes()
+
+
+def test_cli_says_what_the_update_did_and_no_cache_writes_in_full(seed_copy, tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    runner = CliRunner()
+    out = tmp_path / "out"
+    first = runner.invoke(cli, ["build", str(seed_copy), "--out", str(out), "--no-model"])
+    assert first.exit_code == 0, first.output
+    assert "Export:" not in first.output
+    again = runner.invoke(cli, ["build", str(seed_copy), "--out", str(out), "--no-model"])
+    lines = [line for line in again.output.splitlines() if line.startswith("Export:")]
+    parts = splice.previous_parts(out / "graph.ttl", _environment_of(out))
+    units = sum(1 for key in parts.units if key != "@prefix")  # the @prefix lines are not a unit of the graph
+    assert lines[0] == f"Export: graph.ttl updated: 0 of {units:,} units written again; query store updated (-0 +0 triples)."
+    assert lines[1].startswith("Export: graph.graphml updated: 0 of ") and len(lines) == 2
+    full = runner.invoke(cli, ["build", str(seed_copy), "--out", str(out), "--no-model", "--no-cache"])
+    assert full.exit_code == 0 and "Export:" not in full.output
+
+
+def _environment_of(out) -> dict:
+    return splice.turtle_environment("https://w3id.org/kg-ai/id/", _prefixes(out))
+
+
+def test_equal_inputs_have_equal_fingerprints_whatever_objects_hold_them():
+    day = "2025-12-07"
+    shared = ("Person", day, day, 0.8, ("a", "b"))
+    separate = ("Person", "".join(["2025-12-", "07"]), "".join(["2025-", "12-07"]), 0.8, ("a", "b"))
+    assert shared == separate and splice.fingerprint(shared) == splice.fingerprint(separate)
+    assert splice.fingerprint(("x", 1)) != splice.fingerprint(("x", 1.0))  # 1 and 1.0 are written differently

@@ -38,7 +38,9 @@ def parts_path(ttl: Path) -> Path:
 
 def fingerprint(inputs: tuple) -> bytes:
     try:
-        data = marshal.dumps(inputs)
+        # version 2: no references between equal objects, so equal values give equal bytes whether or not
+        # they are one object (version 3+ writes a back-reference for a string seen before)
+        data = marshal.dumps(inputs, 2)
     except ValueError:  # a value marshal does not know (a numpy float): its repr is as stable
         data = repr(inputs).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).digest()
