@@ -101,7 +101,8 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         with _stop_signals_interrupt(signal.SIGTERM):
             export_notes: list[str] = []
             written = export_all(result.graph, out_dir, base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None,
-                                 update=not no_cache, notes=export_notes)
+                                 update=not no_cache, notes=export_notes,
+                                 on_step=lambda step: click.echo(f"Writing {step}...", err=True))
     except KgError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:

@@ -172,3 +172,10 @@ def test_named_query_on_a_graph_from_an_older_kg_says_to_rebuild(tiny_ttl, tmp_p
     assert result.stderr.endswith(
         "Error: this graph has no kg:name triples: it was exported by an older kg, and the named queries read the names"
         " and monthly counts kg build now precomputes. Rebuild it with kg build\n")
+
+
+def test_build_says_which_export_it_is_writing(tmp_path):
+    result = runner.invoke(cli, ["build", "--out", str(tmp_path / "out"), "--no-model"])
+    assert result.exit_code == 0, result.output
+    steps = [line for line in result.stderr.splitlines() if line.startswith("Writing ")]
+    assert steps == ["Writing graph.ttl...", "Writing graph.graphml...", "Writing graph.html...", "Writing query store..."]

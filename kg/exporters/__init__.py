@@ -45,13 +45,15 @@ def out_dir_lock(out_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: bool = True, **options) -> dict[str, Path]:
+def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: bool = True,
+               on_step: Callable[[str], None] | None = None, **options) -> dict[str, Path]:
     """Write every format (or those named) into out_dir; returns format -> path written.
 
     All are written into a staging folder inside out_dir first and moved into place only when every one is
     complete, so an interrupted export leaves the previous set of files as it was, not a mix of old and new.
     With `update`, an exporter that can (Turtle and its query store) reuses the unchanged parts of the file it
-    replaces; pass `notes=[]` to hear what it did.
+    replaces; pass `notes=[]` to hear what it did. `on_step` is told each file as it starts being written, and
+    when the export waits for the query store.
     """
     out_dir = Path(out_dir)
     written = {}
@@ -63,6 +65,8 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: b
         try:
             for name in formats or EXPORTERS:
                 filename, exporter = EXPORTERS[name]
+                if on_step:
+                    on_step(filename)
                 accepted = inspect.signature(exporter).parameters
                 given = {"background": True, **options}  # slow side work (the query store) overlaps the next format
                 if update and (out_dir / filename).is_file():
@@ -71,6 +75,8 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: b
                 if job is not None:
                     background.append(job)
                 written[name] = out_dir / filename
+            if background and on_step:
+                on_step("query store")
             while background:
                 background[0].wait()
                 background.pop(0)
