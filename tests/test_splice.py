@@ -36,7 +36,10 @@ def first_export(seed_copy, tmp_path, rules):
     return seed_copy, out
 
 
-def test_a_changed_and_a_removed_digest_update_the_export_like_a_full_one(first_export, tmp_path, rules):
+def test_a_changed_and_a_removed_digest_update_the_export_like_a_full_one(first_export, tmp_path, rules, monkeypatch):
+    from kg.exporters import turtle
+
+    monkeypatch.setattr(turtle, "STORE_UPDATE_SHARE", 0.9)  # one digest of five is a large share of the sample
     digests, out = first_export
     changed, removed = sorted(digests.iterdir())[:2]
     with open(changed, "a", encoding="utf-8") as f:
@@ -170,3 +173,13 @@ def test_equal_inputs_have_equal_fingerprints_whatever_objects_hold_them():
     separate = ("Person", "".join(["2025-12-", "07"]), "".join(["2025-", "12-07"]), 0.8, ("a", "b"))
     assert shared == separate and splice.fingerprint(shared) == splice.fingerprint(separate)
     assert splice.fingerprint(("x", 1)) != splice.fingerprint(("x", 1.0))  # 1 and 1.0 are written differently
+
+
+def test_removing_most_digests_loads_the_store_again(first_export, rules):
+    digests, out = first_export
+    for path in sorted(digests.iterdir())[1:]:
+        path.unlink()
+    notes: list[str] = []
+    export_all(build([digests], rules=rules, use_model=False).graph, out, notes=notes, formats=["turtle"])
+    assert notes[0].startswith("graph.ttl updated: ") and "query store" not in notes[0]
+    assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")

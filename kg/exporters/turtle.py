@@ -366,8 +366,8 @@ def write_turtle(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE
     return count
 
 
-# The query store is updated in place when at most this share of its triples are added (as many are removed);
-# beyond, loading it again from the Turtle is about as fast, and holds no triples in memory.
+# The query store is updated in place when at most this share of its triples are added and at most this share of
+# the old file is removed; beyond, loading it again from the Turtle is about as fast, and holds no triples in memory.
 STORE_UPDATE_SHARE = 0.2
 
 
@@ -395,7 +395,9 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
         )
         parts.save(path)
         said = f"graph.ttl updated: {len(changes.rewritten):,} of {changes.units:,} units written again"
-        store_fresh = store_triples is not None and not changes.too_many
+        removed_bytes = sum(end - start for start, end in changes.removed_ranges)
+        store_fresh = (store_triples is not None and not changes.too_many
+                       and removed_bytes <= STORE_UPDATE_SHARE * old.file[0])  # many digests removed: load again
         if store_fresh:
             removed = splice.removed_triples(Path(previous), changes, prefixes)
             query.update_store(Path(previous), path, removed=removed, added=changes.added, sha256=sha256)
