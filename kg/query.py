@@ -303,16 +303,7 @@ def _build_store(graph_path: Path, target: Path) -> None:
             if _stat_key(graph_path) != before:  # replaced while we read it: load the new one
                 shutil.rmtree(tmp, ignore_errors=True)
                 continue
-            (tmp / ".gitignore").write_text("*\n", encoding="utf-8")
-            _write_meta(tmp, {"format": STORE_FORMAT, "pyoxigraph": ox.__version__, "source": graph_path.name,
-                              **before, "sha256": sha, "triples": triples})
-            old = None
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-                os.replace(target, old / "store")
-            os.replace(tmp, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            _finish_store(tmp, target, graph_path, before, sha, triples)
             return
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -328,10 +319,27 @@ def store_triples(graph_path: Path) -> int | None:
     return meta.get("triples") if isinstance(meta.get("triples"), int) else None
 
 
+def _finish_store(folder: Path, target: Path, graph_path: Path, stat_key: dict, sha256: str, triples: int) -> None:
+    """Mark a written store folder as the index of graph_path (meta, .gitignore) and swap it in at target."""
+    import os
+    import shutil
+    import tempfile
+
+    (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+    _write_meta(folder, {"format": STORE_FORMAT, "pyoxigraph": ox.__version__, "source": Path(graph_path).name,
+                         **stat_key, "sha256": sha256, "triples": triples})
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        os.replace(target, old / "store")
+    os.replace(folder, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def update_store(old_graph: Path, new_graph: Path, *, removed: list, added: list, sha256: str) -> Path:
     """The store of new_graph made from old_graph's (fresh) store: cloned by a RocksDB checkpoint (hard links),
     then the removed triples taken out and the added ones put in. Written to a temp folder and swapped in."""
-    import os
     import shutil
     import tempfile
 
@@ -348,15 +356,8 @@ def update_store(old_graph: Path, new_graph: Path, *, removed: list, added: list
             store.flush()
             del store
             db = tmp / "db"
-            (db / ".gitignore").write_text("*\n", encoding="utf-8")
-            _write_meta(db, {"format": STORE_FORMAT, "pyoxigraph": ox.__version__, "source": Path(new_graph).name,
-                             **_stat_key(new_graph), "sha256": sha256,
-                             "triples": (meta or {}).get("triples", 0) - len(removed) + len(added)})
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-                os.replace(target, old / "store")
-                shutil.rmtree(old, ignore_errors=True)
-            os.replace(db, target)
+            _finish_store(db, target, new_graph, _stat_key(new_graph), sha256,
+                          (meta or {}).get("triples", 0) - len(removed) + len(added))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return target
