@@ -186,7 +186,7 @@ def find_links(text: str) -> list[_Link]:
         if m.group(1) or not is_web_url(url) or _IMAGE_EXT.search(url):
             continue
         links.append(_Link(plain_text(m.group(2)), url))
-    for m in _BARE_URL.finditer(_LINK.sub(" ", text)):
+    for m in _BARE_URL.finditer(_LINK.sub(" ", text) if "](" in text else text):
         if not _IMAGE_EXT.search(m.group(0)):
             links.append(_Link("", m.group(0)))
     return links
@@ -194,15 +194,21 @@ def find_links(text: str) -> list[_Link]:
 
 def plain_text(markdown: str) -> str:
     """Markdown fragment -> readable text: links keep their text, images, tags and markup go."""
-    text = _LINK.sub(lambda m: "" if m.group(1) else m.group(2), markdown)
-    text = _HTML_TAG.sub(" ", text)
-    text = _BARE_URL.sub(" ", html.unescape(text))
+    # Each step only where its mark can be (most fragments have no link, tag or URL): same text, less work.
+    text = _LINK.sub(_link_text, markdown) if "](" in markdown else markdown
+    text = _HTML_TAG.sub(" ", text) if "<" in text else text
+    text = html.unescape(text)
+    text = _BARE_URL.sub(" ", text) if "://" in text else text
     text = _EMPHASIS.sub("", text)
-    text = _QUOTE_MARK.sub("", text)
+    text = _QUOTE_MARK.sub("", text) if ">" in text else text
     text = _LIST_MARK.sub("", text)
-    text = _HEADING_MARK.sub("", text)
+    text = _HEADING_MARK.sub("", text) if "#" in text else text
     text = _SPACES.sub(" ", text)
-    return _BLANK_LINES.sub("\n", text).strip()
+    return _BLANK_LINES.sub("\n", text).strip() if "\n\n" in text else text.strip()
+
+
+def _link_text(m: re.Match) -> str:
+    return "" if m.group(1) else m.group(2)
 
 
 _EMPHASIS = re.compile(r"(\*\*|__|`+|~~)")
@@ -439,7 +445,10 @@ def _worth_an_item(draft: _Draft) -> bool:
 
 def _weight(text: str) -> int:
     """Length with Chinese characters counted twice: 谷歌发布Gemini 3 says as much as 20 Latin letters."""
-    return len(text) + sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    return len(text) + len(_CJK_CHAR.findall(text))
+
+
+_CJK_CHAR = re.compile("[\u4e00-\u9fff]")
 
 
 def detect_layout(body: str) -> str:
