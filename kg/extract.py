@@ -363,14 +363,51 @@ def language_of(text: str) -> str:
 
 
 def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64) -> Iterator[tuple[NewsItem, list[Mention]]]:
-    """Run the pipelines over items; yield each item with its mentions (in text order)."""
+    """Run the pipelines' components over items; yield each item with its mentions (in text order).
+
+    The same mentions as `nlp.pipe` over the items gives, found without segmenting whole texts: the rule
+    components match characters, and the model's windows are tokenized on their own (`model_matches`).
+    """
     by_lang: dict[str, list[NewsItem]] = {"zh": [], "en": []}
     for item in items:
         by_lang[language_of(item_text(item))].append(item)
     for lang, group in by_lang.items():
-        docs = (_make_doc(pipelines[lang], item_text(item)) for item in group)
-        for item, doc in zip(group, pipelines[lang].pipe(docs, batch_size=batch_size)):
-            yield item, mentions_from_doc(item, doc)
+        nlp = pipelines[lang]
+        gazetteer, patterns = nlp.get_pipe("kg_gazetteer"), nlp.get_pipe("kg_patterns")
+        model = nlp.get_pipe("kg_model_mentions").mentions if "kg_model_mentions" in nlp.pipe_names else None
+        for first in range(0, len(group), batch_size):
+            batch = group[first : first + batch_size]
+            texts = [item_text(item) for item in batch]
+            found = [rule_matches(text, gazetteer, patterns) for text in texts]
+            if model is not None:
+                for matches, extra in zip(found, model_matches(model, nlp, texts, found)):
+                    if extra:
+                        matches[:] = sorted(matches + extra, key=lambda m: m.start)
+            for item, text, matches in zip(batch, texts, found):
+                yield item, mentions_from_matches(item, text, matches)
+
+
+def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatcher) -> list[_Match]:
+    """What the kg_gazetteer and kg_patterns components leave in `doc.spans`, from the characters alone."""
+    chosen = _non_overlapping(m for m in gazetteer.find(text) if not gazetteer._cited_as_source(text, m))
+    return _non_overlapping(chosen + [m for m in patterns.find(text) if _pattern_may_win(m, chosen)])
+
+
+def model_matches(model, nlp: Language, texts: list[str], found: list[list[_Match]]) -> list[list[_Match]]:
+    """The model's mentions in each text beside the rules' `found` (kg_model_mentions, batched)."""
+    from .ner.component import _covered_tokens
+
+    stretchable = getattr(nlp.tokenizer, "segmenter", None) == "jieba"
+    taken = [[(m.start, m.end) for m in matches] for matches in found]
+    pieces = []
+    for n, text in enumerate(texts):
+        if stretchable:
+            own = model.pieces_of_text(text, taken[n], nlp.tokenizer)
+        else:  # spaCy's English tokenizer: fast enough to run over the whole text
+            doc = nlp.tokenizer(text)
+            own = model.pieces_of_doc(doc, _covered_tokens(doc, taken[n]))
+        pieces.extend((n, piece, offset) for piece, offset in own)
+    return model.predict(pieces, texts, taken)
 
 
 def _make_doc(nlp: Language, text: str) -> Doc:
@@ -380,11 +417,14 @@ def _make_doc(nlp: Language, text: str) -> Doc:
 
 
 def mentions_from_doc(item: NewsItem, doc: Doc) -> list[Mention]:
-    text = doc_text(doc)
+    return mentions_from_matches(item, doc_text(doc), [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])])
+
+
+def mentions_from_matches(item: NewsItem, text: str, matches: list[_Match]) -> list[Mention]:
     bounds = sentence_bounds(text)
     mentions = []
     sentences: dict[tuple[int, int], str] = {}  # one string per sentence: a pickle (cache, workers) holds it once
-    for m in (_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])):
+    for m in matches:
         span = next(((s, e) for s, e in bounds if s <= m.start < e), (0, len(text)))
         sentence = sentences.get(span)
         if sentence is None:

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 from rdflib import Graph, Literal, URIRef
 
 from kg import extract
 from kg.cli import cli
 from kg.exporters.turtle import DEFAULT_BASE, KG
-from kg.extract import MODEL_DIR, make_pipelines, model_available
-from kg.ner.component import model_extractor, read_meta
+from kg.digest import parse_digest
+from kg.extract import MODEL_DIR, _make_doc, extract_mentions, item_text, language_of, make_pipelines, mentions_from_doc, model_available
+from kg.ner.component import _covered_tokens, _is_cut, _jieba_tokens, model_extractor, read_meta
 from kg.ner.silver import SilverStats, is_name_like, silver_doc
 from kg.pipeline import build
+
+from .conftest import SEEDS
 
 needs_model = pytest.mark.skipif(not model_available(), reason="the shipped model is not installed (kg train --install)")
 
@@ -230,3 +235,71 @@ def test_model_types_settle_on_what_the_words_beside_the_name_say(text, name, la
 
     start = text.index(name)
     assert settle_type(label, text, start, start + len(name)) == settled
+
+
+# ---------------------------------------------------------------- the model's windows without segmenting whole texts
+
+# Pieces of the genre: Chinese words, Latin names with versions, handles, punctuation of both scripts, spaces.
+_PIECES = st.sampled_from([
+    "谷歌", "发布了", "英伟达", "模型", "开源", "新", "的", "在", "阿尔苏普", "勤勤恳恳", "，", "。", "、", "（", "）", "：",
+    " ", "  ", "\n", "Gemini", "3", "GPT-5.2", "Zentrova", "Qorvel-7B", "@karpathy", "Claude Opus", "H200", "T恤",
+    "A股", "v1.5", "and", "the", "Vicuña", "🤗", "Hugging Face", "Marek Wolansky", "x.com/foo", "3.5%", "C++", "#1",
+    # segmentations that change when a text is cut inside them
+    "南京市长江大桥", "结婚的和尚未结婚的", "研究生命起源", "他说的确实在理", "乒乓球拍卖完了", "发展中国家",
+])
+
+
+@pytest.fixture(scope="module")
+def zh_with_model(rules):
+    if not model_available():
+        pytest.skip("the shipped model is not installed")
+    return make_pipelines(rules)["zh"]
+
+
+@needs_model
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(_PIECES, min_size=1, max_size=60), taken_every=st.integers(min_value=2, max_value=9))
+def test_windows_from_stretches_are_the_windows_of_the_whole_text(zh_with_model, words, taken_every):
+    """Tokenizing only the stretches around Latin words gives the model exactly the windows it would get
+    from the whole tokenized text, whatever the rules took (here: every n-th Latin word)."""
+    nlp = zh_with_model
+    model = nlp.get_pipe("kg_model_mentions").mentions
+    text = "".join(words)
+    latin = [m.span() for m in re.finditer(r"[A-Za-z][A-Za-z0-9\-]*", text)]
+    taken = latin[::taken_every]
+    doc = nlp.tokenizer(text)
+    whole = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_doc(doc, _covered_tokens(doc, taken))]
+    stretched = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_text(text, taken, nlp.tokenizer)]
+    assert stretched == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(_PIECES, min_size=1, max_size=40), data=st.data())
+def test_text_cut_where_is_cut_says_tokenizes_as_the_whole_text(zh_with_model, words, data):
+    text = "".join(words)
+    cuts = [i for i in range(len(text) + 1) if _is_cut(text, i)]
+    start, end = sorted(data.draw(st.lists(st.sampled_from(cuts), min_size=2, max_size=2)))
+    whole = [(t.idx, t.text, t.whitespace_) for t in zh_with_model.tokenizer(text) if start <= t.idx < end]
+    words_, spaces, starts = _jieba_tokens(zh_with_model.tokenizer, text, start, end)
+    assert list(zip(starts, words_)) == [(idx, word) for idx, word, _ in whole]
+    assert spaces[:-1] == [bool(ws) for _, _, ws in whole][: len(spaces) - 1]
+
+
+def test_chinese_words_are_not_model_candidates(zh_with_model):
+    model = zh_with_model.get_pipe("kg_model_mentions").mentions
+    assert not model.is_candidate("阿尔苏普") and not model.is_candidate("勤勤恳恳")
+    assert model.is_candidate("Zentrova") and model.is_candidate("Qorvel-7B")
+
+
+@needs_model
+def test_build_extraction_gives_what_the_spacy_components_give(rules):
+    """`extract_mentions` (rules on characters, model on stretches) against `nlp.pipe` over whole Docs."""
+    pipelines = make_pipelines(rules)
+    items = [item for path in sorted(SEEDS) for item in parse_digest(path).items]
+    fast = {id(item): mentions for item, mentions in extract_mentions(items, pipelines)}  # a story may repeat
+    for item in items:
+        nlp = pipelines[language_of(item_text(item))]
+        slow = mentions_from_doc(item, nlp(_make_doc(nlp, item_text(item))))
+        assert fast[id(item)] == slow, item.title
+    assert sum(m.extractor.startswith("model:") for found in fast.values() for m in found) > 0
+    assert len(fast) == len(items)

@@ -6,6 +6,7 @@ lone common word (Library, Debug) or short acronym (HD, GIF). Its extractor is `
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from functools import lru_cache
@@ -13,11 +14,11 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.attrs import ORTH
 from spacy.tokens import Doc
+from spacy.util import get_words_and_spaces
 
 from ..extract import doc_text
-from ..normalize import fold_name, has_cjk
+from ..normalize import fold_name
 from ..rules import Rules
 from .cues import settle_type
 from .plausible import plausible_name
@@ -47,8 +48,13 @@ class ModelMentions:
     """Runs the model's `ner` around candidate tokens and turns its entities into mentions no rule produced.
 
     The model reads windows of `window` tokens either side of each token that may start a new name (a Latin
-    name-like word, an @handle, a Chinese word jieba does not know or tags as a name) that no rule covers:
-    most text is already explained by the rules, and reading only these windows keeps the model cheap.
+    name-like word or an @handle) that no rule covers: most text is already explained by the rules, and
+    reading only these windows keeps the model cheap. Chinese words are not candidates: of the names the
+    model proposed from windows around them, nearly all were idioms and common words (国内首创, 勤勤恳恳, 飞快),
+    and they were most of the model's time (README, "Our statistical NER").
+
+    `pieces_of_text` finds the same windows without segmenting the whole text: only the stretches around
+    Latin words are tokenized, cut where the tokenizer's tokens cannot cross (see `_cut_points`).
     """
 
     def __init__(self, rules: Rules, model_dir: Path, meta: dict, window: int = 5):
@@ -60,8 +66,7 @@ class ModelMentions:
         self.confidence = meta.get("kg_confidence", {})
         words = Path(model_dir) / COMMON_WORDS_FILE
         self.common = frozenset(words.read_text(encoding="utf-8").split()) if words.is_file() else COMMON_LATIN
-        self.jieba_words, self.jieba_tags = _jieba_dictionary()
-        self._candidate_by_orth: dict[int, bool] = {}  # token text (as its hash) -> is a candidate
+        self._candidate_by_word: dict[str, bool] = {}  # token text -> is a candidate
 
     def keep(self, name: str) -> bool:
         if len(name) < 2 or _JUNK.search(name) or name != name.strip():
@@ -77,51 +82,117 @@ class ModelMentions:
         return fold_name(word) in self.rules.alias_index
 
     def is_candidate(self, text: str) -> bool:
-        if is_name_like(text, self.common) or (text.startswith("@") and len(text) > 2):
-            return True
-        if len(text) >= 2 and has_cjk(text):
-            return text not in self.jieba_words or self.jieba_tags.get(text) in NAME_TAGS
-        return False
+        # A stopword (VRAM, CoT) is no candidate: `keep` drops its prediction (and no window around one
+        # gave another name kept in the samples checked: README).
+        if fold_name(text) in self.rules.stopwords:
+            return False
+        return is_name_like(text, self.common) or (text.startswith("@") and len(text) > 2)
 
-    def windows(self, doc: Doc) -> list[tuple[int, int]]:
-        covered = {i for span in doc.spans.get("kg", []) for i in range(span.start, span.end)}
+    def windows(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[int, int]]:
+        """Token windows around the doc's candidates; `covered`: tokens inside rule spans (default: doc.spans)."""
+        if covered is None:
+            covered = {i for span in doc.spans.get("kg", []) for i in range(span.start, span.end)}
+        return self._windows([t.text for t in doc], covered)
+
+    def _windows(self, words: list[str], covered: set[int]) -> list[tuple[int, int]]:
         spans: list[list[int]] = []
-        strings, cache = doc.vocab.strings, self._candidate_by_orth
-        for i, orth in enumerate(doc.to_array(ORTH).tolist()):
-            candidate = cache.get(orth)
+        cache = self._candidate_by_word
+        for i, word in enumerate(words):
+            candidate = cache.get(word)
             if candidate is None:
-                candidate = cache[orth] = self.is_candidate(strings[orth])
+                candidate = cache[word] = self.is_candidate(word)
             if not candidate or i in covered:
                 continue
-            start, end = max(0, i - self.window), min(len(doc), i + self.window + 1)
+            start, end = max(0, i - self.window), min(len(words), i + self.window + 1)
             if spans and start <= spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], end)
             else:
                 spans.append([start, end])
         return [(a, b) for a, b in spans]
 
+    def pieces_of_doc(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[Doc, int]]:
+        """The model's input: one small Doc per window, with the window's character offset in the text."""
+        pieces = []
+        for a, b in self.windows(doc, covered):
+            window = doc[a:b]
+            # A new Doc from the words: 7x cheaper than Span.as_doc(), which copies every attribute array.
+            words = [t.text for t in window]
+            spaces = [bool(t.whitespace_) for t in window]
+            pieces.append((Doc(doc.vocab, words=words, spaces=spaces), window.start_char))
+        return pieces
+
+    def pieces_of_text(self, text: str, taken: list[tuple[int, int]], tokenizer) -> list[tuple[Doc, int]]:
+        """`pieces_of_doc` of the whole tokenized text, from the stretches around Latin words only.
+
+        `tokenizer` is spaCy zh's with jieba: its tokens never cross an `_is_cut` position, so a stretch cut
+        there is tokenized as in the whole text (jieba's words, spaCy's whitespace rules; no Doc is made but
+        for the windows). A stretch must hold each window and one more token on either side, so that windows
+        of two stretches can neither overlap nor touch (as in the whole text); one that does not is widened,
+        joining its neighbours when it reaches them, and tokenized again. `taken` (the rules' character spans,
+        sorted, not overlapping) marks the covered tokens.
+        """
+        stretches: list[list[int]] = []
+        for seed in _LATIN_RUN.finditer(text):
+            a, b = seed.span()
+            if not _CAN_BE_NAME.search(seed.group()) or _inside(taken, a, b):
+                continue
+            start, end = _cut_before(text, a - STRETCH_MARGIN), _cut_after(text, b + STRETCH_MARGIN)
+            if stretches and start <= stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], end)
+            else:
+                stretches.append([start, end])
+        pieces: list[tuple[Doc, int]] = []
+        done: list[tuple[int, int, _Tokens, int]] = []  # (start, end, tokens, pieces before it), left to right
+        k, tokens = 0, None
+        while k < len(stretches):
+            start, end = stretches[k]
+            if tokens is None:
+                tokens = _jieba_tokens(tokenizer, text, start, end)
+            words, spaces, starts = tokens
+            windows = self._windows(words, _covered(starts, words, taken))
+            wider_left = bool(windows) and windows[0][0] == 0 and start > 0
+            wider_right = bool(windows) and windows[-1][1] >= len(words) and end < len(text)
+            if not (wider_left or wider_right):
+                done.append((start, end, tokens, len(pieces)))
+                pieces.extend((Doc(tokenizer.vocab, words=words[a:b], spaces=spaces[a:b]), starts[a]) for a, b in windows)
+                k, tokens = k + 1, None
+                continue
+            # Widen: only the new characters are tokenized (a stretch's edges are cuts, so tokens join up).
+            if wider_left:
+                wider = _cut_before(text, start - 1 - STRETCH_MARGIN)
+                if done and wider <= done[-1][1]:  # reached the stretch before: the two become one
+                    before, before_end, before_tokens, kept = done.pop()
+                    del pieces[kept:]
+                    tokens = _join(before_tokens, _jieba_tokens(tokenizer, text, before_end, start), tokens)
+                    start = before
+                else:
+                    tokens = _join(_jieba_tokens(tokenizer, text, wider, start), tokens)
+                    start = wider
+            if wider_right:
+                wider = _cut_after(text, end + 1 + STRETCH_MARGIN)
+                while k + 1 < len(stretches) and stretches[k + 1][0] <= wider:  # not tokenized yet: absorbed
+                    wider = max(wider, stretches.pop(k + 1)[1])
+                tokens = _join(tokens, _jieba_tokens(tokenizer, text, end, wider))
+                end = wider
+            stretches[k] = [start, end]
+        return pieces
+
     def predictions(self, docs_and_taken: list[tuple[Doc, list[tuple[int, int]]]]) -> list[list]:
         """For each (doc, rule spans) the model's mentions, batched over all the docs' windows."""
+        pieces = [(n, piece, offset) for n, (doc, _taken) in enumerate(docs_and_taken) for piece, offset in self.pieces_of_doc(doc)]
+        return self.predict(pieces, [doc_text(doc) for doc, _ in docs_and_taken], [taken for _, taken in docs_and_taken])
+
+    def predict(self, pieces: list[tuple[int, Doc, int]], texts: list[str], taken: list[list[tuple[int, int]]]) -> list[list]:
+        """Run the model over (text number, window Doc, offset) pieces; the kept mentions of each text."""
         from ..extract import _Match
 
-        pieces, owners = [], []
-        for n, (doc, _taken) in enumerate(docs_and_taken):
-            for a, b in self.windows(doc):
-                window = doc[a:b]
-                # A new Doc from the words: 7x cheaper than Span.as_doc(), which copies every attribute array.
-                words = [t.text for t in window]
-                spaces = [bool(t.whitespace_) for t in window]
-                pieces.append(Doc(doc.vocab, words=words, spaces=spaces))
-                owners.append((n, window.start_char))
-        found: list[list] = [[] for _ in docs_and_taken]
-        texts: dict[int, str] = {}
-        for piece, (n, offset) in zip(self.ner.pipe(pieces, batch_size=256), owners):
-            doc, taken = docs_and_taken[n]
+        found: list[list] = [[] for _ in texts]
+        for piece, (n, _piece, offset) in zip(self.ner.pipe((p for _, p, _ in pieces), batch_size=256), pieces):
+            text = texts[n]
             for ent in piece.ents:
                 start, end = offset + ent.start_char, offset + ent.end_char
-                if any(start < e and s < end for s, e in taken):
+                if any(start < e and s < end for s, e in taken[n]):
                     continue
-                text = texts.get(n) or texts.setdefault(n, doc_text(doc))
                 if not self.keep(text[start:end]) or not plausible_name(text, start, end, self.known_word):
                     continue
                 label = settle_type(ent.label_, text, start, end)
@@ -130,15 +201,78 @@ class ModelMentions:
         return found
 
 
-def _jieba_dictionary():
-    import jieba
-    import jieba.posseg
+# A candidate token (a Latin name-like word) lies inside a run of these characters, and has a capital or digit.
+_LATIN_RUN = re.compile(r"[A-Za-z0-9._+\-]*[A-Za-z][A-Za-z0-9._+\-]*")
+_CAN_BE_NAME = re.compile(r"[A-Z0-9]")
+STRETCH_MARGIN = 8  # characters either side of a Latin word to tokenize first; widened where a window needs it
+# Positions no token of jieba (with spaCy's whitespace handling) crosses, whatever the text around them: before
+# a non-space character that follows a character jieba never joins to the next one (jieba.re_han_default).
+_CUT = re.compile(r"(?<![\u4E00-\u9FD5a-zA-Z0-9+#&._%\-])(?=\S)")
 
-    jieba.initialize()
-    return jieba.dt.FREQ, jieba.posseg.dt.word_tag_tab
+
+def _is_cut(text: str, i: int) -> bool:
+    return i <= 0 or i >= len(text) or _CUT.match(text, i) is not None
 
 
-NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz"})
+def _cut_before(text: str, i: int) -> int:
+    i = max(0, i)
+    while not _is_cut(text, i):
+        i -= 1
+    return i
+
+
+def _cut_after(text: str, i: int) -> int:
+    if i >= len(text):
+        return len(text)
+    found = _CUT.search(text, max(0, i))
+    return found.start() if found else len(text)
+
+
+def _inside(taken: list[tuple[int, int]], a: int, b: int) -> bool:
+    """Is [a, b) covered by the sorted, non-overlapping spans (adjacent ones join)?"""
+    k = bisect.bisect_right(taken, (a, float("inf"))) - 1
+    while 0 <= k < len(taken) and taken[k][0] <= a < taken[k][1]:
+        a = taken[k][1]
+        if a >= b:
+            return True
+        k += 1
+    return False
+
+
+def _covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
+    """Tokens overlapping a rule span (what `alignment_mode="expand"` puts inside the span)."""
+    return _covered([t.idx for t in doc], [t.text for t in doc], taken)
+
+
+def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) -> set[int]:
+    covered: set[int] = set()
+    k = 0
+    for i, (a, word) in enumerate(zip(starts, words)):
+        while k < len(taken) and taken[k][1] <= a:
+            k += 1
+        if k == len(taken):
+            break
+        if taken[k][0] < a + len(word):
+            covered.add(i)
+    return covered
+
+
+_Tokens = tuple[list[str], list[bool], list[int]]  # words, trailing spaces, start offsets in the text
+
+
+def _join(*parts: _Tokens) -> _Tokens:
+    return tuple([x for part in parts for x in part[n]] for n in range(3))  # type: ignore[return-value]
+
+
+def _jieba_tokens(tokenizer, text: str, start: int, end: int) -> _Tokens:
+    """The words, trailing spaces and start offsets that `tokenizer(text[start:end])` gives its Doc."""
+    piece = text[start:end]
+    words, spaces = get_words_and_spaces([w for w in tokenizer.jieba_seg.cut(piece, cut_all=False) if w], piece)
+    starts, at = [], start
+    for word, space in zip(words, spaces):
+        starts.append(at)
+        at += len(word) + space
+    return words, spaces, starts
 
 
 def read_meta(model_dir: Path) -> dict:
