@@ -238,27 +238,30 @@ class BuildCache:
             before = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             before = None
+        if not isinstance(before, dict):
+            before = None
         now = self.fingerprints
         reasons = []
-        if before is None and missing == total:
-            self.stats.notes.append(f"new cache in {self.directory}: all {total} files read")
-        elif before.get("format") != now["format"] or before.get("code") != now["code"]:
+        if before is None:  # a new cache, or one whose first build was stopped before it finished
+            if missing == total:
+                self.stats.notes.append(f"new cache in {self.directory}: all {total} files read")
+            return
+        if before.get("format") != now["format"] or before.get("code") != now["code"]:
             reasons.append("kg's reading code changed")
-        if before is not None:
-            if before.get("rules") != now["rules"]:
-                old = before.get("rule_files", {})
-                changed = sorted(n for n in set(old) | set(now["rule_files"]) if old.get(n) != now["rule_files"].get(n))
-                reasons.append("rules changed" + (f" ({', '.join(changed)})" if changed else ""))
-            elif before.get("rule_files") != now["rule_files"]:
-                old = before.get("rule_files", {})
-                changed = sorted(n for n in set(old) | set(now["rule_files"]) if old.get(n) != now["rule_files"].get(n))
-                self.stats.notes.append(
-                    f"rules changed ({', '.join(changed)}) but not what extraction reads: extraction cache kept"
-                )
-            if before.get("model") != now["model"]:
-                reasons.append("NER model changed")
-            if before.get("options") != now["options"]:
-                reasons.append("--date/--max-file-mb changed")
+        if before.get("rules") != now["rules"]:
+            old = before.get("rule_files", {})
+            changed = sorted(n for n in set(old) | set(now["rule_files"]) if old.get(n) != now["rule_files"].get(n))
+            reasons.append("rules changed" + (f" ({', '.join(changed)})" if changed else ""))
+        elif before.get("rule_files") != now["rule_files"]:
+            old = before.get("rule_files", {})
+            changed = sorted(n for n in set(old) | set(now["rule_files"]) if old.get(n) != now["rule_files"].get(n))
+            self.stats.notes.append(
+                f"rules changed ({', '.join(changed)}) but not what extraction reads: extraction cache kept"
+            )
+        if before.get("model") != now["model"]:
+            reasons.append("NER model changed")
+        if before.get("options") != now["options"]:
+            reasons.append("--date/--max-file-mb changed")
         if reasons:
             self.stats.notes.append(
                 " and ".join(reasons) + (f": all {total} files re-extracted" if missing == total

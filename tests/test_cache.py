@@ -87,6 +87,21 @@ def test_changing_the_gazetteer_invalidates_all_and_says_why(seed_copy, rules_co
     assert same_graph(again, cold(seed_copy, rules_copy))
 
 
+@pytest.mark.parametrize("manifest", [None, "[]", "{not json"], ids=["missing", "not an object", "corrupt"])
+def test_a_cache_whose_first_build_was_stopped_serves_the_next_build(seed_copy, rules_copy, tmp_path, manifest):
+    """Entries are written file by file and the manifest only at the end: a first build killed in between
+    leaves entries without (or with a broken) manifest, and the next build uses them."""
+    cache = tmp_path / "cache"
+    build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    (cache / "manifest.json").unlink()
+    if manifest is not None:
+        (cache / "manifest.json").write_text(manifest, encoding="utf-8")
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.cache_misses) == (5, 0)
+    assert again.report.cache_notes == []
+    assert same_graph(again, cold(seed_copy, rules_copy))
+
+
 def test_changing_relation_rules_keeps_the_extraction_cache(seed_copy, rules_copy, tmp_path):
     cache = tmp_path / "cache"
     build([seed_copy], rules=load_rules(rules_copy), cache=cache)
