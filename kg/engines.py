@@ -146,13 +146,32 @@ class ProcessPoolEngine(Engine):
         self.rules, self.config, self.workers = rules, config, workers
 
     def read(self, files: list[Path], known: set[str]) -> Iterator[FileResult]:
+        """Starts the processes and hands them every file now, not on the first `next`: while the caller
+        loads cached files, the workers set up spaCy and read the changed ones."""
         if not files:
-            return
+            return iter(())
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         c = self.config
-        with ProcessPoolExecutor(min(self.workers, len(files)), mp_context=context, initializer=_start_worker,
-                                 initargs=(str(self.rules.directory), c.fallback_date, c.max_bytes, c.use_model)) as pool:
-            yield from pool.map(_read_in_worker, files, chunksize=1)
+        pool = ProcessPoolExecutor(min(self.workers, len(files)), mp_context=context, initializer=_start_worker,
+                                   initargs=(str(self.rules.directory), c.fallback_date, c.max_bytes, c.use_model))
+        return _PoolResults(pool, pool.map(_read_in_worker, files, chunksize=1))
+
+
+class _PoolResults:
+    """The pool's results in input order; `close` (also when never iterated) cancels the rest and ends the pool."""
+
+    def __init__(self, pool: ProcessPoolExecutor, results: Iterator[FileResult]):
+        self.pool, self.results = pool, results
+
+    def __iter__(self) -> Iterator[FileResult]:
+        return self
+
+    def __next__(self) -> FileResult:
+        return next(self.results)
+
+    def close(self) -> None:
+        self.results.close()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------- dask
