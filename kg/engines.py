@@ -149,7 +149,7 @@ class ProcessPoolEngine(Engine):
         """Starts the processes and hands them every file now, not on the first `next`: while the caller
         loads cached files, the workers set up spaCy and read the changed ones."""
         if not files:
-            return iter(())
+            return (result for result in ())  # closable, as the caller expects
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         c = self.config
         pool = ProcessPoolExecutor(min(self.workers, len(files)), mp_context=context, initializer=_start_worker,

@@ -44,6 +44,14 @@ def test_second_build_is_all_hits_and_the_same_graph(seed_copy, rules_copy, tmp_
     assert second.report.repeated_items == reference.report.repeated_items
 
 
+def test_an_all_cached_build_with_workers_starts_no_pool_and_gives_the_same_graph(seed_copy, rules_copy, tmp_path):
+    cache = tmp_path / "cache"
+    first = build([seed_copy], rules=load_rules(rules_copy), cache=cache, workers=2)
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache, workers=2)
+    assert (again.report.cache_hits, again.report.cache_misses) == (5, 0)
+    assert same_graph(first, again)
+
+
 def test_changing_one_file_reads_only_that_file(seed_copy, rules_copy, tmp_path):
     cache = tmp_path / "cache"
     build([seed_copy], rules=load_rules(rules_copy), cache=cache)
