@@ -54,7 +54,7 @@ class ModelMentions:
     and they were most of the model's time (README, "Our statistical NER").
 
     `pieces_of_text` finds the same windows without segmenting the whole text: only the stretches around
-    Latin words are tokenized, cut where the tokenizer's tokens cannot cross (see `_cut_points`).
+    Latin words are tokenized, cut where the tokenizer's tokens cannot cross (see `_is_cut`).
     """
 
     def __init__(self, rules: Rules, model_dir: Path, meta: dict, window: int = 5):
@@ -128,8 +128,8 @@ class ModelMentions:
         there is tokenized as in the whole text (jieba's words, spaCy's whitespace rules; no Doc is made but
         for the windows). A stretch must hold each window and one more token on either side, so that windows
         of two stretches can neither overlap nor touch (as in the whole text); one that does not is widened,
-        joining its neighbours when it reaches them, and tokenized again. `taken` (the rules' character spans,
-        sorted, not overlapping) marks the covered tokens.
+        joining its neighbours when it reaches them, and only the characters it gains are tokenized. `taken`
+        (the rules' character spans, sorted, not overlapping) marks the covered tokens.
         """
         stretches: list[list[int]] = []
         for seed in _LATIN_RUN.finditer(text):
