@@ -224,8 +224,9 @@ class DaskEngine(Engine):
         self.setup_seconds = time.perf_counter() - clock
 
     def read(self, files: list[Path], known: set[str]) -> Iterator[FileResult]:
+        """Sends every file to the cluster now (as the process pool does), then yields results in order."""
         if not files:
-            return
+            return (result for result in ())
         from .cache import config_token
 
         clock = time.perf_counter()
@@ -234,6 +235,9 @@ class DaskEngine(Engine):
         token = config_token(self.rules, self.config)
         futures = self.client.map(_dask_read, [str(p) for p in files], rules=rules, config=self.config,
                                   token=token, pure=False)
+        return self._results(files, futures, rules)
+
+    def _results(self, files: list[Path], futures: list, rules) -> Iterator[FileResult]:
         try:
             for n, future in enumerate(futures):
                 try:

@@ -96,9 +96,11 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
     report.engine = engine.name
     local = engine if isinstance(engine, SerialEngine) else SerialEngine(rules, config)  # lazy: no cost unless used
     known: set[str] = set()  # ids of the items of the files before this one
-    fresh = engine.read([path for path in files if path not in hits], known)
+    fresh = None
     hit_count = 0
     try:
+        # Engines start reading the files the cache lacks now, while the cached ones are loaded here.
+        fresh = engine.read([path for path in files if path not in hits], known)
         for path in files:
             result = None
             if path in hits:
@@ -126,7 +128,8 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
             report.cache_hits, report.cache_misses = hit_count, len(files) - hit_count
             report.cache_notes = store.stats.notes
     finally:
-        fresh.close()
+        if fresh is not None:
+            fresh.close()
         report.stage_seconds["setup"] += engine.setup_seconds + (local.setup_seconds if local is not engine else 0.0)
         if own:
             engine.close()
