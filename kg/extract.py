@@ -2,7 +2,8 @@
 
 Pipeline: tokenizer -> `kg_gazetteer` (Aho-Corasick over folded text, spans carry the gazetteer id)
 -> `kg_patterns` (regex rules from rules/patterns.yml for names no gazetteer lists) -> [statistical `ner`
-slot] -> mentions. Rules take precedence over the model where both fire.
+slot] -> mentions. Rules take precedence over the model where both fire. `extract_mentions` (the build) runs the
+same components without segmenting whole texts: the rules on the characters, the model on stretches.
 """
 from __future__ import annotations
 
