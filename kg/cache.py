@@ -31,10 +31,12 @@ from .rules import Rules
 
 FORMAT = 1
 ENTRY_SUFFIX = ".entry"
+PIECE_SUFFIX = ".piece"
 MANIFEST = "manifest.json"
 
 # kg modules that run only after the reading stage; every other module of the package is reading code.
-_NOT_READING = {"cli.py", "query.py", "evaluate.py", "graph.py", "relations.py", "resolve.py", "pipeline.py", "cache.py"}
+_NOT_READING = {"cli.py", "query.py", "evaluate.py", "graph.py", "relations.py", "resolve.py", "pipeline.py", "cache.py",
+                "pieces.py", "spill.py", "push.py", "serve.py"}
 _NOT_READING_DIRS = {"exporters", "queries", "rdf", "models", "sample_corpus", "__pycache__"}
 
 _code_fp: str | None = None
@@ -66,6 +68,24 @@ def code_fingerprint() -> str:
             parts += [str(rel).encode(), path.read_bytes()]
         _code_fp = _sha(*parts)[:16]
     return _code_fp
+
+
+# The modules that turn file results into pieces (kg/pieces.py), besides the reading code.
+_PIECE_CODE = ("pieces.py", "pipeline.py", "relations.py", "resolve.py")
+
+
+def assembly_fingerprint(rules: Rules) -> str:
+    """Changes with what turns a file's result into its piece (kg/pieces.py): every rules file (the relation
+    rules too), the reading code and the modules that make pieces."""
+    cached = rules.__dict__.get("_kg_assembly_fingerprint")
+    if cached:
+        return cached
+    root = Path(__file__).resolve().parent
+    parts = [json.dumps(rule_file_hashes(rules), sort_keys=True).encode(), code_fingerprint().encode()]
+    for name in _PIECE_CODE:
+        parts += [name.encode(), (root / name).read_bytes()]
+    rules.__dict__["_kg_assembly_fingerprint"] = fp = _sha(*parts)[:16]
+    return fp
 
 
 def rules_fingerprint(rules: Rules) -> str:
@@ -129,6 +149,7 @@ class BuildCache:
         from .extract import model_fingerprint
 
         self.directory = Path(directory)
+        self.assembly = assembly_fingerprint(rules)
         self.config = config
         self.stats = CacheStats()
         self.fingerprints = {
@@ -165,8 +186,11 @@ class BuildCache:
         return {"format": FORMAT, "path": str(path), "sha256": hashlib.sha256(content).hexdigest(),
                 "rules": fp["rules"], "model": fp["model"], "code": fp["code"], "options": fp["options"]}
 
-    def _entry(self, path: Path) -> Path:
-        return self.directory / (hashlib.sha256(str(path).encode()).hexdigest()[:32] + ENTRY_SUFFIX)
+    def _entry(self, path: Path, suffix: str = ENTRY_SUFFIX) -> Path:
+        return self.directory / (hashlib.sha256(str(path).encode()).hexdigest()[:32] + suffix)
+
+    def _piece_key(self, key: dict) -> dict:
+        return {**key, "assembly": self.assembly}
 
     def _header(self, entry: Path) -> dict | None:
         try:
@@ -178,10 +202,34 @@ class BuildCache:
     # -- use
     def lookup(self, files: list[Path]) -> tuple[dict[Path, dict | None], set[Path]]:
         """Keys of all files and the files whose entry matches (to be loaded); notes why the rest miss."""
-        keys = {path: self.key(path) for path in files}
+        keys = self.keys = {path: self.key(path) for path in files}
         hits = {path for path, key in keys.items() if key is not None and self._header(self._entry(path)) == key}
         self._explain(len(files), len(files) - len(hits))
         return keys, hits
+
+    def piece_hits(self, keys: dict[Path, dict | None], hits: set[Path]) -> set[Path]:
+        """The files (among the hits) whose piece was made from the same entry, rules and code."""
+        return {path for path in hits if self._header(self._entry(path, PIECE_SUFFIX)) == self._piece_key(keys[path])}
+
+    def load_piece(self, path: Path, key: dict):
+        """The file's piece (kg/pieces.py), or None when it is missing, changed since lookup, or corrupt."""
+        from .pieces import Piece
+
+        try:
+            with open(self._entry(path, PIECE_SUFFIX), "rb") as f:
+                if json.loads(f.readline()) != self._piece_key(key):
+                    return None
+                piece = pickle.load(f)
+        except Exception:  # noqa: BLE001 - any unreadable piece is a miss, never a crash
+            return None
+        if not isinstance(piece, Piece) or str(piece.path) != str(path) or piece.relations is None:
+            return None
+        piece.from_cache = True
+        return piece
+
+    def store_piece(self, path: Path, key: dict | None, piece) -> None:
+        if key is not None:
+            self._write(self._entry(path, PIECE_SUFFIX), self._piece_key(key), piece)
 
     def load(self, path: Path, key: dict) -> FileResult | None:
         """The cached result, or None when the entry is missing, changed since lookup, or corrupt."""
@@ -200,15 +248,19 @@ class BuildCache:
 
     def store(self, path: Path, key: dict | None, result: FileResult) -> None:
         """Write atomically (temporary file in the same folder, then rename)."""
-        if key is None or not self._writable:
+        if key is not None:
+            self._write(self._entry(path), key, result)
+
+    def _write(self, target: Path, key: dict, value) -> None:
+        if not self._writable:
             return
-        payload = json.dumps(key).encode() + b"\n" + pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = json.dumps(key).encode() + b"\n" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         tmp = None
         try:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=ENTRY_SUFFIX, dir=self.directory)
             with os.fdopen(fd, "wb") as f:
                 f.write(payload)
-            os.replace(tmp, self._entry(path))
+            os.replace(tmp, target)
             tmp = None
         except OSError as exc:
             self._writable = False

@@ -68,7 +68,13 @@ def build_graph(
     for (a, b), ordered in co_mention_items.items():
         ordered.sort(key=lambda i: (items[i].date, i))  # the list becomes the edge's `items`: no copy
         first = items[ordered[0]]
-        urls = list(dict.fromkeys(items[i].url for i in ordered if items[i].url))
+        urls: list[str] = []  # the first distinct ones: a pair of big names has thousands of items
+        for item_id in ordered:
+            url = items[item_id].url
+            if url and url not in urls:
+                urls.append(url)
+                if len(urls) == MAX_URLS_PER_CO_MENTION:
+                    break
         graph.add_edge(
             a,
             b,
@@ -84,6 +90,6 @@ def build_graph(
             role="",
             count=len(ordered),
             items=ordered,
-            urls=urls[:MAX_URLS_PER_CO_MENTION],
+            urls=urls,
         )
     return graph

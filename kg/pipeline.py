@@ -12,14 +12,16 @@ from pathlib import Path
 
 import networkx as nx
 
+from .cache import BuildCache
 from .digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
 from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine
 from .errors import InputProblem, NoInputError
 from .extract import MODEL_DIR, model_available
 from .graph import build_graph
 from .normalize import fold_name
-from .records import Entity, NewsItem, Relation
-from .relations import co_mentions, knowledge_relations, pattern_relations, variant_relations
+from .records import Entity, Mention, NewsItem, Relation
+from .pieces import Piece, dated, find_relations
+from .relations import co_mention_pairs
 from .resolve import EntityResolver
 from .rules import Rules, load_rules
 from .spill import ItemSpill, SpilledItems
@@ -40,6 +42,7 @@ class BuildReport:
     cache_hits: int | None = None  # None: no cache used
     cache_misses: int | None = None
     cache_notes: list[str] = field(default_factory=list)  # why the cache was invalidated, if it was
+    pieces_redone: int = 0  # files whose relations were found in this build (the rest came from the cache)
 
     @property
     def files_ok(self) -> int:
@@ -76,20 +79,20 @@ _FileReader = FileReader
 
 
 def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: BuildReport, *, engine: str | Engine,
-                workers: int, scheduler: str | None, cache: Path | None) -> Iterator[FileResult]:
+                workers: int, scheduler: str | None, store: BuildCache | None) -> Iterator[FileResult | Piece]:
     """File results in input order (so the build is the same with any engine), from the cache where it can.
 
-    Every yielded result has the mentions of each of its items not seen in an earlier file: the cache or an
-    engine may leave some out (the in-process reader skips items it has read already), and those are
-    extracted here, so a build from the cache gives the graph a cold build gives.
+    A file whose piece (kg/pieces.py) is in the cache, and whose new items are the same as when it was made,
+    is yielded as that piece: its entry is not loaded. Every yielded result has the mentions of each of its
+    items not seen in an earlier file: the cache or an engine may leave some out (the in-process reader skips
+    items it has read already), and those are extracted here, so a build from the cache gives the graph a cold
+    build gives.
     """
-    from .cache import BuildCache
-
-    store, keys, hits = None, {}, set()
-    if cache is not None:
+    keys, hits, with_piece = {}, set(), set()
+    if store is not None:
         clock = time.perf_counter()
-        store = BuildCache(cache, rules, config)
         keys, hits = store.lookup(files)
+        with_piece = store.piece_hits(keys, hits)
         report.stage_seconds["cache"] += time.perf_counter() - clock
     own = not isinstance(engine, Engine)
     engine = make_engine(engine, rules, config, workers=workers, scheduler=scheduler) if own else engine
@@ -103,6 +106,15 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
         fresh = engine.read([path for path in files if path not in hits], known)
         for path in files:
             result = None
+            if path in with_piece:
+                clock = time.perf_counter()
+                piece = store.load_piece(path, keys[path])
+                report.stage_seconds["cache"] += time.perf_counter() - clock
+                if piece is not None and piece.first_listed(known) == piece.new_ids:
+                    hit_count += 1
+                    known.update(item.id for item in piece.items)
+                    yield piece
+                    continue
             if path in hits:
                 clock = time.perf_counter()
                 result = store.load(path, keys[path])
@@ -153,7 +165,8 @@ def build(
     `workers` > 1 parses and extracts files in that many processes; the result is the same.
     `use_model` runs the shipped statistical NER after the rules (when it is installed).
     `engine` "dask" reads the files on the Dask cluster at `scheduler` (tcp://HOST:PORT); the result is the same.
-    `cache` is a folder of per-file results (kg/cache.py): unchanged files are not read again.
+    `cache` is a folder of per-file results (kg/cache.py): unchanged files are not read again, and what they
+    add to the graph is not worked out again unless what it depends on changed (kg/pieces.py).
     """
     files = collect_files(inputs or [SAMPLE_CORPUS])
     rules = rules or load_rules()
@@ -168,39 +181,75 @@ def build(
     spill = ItemSpill()
     resolver = EntityResolver(rules)
     config = ReaderConfig(fallback_date, max_bytes, use_model)
+    store = None
+    if cache is not None:
+        clock = time.perf_counter()
+        store = BuildCache(Path(cache), rules, config)
+        report.stage_seconds["cache"] += time.perf_counter() - clock
     reading = _read_files(files, rules, config, report, engine=engine, workers=workers, scheduler=scheduler,
-                          cache=Path(cache) if cache is not None else None)
-    for result in reading:
-        if result.problem is not None:
-            report.skipped.append(result.problem)
-        report.warnings.extend(result.warnings)
-        report.stage_seconds["parse"] += result.parse_seconds
-        report.stage_seconds["extract"] += result.extract_seconds
-        for item in result.items:
-            seen = items.get(item.id)
-            if seen is None:
-                items[item.id] = spill.add(item, result.mentions[item.id])
-                resolver.observe(result.mentions[item.id])
-                report.chars += len(item.title) + len(item.text)
-                continue
-            report.repeated_items += 1  # the same story again: one item, every digest, earliest date
-            seen.sources = list(dict.fromkeys(seen.sources + item.sources))
-            if item.date < seen.date:
-                seen.date = item.date
+                          store=store)
+    pieces: list[Piece] = []
+    shared: dict[str, str] = {}  # dates and digest names of cached pieces, one string object each
+    for got in reading:
+        if isinstance(got, Piece):
+            piece = got
+            for item in piece.items:
+                item.date = shared.setdefault(item.date, item.date)
+                item.sources = [shared.setdefault(name, name) for name in item.sources]
+                if item.id not in items:
+                    items[item.id] = item
+                else:
+                    _listed_again(items, item, report)
+        else:
+            piece = _piece_of(got, items, spill, rules.alias_index, report)
+        pieces.append(piece)
+        resolver.add(piece.tally)
+        if piece.problem is not None:
+            report.skipped.append(piece.problem)
+        report.warnings.extend(piece.warnings)
+        report.chars += piece.chars
         if on_file:
-            on_file(result.path)
+            on_file(piece.path)
     report.items = len(items)
 
     try:
-        return _assemble(items, spill, resolver, rules, report)
+        return _assemble(items, pieces, spill, store, resolver, rules, report)
     except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir
         spill.close()
         raise
 
 
-def _assemble(items: dict[str, NewsItem], spill: ItemSpill, resolver: EntityResolver, rules: Rules,
-              report: BuildReport) -> BuildResult:
-    """Entities, relations and the graph, streaming each item's text and mentions back from the spill."""
+def _piece_of(result: FileResult, items: dict[str, NewsItem], spill: ItemSpill, alias_index: dict[str, str],
+              report: BuildReport) -> Piece:
+    """A file read now: its new items go to the spill and `items`, the rest merge into the items they repeat."""
+    piece = Piece(result.path, warnings=result.warnings, problem=result.problem)
+    report.stage_seconds["parse"] += result.parse_seconds
+    report.stage_seconds["extract"] += result.extract_seconds
+    for item in result.items:
+        if item.id not in items:
+            compact = items[item.id] = spill.add(item, result.mentions[item.id])
+            piece.items.append(compact)
+            piece.new_ids.append(item.id)
+            piece.tally.observe(result.mentions[item.id], alias_index)
+            piece.chars += len(item.title) + len(item.text)
+        else:
+            compact = item.with_body("", (), item.date, item.sources)
+            piece.items.append(compact)
+            _listed_again(items, compact, report)
+    return piece
+
+
+def _listed_again(items: dict[str, NewsItem], item: NewsItem, report: BuildReport) -> None:
+    """The same story again: one item, every digest, earliest date (a new compact item: pieces keep theirs)."""
+    report.repeated_items += 1
+    seen = items[item.id]
+    items[item.id] = seen.with_body("", (), min(seen.date, item.date), list(dict.fromkeys(seen.sources + item.sources)))
+
+
+def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill, store: BuildCache | None,
+              resolver: EntityResolver, rules: Rules, report: BuildReport) -> BuildResult:
+    """Entities, relations and the graph: each piece's relations kept when their resolutions still hold, else
+    found again, streaming each item's text and mentions back from the spill (or the piece's cache entry)."""
     clock = time.perf_counter()
     resolver.finish()
     entities = resolver.entities()
@@ -213,23 +262,67 @@ def _assemble(items: dict[str, NewsItem], spill: ItemSpill, resolver: EntityReso
     relations: list[Relation] = []
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     mentioned_in: dict[str, set[str]] = defaultdict(set)
-    for item_id, compact in items.items():  # one item in memory at a time
-        item, found = spill.load(compact)
-        found = [r for m in found if (r := resolver.resolve(m)) is not None]
-        found_relations = pattern_relations(item, found, rules)
-        found_relations += knowledge_relations(item, found, rules, found_relations)
-        found_relations += variant_relations(item, found, base_of)
-        relations.extend(found_relations)
-        for pair in co_mentions(found):
-            pairs[pair].append(item_id)
-        for m in found:
-            mentioned_in[m.entity_id].add(item_id)
+    elsewhere: dict[str, Path] = {}  # id -> file, of the new items of cached pieces (their text is not in the spill)
+    for piece in pieces:
+        if not piece.holds(resolver, base_of):
+            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules)
+            if store is not None:
+                store.store_piece(piece.path, store.keys.get(piece.path), piece)
+            report.pieces_redone += 1
+        if piece.from_cache:
+            elsewhere.update(dict.fromkeys(piece.new_ids, piece.path))
+        relations.extend(dated(piece.relations, items))
+        for item_id, ids in piece.named:
+            for pair in co_mention_pairs(ids):
+                pairs[pair].append(item_id)
+            for entity_id in ids:
+                mentioned_in[entity_id].add(item_id)
     report.stage_seconds["relations"] += time.perf_counter() - clock
 
     clock = time.perf_counter()
     graph = build_graph(entities, items, mentioned_in, relations, pairs)
     report.stage_seconds["graph"] += time.perf_counter() - clock
-    return BuildResult(graph, SpilledItems(items, spill), entities, relations, report)
+    fallback = _entry_items(elsewhere, items, store) if elsewhere else None
+    return BuildResult(graph, SpilledItems(items, spill, fallback), entities, relations, report)
+
+
+def _item_loader(piece: Piece, items: dict[str, NewsItem], spill: ItemSpill, store: BuildCache | None):
+    """Item id -> (full item, mentions) for the piece's new items: from the spill, or its file's cache entry."""
+    entry: dict[str, tuple[NewsItem, list[Mention]]] = {}
+
+    def load(item_id: str) -> tuple[NewsItem, list[Mention]]:
+        compact = items[item_id]
+        if item_id in spill:
+            return spill.load(compact)
+        if not entry:
+            entry.update(_read_entry(piece.path, store))
+        full, mentions = entry[item_id]
+        return compact.with_body(full.text, list(full.links), compact.date, compact.sources), mentions
+    return load
+
+
+def _read_entry(path: Path, store: BuildCache) -> dict[str, tuple[NewsItem, list[Mention]]]:
+    """Every item of a cached file with its mentions; the file is read again if the entry went bad."""
+    result = store.load(path, store.keys[path])
+    if result is None or any(item.id not in result.mentions for item in result.items):
+        config = store.config
+        result = FileReader(store.rules, config.fallback_date, config.max_bytes, config.use_model)(path)
+    return {item.id: (item, result.mentions[item.id]) for item in result.items}
+
+
+def _entry_items(origin: dict[str, Path], items: dict[str, NewsItem], store: BuildCache):
+    """Item id -> full item, for the items whose text is in a cache entry (the last file read is kept)."""
+    last: dict[Path, dict[str, tuple[NewsItem, list[Mention]]]] = {}
+
+    def full(item_id: str) -> NewsItem:
+        path = origin[item_id]
+        if path not in last:
+            last.clear()
+            last[path] = _read_entry(path, store)
+        item = last[path][item_id][0]
+        compact = items[item_id]
+        return compact.with_body(item.text, list(item.links), compact.date, compact.sources)
+    return full
 
 
 def summarize(result: BuildResult) -> dict:

@@ -243,9 +243,13 @@ def write_store(graph_path: Path, target: Path | None = None) -> Path:
 class StoreJob:
     """write_store run by another process (`python -m kg.query GRAPH.ttl`), so the exports after the Turtle are
     written meanwhile: the store is loaded by pyoxigraph on the other core while GraphML and HTML are written.
-    A separate interpreter, not a fork: it shares no memory or locks with the build that started it."""
+    A separate interpreter, not a fork: it shares no memory or locks with the build that started it.
 
-    def __init__(self, graph_path: Path, target: Path | None = None):
+    With `update` (the arguments of `update_store_from_ranges`, as JSON values), the old store is updated
+    instead (`python -m kg.query --update PLAN.json`); `output` then says how many triples went out and in."""
+
+    def __init__(self, graph_path: Path, target: Path | None = None, *, update: dict | None = None):
+        import json
         import os
         import subprocess
         import sys
@@ -254,16 +258,32 @@ class StoreJob:
         package_root = str(Path(__file__).resolve().parents[1])  # kg importable even when run from a checkout
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
         args = [sys.executable, "-m", "kg.query", str(graph_path), *([str(target)] if target else [])]
+        self._plan = None
+        if update is not None:
+            self._plan = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8")
+            with self._plan:
+                json.dump({"new_graph": str(graph_path), **update}, self._plan)
+            args = [sys.executable, "-m", "kg.query", "--update", self._plan.name]
         self.graph_path = Path(graph_path)
+        self.output = ""
         self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty writer can never block on it
-        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        self._stdout = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(args, env=env, stdout=self._stdout, stderr=self._stderr)
+
+    def _close_files(self) -> None:
+        self._stdout.seek(0)
+        self.output = self._stdout.read().decode("utf-8", "replace")
+        self._stdout.close()
+        self._stderr.close()
+        if self._plan is not None:
+            Path(self._plan.name).unlink(missing_ok=True)
 
     def wait(self) -> Path:
         """The store's folder once it is in place; QueryError with the writer's message if it failed."""
         self.process.wait()
         self._stderr.seek(0)
         err = self._stderr.read()
-        self._stderr.close()
+        self._close_files()
         if self.process.returncode != 0:
             lines = err.decode("utf-8", "replace").strip().splitlines()
             raise QueryError(lines[-1].removeprefix("kg: ") if lines else
@@ -274,7 +294,7 @@ class StoreJob:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        self._stderr.close()
+        self._close_files()
 
 
 def _build_store(graph_path: Path, target: Path) -> None:
@@ -361,6 +381,18 @@ def update_store(old_graph: Path, new_graph: Path, *, removed: list, added: list
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def update_store_from_ranges(old_graph: str, new_graph: str, *, removed: list, added: list, header: str,
+                             sha256: str) -> tuple[int, int]:
+    """update_store with the triples of the `removed` byte ranges of old_graph and the `added` ranges of new_graph
+    (units of spliced Turtle files, each parsed after the files' @prefix lines, `header`). Returns both counts."""
+    from .exporters.splice import triples_in_ranges
+
+    out = triples_in_ranges(Path(old_graph), removed, header.encode("utf-8"))
+    into = triples_in_ranges(Path(new_graph), added, header.encode("utf-8"))
+    update_store(Path(old_graph), Path(new_graph), removed=out, added=into, sha256=sha256)
+    return len(out), len(into)
 
 
 # Quads per bulk_extend call. One bulk_load of the full ainews-zh export (3.6 M triples) peaked at 1,561 MB;
@@ -573,10 +605,15 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
     )
 
 
-if __name__ == "__main__":  # python -m kg.query GRAPH.ttl [STORE_DIR]: what StoreJob runs
+if __name__ == "__main__":  # python -m kg.query GRAPH.ttl [STORE_DIR] | --update PLAN.json: what StoreJob runs
+    import json
     import sys
 
     try:
-        write_store(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+        if sys.argv[1] == "--update":
+            removed, added = update_store_from_ranges(**json.loads(Path(sys.argv[2]).read_text(encoding="utf-8")))
+            print(f"-{removed:,} +{added:,}")
+        else:
+            write_store(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
     except QueryError as exc:
         sys.exit(f"kg: {exc}")

@@ -187,7 +187,16 @@ def variant_relations(item: NewsItem, mentions: list[Mention], base_of: dict[str
 
 def co_mentions(mentions: list[Mention]) -> list[tuple[str, str]]:
     """Unordered pairs of distinct entities named in one item (none for items naming too many)."""
-    ids = sorted({m.entity_id for m in mentions})
+    return co_mention_pairs(named_ids(mentions))
+
+
+def named_ids(mentions: list[Mention]) -> tuple[str, ...]:
+    """The ids of the entities an item names, sorted, each once."""
+    return tuple(sorted({m.entity_id for m in mentions}))
+
+
+def co_mention_pairs(ids: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Pairs of the sorted, distinct entity ids of one item (none for items naming too many)."""
     if len(ids) > MAX_ENTITIES_FOR_CO_MENTION:
         return []
     return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]

@@ -23,11 +23,53 @@ def _by_model(extractor: str) -> bool:
     return extractor.startswith("model:")
 
 
+class NameTally:
+    """What the mentions of one file's new items say about names: first mentions, and for the names no
+    gazetteer knows their type votes, surfaces, extractors, best confidence and (a few) model items.
+
+    A build tallies each file, then adds the tallies in file order (`EntityResolver.add`), so a rebuild can
+    reuse the tally of an unchanged file and still sum exactly as a cold build does.
+    """
+
+    __slots__ = ("first_seen", "votes", "surfaces", "extractors", "confidence", "model_items")
+
+    def __init__(self):
+        self.first_seen: dict[str, str] = {}  # gazetteer id or "\0" + folded name -> surface, in order of mention
+        self.votes: dict[str, dict[str, float]] = {}  # folded name -> type -> summed confidence
+        self.surfaces: dict[str, dict[str, int]] = {}
+        self.extractors: dict[str, dict[str, int]] = {}
+        self.confidence: dict[str, float] = {}
+        self.model_items: dict[str, list[str]] = {}  # folded name -> up to MODEL_MIN_ITEMS item ids
+
+    def observe(self, mentions: list[Mention], alias_index: dict[str, str]) -> None:
+        first_seen = self.first_seen
+        for m in mentions:
+            if m.entity_id:
+                first_seen.setdefault(m.entity_id, m.surface)
+                continue
+            key = fold_name(m.surface)
+            first_seen.setdefault("\0" + key, m.surface)
+            if key in alias_index:
+                continue
+            votes = self.votes.setdefault(key, {})
+            votes[m.type] = votes.get(m.type, 0.0) + m.confidence
+            surfaces = self.surfaces.setdefault(key, {})
+            surfaces[m.surface] = surfaces.get(m.surface, 0) + 1
+            extractors = self.extractors.setdefault(key, {})
+            extractors[m.extractor] = extractors.get(m.extractor, 0) + 1
+            self.confidence[key] = max(self.confidence.get(key, 0.0), m.confidence)
+            if _by_model(m.extractor):
+                seen = self.model_items.setdefault(key, [])
+                if len(seen) < MODEL_MIN_ITEMS and m.item_id not in seen:
+                    seen.append(m.item_id)
+
+
 class EntityResolver:
     """Collects mentions across the corpus, then assigns every mention an entity id.
 
-    Mentions are observed one item at a time (they need not be kept): `finish()` then names the new entities,
-    `entities()` lists every entity named, in the order of first mention, and `resolve()` gives a mention its id.
+    Mentions are observed one file at a time as a NameTally (they need not be kept): `finish()` then names the
+    new entities, `entities()` lists every entity named, in the order of first mention, and `resolve()` gives a
+    mention its id.
     """
 
     def __init__(self, rules: Rules):
@@ -40,22 +82,35 @@ class EntityResolver:
         self._model_items: dict[str, set[str]] = defaultdict(set)  # folded name -> items (up to MODEL_MIN_ITEMS)
         self._dropped: set[str] = set()
 
+    def tally(self, mentions: list[Mention]) -> NameTally:
+        tally = NameTally()
+        tally.observe(mentions, self.rules.alias_index)
+        return tally
+
     def observe(self, mentions: list[Mention]) -> None:
-        for m in mentions:
-            if m.entity_id:
-                self._first_seen.setdefault(m.entity_id, m.surface)
-                continue
-            key = fold_name(m.surface)
-            self._first_seen.setdefault("\0" + key, m.surface)
-            known = self.rules.alias_index.get(key)
-            if known:
-                continue
-            self._votes[key][m.type] += m.confidence
-            self._surfaces[key][m.surface] += 1
-            self._extractors[key][m.extractor] += 1
-            self._confidence[key] = max(self._confidence.get(key, 0.0), m.confidence)
-            if _by_model(m.extractor) and len(self._model_items[key]) < MODEL_MIN_ITEMS:
-                self._model_items[key].add(m.item_id)
+        self.add(self.tally(mentions))
+
+    def add(self, tally: NameTally) -> None:
+        """Count one file's tally (files in build order: the order of first mention follows it)."""
+        first_seen = self._first_seen
+        for ref, surface in tally.first_seen.items():
+            first_seen.setdefault(ref, surface)
+        for key, votes in tally.votes.items():
+            into = self._votes[key]
+            for kind, value in votes.items():
+                into[kind] += value
+        for key, surfaces in tally.surfaces.items():
+            self._surfaces[key].update(surfaces)
+        for key, extractors in tally.extractors.items():
+            self._extractors[key].update(extractors)
+        confidence = self._confidence
+        for key, value in tally.confidence.items():
+            confidence[key] = max(confidence.get(key, 0.0), value)
+        for key, found in tally.model_items.items():
+            into = self._model_items[key]
+            for item_id in found:
+                if len(into) < MODEL_MIN_ITEMS:
+                    into.add(item_id)
 
     def finish(self) -> dict[str, Entity]:
         """Entities for the names no gazetteer knows, keyed by folded name."""
@@ -99,18 +154,22 @@ class EntityResolver:
             out.setdefault(entity.id, entity)
         return out
 
-    def resolve(self, mention: Mention) -> Mention | None:
-        """The mention with its entity id; None for a model-only name seen in too few items."""
-        if mention.entity_id:
-            return mention
-        key = fold_name(mention.surface)
+    def resolution(self, key: str) -> tuple[str, str] | None:
+        """Entity id and type of a folded name no gazetteer id came with; None when it was dropped."""
         if key in self._dropped:
             return None
         known = self.rules.alias_index.get(key)
         if known:
-            return mention.resolved(known, self.rules.entities[known].type)
+            return known, self.rules.entities[known].type
         entity = self._new[key]
-        return mention.resolved(entity.id, entity.type)
+        return entity.id, entity.type
+
+    def resolve(self, mention: Mention) -> Mention | None:
+        """The mention with its entity id; None for a model-only name seen in too few items."""
+        if mention.entity_id:
+            return mention
+        found = self.resolution(fold_name(mention.surface))
+        return None if found is None else mention.resolved(*found)
 
     def entity(self, entity_id: str) -> Entity | None:
         g = self.rules.entities.get(entity_id)

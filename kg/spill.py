@@ -19,7 +19,7 @@ import socket
 import tempfile
 import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from .records import Mention, NewsItem
 
@@ -140,14 +140,18 @@ def _remove(handle, folder: str) -> None:
 class SpilledItems(Mapping):
     """Item id -> full NewsItem (with text and links), read from the spill on access; a read-only mapping.
 
-    Iterating, `len` and `in` use the compact items in memory only.
+    Iterating, `len` and `in` use the compact items in memory only. Items not in the spill (those of files a
+    rebuild took from the cache) are read with `elsewhere`.
     """
 
-    def __init__(self, compact: dict[str, NewsItem], spill: ItemSpill):
-        self._compact, self._spill = compact, spill
+    def __init__(self, compact: dict[str, NewsItem], spill: ItemSpill,
+                 elsewhere: Callable[[str], NewsItem] | None = None):
+        self._compact, self._spill, self._elsewhere = compact, spill, elsewhere
 
     def __getitem__(self, item_id: str) -> NewsItem:
         item = self._compact[item_id]
+        if item_id not in self._spill and self._elsewhere is not None:
+            return self._elsewhere(item_id)
         text, links, _, _ = self._spill._read(item_id)
         return item.with_body(text, list(links), item.date, item.sources)
 

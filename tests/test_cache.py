@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cache import ENTRY_SUFFIX
+from kg.cache import ENTRY_SUFFIX, PIECE_SUFFIX
 from kg.cli import cli
+from kg.exporters import turtle
 from kg.exporters.turtle import to_rdf
 from kg.pipeline import build
 from kg.rules import load_rules
@@ -82,6 +83,56 @@ def test_removing_the_file_that_listed_a_story_first_still_extracts_it(seed_copy
     assert same_graph(third, again)
 
 
+def _append(path, title: str, body: str, url: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\n### {title}\n{body}\n[>阅读原文]({url})\n", encoding="utf-8")
+
+
+def same_turtle(a, b, tmp_path) -> bool:
+    """The exported files are byte for byte the same (order of entities and statements included)."""
+    turtle.export(a.graph, tmp_path / "a.ttl")
+    turtle.export(b.graph, tmp_path / "b.ttl")
+    return (tmp_path / "a.ttl").read_bytes() == (tmp_path / "b.ttl").read_bytes()
+
+
+def test_a_name_retyped_by_another_file_redoes_the_relations_of_the_files_naming_it(seed_copy, rules_copy, tmp_path):
+    files = sorted(seed_copy.iterdir())
+    _append(files[0], "Zorvex 发布新品", "Zorvex公司今天与英伟达合作，Zorvex公司称将推出新品。", "https://example.com/zorvex-1")
+    cache = tmp_path / "cache"
+    first = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert first.entities["zorvex"].type == "Company"
+    for n in range(3):  # more chip cues than company cues: the name is now Hardware
+        _append(files[3], f"Zorvex 芯片 {n}", f"英伟达表示 Zorvex芯片第{n}代性能强，Zorvex芯片已量产。", f"https://example.com/zorvex-chip-{n}")
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.cache_misses) == (4, 1)
+    reference = cold(seed_copy, rules_copy)
+    assert reference.entities["zorvex"].type == again.entities["zorvex"].type == "Hardware"
+    assert again.report.pieces_redone == 2  # the changed file, and the first, which named Zorvex too
+    assert same_turtle(again, reference, tmp_path)
+    assert sorted(map(repr, again.relations)) == sorted(map(repr, reference.relations))
+
+
+def _append_listed(path, title: str, body: str, url: str) -> None:
+    """A story in the numbered-list layout of the 4-hourly digests."""
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\n99.  [{title}]({url})\n\n    {body}\n", encoding="utf-8")
+
+
+def test_a_story_listed_again_with_an_earlier_date_moves_its_relations(seed_copy, rules_copy, tmp_path):
+    files = sorted(seed_copy.iterdir())  # 002 is dated 2025-12-21, 003 2025-12-20
+    cache = tmp_path / "cache"
+    story = ("英伟达与微软合作", "英伟达宣布与微软合作，英伟达 CEO 黄仁勋表示将共同开发 Azure 上的新服务。", "https://example.com/story")
+    _append_listed(files[2], *story)
+    first = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    [item_id] = [i for i, item in first.graph.graph["items"].items() if item.url == story[2]]
+    assert {r.date[:10] for r in first.relations if r.item_id == item_id} == {"2025-12-21"}
+    _append_listed(files[3], *story)
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.pieces_redone) == (4, 1)  # 002's relations kept, and dated again
+    assert {r.date[:10] for r in again.relations if r.item_id == item_id} == {"2025-12-20"}
+    reference = cold(seed_copy, rules_copy)
+    assert same_turtle(again, reference, tmp_path)
+    assert sorted(map(repr, again.relations)) == sorted(map(repr, reference.relations))
+
+
 def test_changing_the_gazetteer_invalidates_all_and_says_why(seed_copy, rules_copy, tmp_path):
     cache = tmp_path / "cache"
     build([seed_copy], rules=load_rules(rules_copy), cache=cache)
@@ -120,21 +171,39 @@ def test_changing_relation_rules_keeps_the_extraction_cache(seed_copy, rules_cop
     assert any("relations.yml" in n and "cache kept" in n for n in again.report.cache_notes), again.report.cache_notes
 
 
+def _damage(path, damage: str) -> None:
+    data = path.read_bytes()
+    header, payload = data.split(b"\n", 1)
+    path.write_bytes({"garbage": b"\x00\xff not an entry", "truncated": data[: len(data) // 2],
+                      "bad pickle": header + b"\n" + payload[:40] + b"\x00" * 40}[damage])
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "bad pickle"])
 def test_a_corrupt_entry_is_read_again(seed_copy, rules_copy, tmp_path, damage):
     cache = tmp_path / "cache"
     first = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
     entry = sorted(cache.glob("*" + ENTRY_SUFFIX))[2]
-    data = entry.read_bytes()
-    header, payload = data.split(b"\n", 1)
-    entry.write_bytes({"garbage": b"\x00\xff not an entry", "truncated": data[: len(data) // 2],
-                       "bad pickle": header + b"\n" + payload[:40] + b"\x00" * 40}[damage])
+    _damage(entry, damage)
+    _damage(entry.with_suffix(PIECE_SUFFIX), damage)  # its piece too, or the build would not need the entry
     (cache / ".tmp-left-by-a-killed-build.entry").write_bytes(b"half")
     again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
     assert again.report.cache_hits == 4
     assert same_graph(again, first)
     third = build([seed_copy], rules=load_rules(rules_copy), cache=cache)  # the entry was written again
     assert third.report.cache_hits == 5
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "bad pickle"])
+def test_a_corrupt_piece_is_made_again_from_its_entry(seed_copy, rules_copy, tmp_path, damage):
+    cache = tmp_path / "cache"
+    first = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert first.report.pieces_redone == 5
+    piece = sorted(cache.glob("*" + PIECE_SUFFIX))[2]
+    _damage(piece, damage)
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.pieces_redone) == (5, 1)
+    assert same_graph(again, first)
+    assert build([seed_copy], rules=load_rules(rules_copy), cache=cache).report.pieces_redone == 0
 
 
 def test_cli_uses_the_cache_in_the_out_folder_and_no_cache_turns_it_off(seed_copy, tmp_path):

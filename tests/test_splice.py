@@ -183,3 +183,42 @@ def test_removing_most_digests_loads_the_store_again(first_export, rules):
     export_all(build([digests], rules=rules, use_model=False).graph, out, notes=notes, formats=["turtle"])
     assert notes[0].startswith("graph.ttl updated: ") and "query store" not in notes[0]
     assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
+
+
+def test_the_forked_exports_are_the_ones_written_in_this_process(first_export, tmp_path, rules, monkeypatch):
+    from kg import exporters
+
+    # A Dask test earlier in the run leaves its idle event-loop threads, and export_all then writes in this
+    # process only; they hold no lock the child needs, so fork anyway to test the forked path.
+    monkeypatch.setattr(exporters, "_can_fork", lambda: True)
+
+    digests, out = first_export
+    serial = tmp_path / "serial"
+    export_all(build([digests], rules=rules, use_model=False).graph, serial, parallel=False)
+    with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:
+        f.write(NEW_STORY)
+    graph = build([digests], rules=rules, use_model=False).graph
+    notes = {"forked": [], "serial": []}
+    export_all(graph, out, notes=notes["forked"])
+    export_all(graph, serial, notes=notes["serial"], parallel=False)
+    assert notes["forked"] == notes["serial"] and len(notes["serial"]) == 2
+    for name in ("graph.ttl", "graph.graphml", "graph.html"):
+        assert (out / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_an_error_in_the_forked_exports_is_raised_here_and_nothing_moves(first_export, rules, monkeypatch):
+    from kg import exporters
+    from kg.errors import KgError
+
+    def broken(graph, path, **_options):
+        raise KgError(f"cannot write {path.name}: disk full")
+
+    digests, out = first_export
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    monkeypatch.setitem(exporters.EXPORTERS, "html", ("graph.html", broken))
+    monkeypatch.setattr(exporters, "_can_fork", lambda: True)  # see the test above
+    graph = build([digests], rules=rules, use_model=False).graph
+    with pytest.raises(exporters.ForkedExportError, match="cannot write graph.html: disk full"):
+        export_all(graph, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not list(out.glob(".kg-export-*"))

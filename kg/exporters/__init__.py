@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import fcntl
 import inspect
+import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import traceback
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,48 +49,150 @@ def out_dir_lock(out_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# Written by a forked process while this one writes the Turtle (and starts its query store): on two cores the
+# exports take about as long as the Turtle alone.
+FORKED = ("graphml", "html")
+
+
 def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: bool = True,
-               on_step: Callable[[str], None] | None = None, **options) -> dict[str, Path]:
+               on_step: Callable[[str], None] | None = None, parallel: bool = True, **options) -> dict[str, Path]:
     """Write every format (or those named) into out_dir; returns format -> path written.
 
     All are written into a staging folder inside out_dir first and moved into place only when every one is
     complete, so an interrupted export leaves the previous set of files as it was, not a mix of old and new.
-    With `update`, an exporter that can (Turtle and its query store) reuses the unchanged parts of the file it
-    replaces; pass `notes=[]` to hear what it did. `on_step` is told each file as it starts being written, and
-    when the export waits for the query store.
+    With `update`, an exporter that can (Turtle and its query store, GraphML) reuses the unchanged parts of the
+    file it replaces; pass `notes=[]` to hear what it did. `on_step` is told each file as it starts being
+    written, and when the export waits for the query store. With `parallel`, GraphML and HTML are written by a
+    forked process meanwhile (when this process can fork safely: no other threads); the files are the same.
     """
     out_dir = Path(out_dir)
-    written = {}
+    names = list(formats or EXPORTERS)
+    written = {name: out_dir / EXPORTERS[name][0] for name in names}
+    notes = options.pop("notes", None)
+    noted: dict[str, list[str]] = {name: [] for name in names}
     with out_dir_lock(out_dir):
         for orphan in out_dir.glob(".kg-export-*.tmp"):  # left by a killed build: we hold the lock, no one else writes
             shutil.rmtree(orphan, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".kg-export-", suffix=".tmp", dir=out_dir))
         background = []  # jobs an exporter left running (the query store), waited for before anything moves
+        child = None
         try:
-            for name in formats or EXPORTERS:
-                filename, exporter = EXPORTERS[name]
-                if on_step:
-                    on_step(filename)
-                accepted = inspect.signature(exporter).parameters
-                given = {"background": True, **options}  # slow side work (the query store) overlaps the next format
-                if update and (out_dir / filename).is_file():
-                    given["previous"] = out_dir / filename
-                job = exporter(graph, staging / filename, **{k: v for k, v in given.items() if k in accepted or "_options" in accepted})
+            here = names
+            forked = [name for name in names if name in FORKED]
+            if parallel and forked and len(forked) < len(names) and _can_fork():
+                here = [name for name in names if name not in forked]
+                child = _ForkedExports(lambda: {name: _export_one(name, graph, staging, out_dir, update, options)[1]
+                                                for name in forked})
+            for name in names:
+                if on_step and (name in here or child is not None):
+                    on_step(EXPORTERS[name][0])
+                if name not in here:
+                    continue
+                job, noted[name] = _export_one(name, graph, staging, out_dir, update, options)
                 if job is not None:
                     background.append(job)
-                written[name] = out_dir / filename
+            if child is not None:
+                noted.update(child.wait())
+                child = None
             if background and on_step:
                 on_step("query store")
             while background:
                 background[0].wait()
                 background.pop(0)
+            if notes is not None:
+                notes.extend(note for name in names for note in noted[name])
             for staged in sorted(staging.iterdir(), key=lambda p: (p.is_dir(), p.name)):  # files, then the query store
                 _move_into_place(staged, out_dir / staged.name)
         finally:
+            if child is not None:  # this process failed or was interrupted
+                child.cancel()
             for job in background:  # an exporter failed or the build was interrupted
                 job.cancel()
             shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+def _export_one(name: str, graph: nx.MultiDiGraph, staging: Path, out_dir: Path, update: bool, options: dict):
+    """Write one format into staging; returns (the background job it left running or None, its notes)."""
+    filename, exporter = EXPORTERS[name]
+    accepted = inspect.signature(exporter).parameters
+    notes: list[str] = []
+    given = {"background": True, "notes": notes, **options}  # slow side work (the query store) overlaps the rest
+    if update and (out_dir / filename).is_file():
+        given["previous"] = out_dir / filename
+    job = exporter(graph, staging / filename, **{k: v for k, v in given.items() if k in accepted or "_options" in accepted})
+    return job, notes
+
+
+def _can_fork() -> bool:
+    """fork() copies only the calling thread: with other threads alive (a Dask client), a lock one of them holds
+    could never be released in the child."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class ForkedExportError(KgError):
+    """An export written by the forked process failed."""
+
+
+class _ForkedExports:
+    """Runs `work` (returning JSON-able notes) in a forked child; `wait` gives its result or raises its error."""
+
+    def __init__(self, work: Callable[[], dict]):
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into the caller's code
+            code = 0
+            try:
+                os.close(read_end)
+                try:
+                    message = {"notes": work()}
+                except KgError as exc:
+                    message, code = {"error": str(exc), "kind": "kg"}, 1
+                except OSError as exc:  # disk full, permission denied: raised again as such in the parent
+                    message, code = {"error": [a if isinstance(a, (int, str)) else str(a) for a in exc.args],
+                                     "kind": "os"}, 1
+                except BaseException:  # noqa: BLE001 - reported by the parent
+                    message, code = {"error": traceback.format_exc(), "kind": "bug"}, 1
+                with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+                    json.dump(message, pipe)
+            finally:
+                os._exit(code)  # no atexit handlers, finalizers or buffered output of the parent's
+        os.close(write_end)
+        self._pipe = os.fdopen(read_end, "r", encoding="utf-8")
+
+    def wait(self) -> dict:
+        text = self._pipe.read()
+        self._pipe.close()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        try:
+            message = json.loads(text)
+        except ValueError:
+            raise ForkedExportError(f"the process writing GraphML and HTML stopped ({_how(status)})") from None
+        if "error" in message:
+            if message["kind"] == "kg":
+                raise ForkedExportError(message["error"])
+            if message["kind"] == "os":
+                raise OSError(*message["error"])
+            raise RuntimeError("writing GraphML and HTML failed:\n" + message["error"])
+        return message["notes"]
+
+    def cancel(self) -> None:
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = None
+        if not self._pipe.closed:
+            self._pipe.close()
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.WEXITSTATUS(status)}"
 
 
 def _move_into_place(staged: Path, target: Path) -> None:

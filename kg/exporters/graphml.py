@@ -53,14 +53,21 @@ def _xml_type(value) -> str:
     return "string"
 
 
+_KIND_OF_TYPE = {str: "string", int: "long", float: "double", bool: "boolean", list: "string", tuple: "string",
+                 dict: "string"}
+
+
 def _key_types(rows: Iterable[dict]) -> dict[str, str]:
     """Attribute name -> GraphML type, widened over every value (an int among doubles is a double)."""
     types: dict[str, str] = {}
+    kind_of = _KIND_OF_TYPE
     for data in rows:
         for name, value in data.items():
-            if value is None:
-                continue
-            kind = "string" if isinstance(value, (list, tuple, dict)) else _xml_type(value)
+            kind = kind_of.get(value.__class__)  # one lookup for the built-in types (millions of values)
+            if kind is None:
+                if value is None:
+                    continue
+                kind = "string" if isinstance(value, (list, tuple, dict)) else _xml_type(value)
             seen = types.get(name)
             if seen != kind:
                 types[name] = kind if seen is None else _widest(seen, kind)

@@ -397,9 +397,11 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             )
         )
 
+    # Only the out-edges of the nodes shown, in the order graph.edges() gives them (nodes in insertion order).
+    shown_edges = list(graph.edges([node for node, _ in kept], keys=True, data=True))
     # co-mentions grow with the square of the entities shown: keep the strongest
     co_mentions = sorted(
-        ((_int((d or {}).get("count"), 1), str(k)) for u, v, k, d in graph.edges(keys=True, data=True)
+        ((_int((d or {}).get("count"), 1), str(k)) for u, v, k, d in shown_edges
          if u in index and v in index and _str((d or {}).get("relation")) == CO_MENTION),
         reverse=True,
     )
@@ -408,7 +410,7 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
     # group parallel statements with the same relation into one drawn edge
     groups: dict[tuple[Any, Any, str], dict[str, Any]] = {}
     shown_statements = 0
-    for u, v, key, data in graph.edges(keys=True, data=True):
+    for u, v, key, data in shown_edges:
         if u not in index or v not in index or str(key) in weak_co_mentions:
             continue
         shown_statements += 1

@@ -60,7 +60,7 @@ def _stat(path: Path) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def _header(prefixes: dict[str, str]) -> bytes:
+def prefix_header(prefixes: dict[str, str]) -> bytes:
     """The @prefix lines the serialiser writes before the first triple (none at all when there is no triple)."""
     probe = ox.NamedNode("urn:kg:probe")
     text = ox.serialize([ox.Triple(probe, probe, probe)], None, ox.RdfFormat.TURTLE, prefixes=prefixes)
@@ -85,8 +85,9 @@ class Changes:
     units: int = 0
     rewritten: list[str] = field(default_factory=list)  # keys of new or changed units
     removed_ranges: list[tuple[int, int]] = field(default_factory=list)  # old byte ranges of changed or gone units
-    added: list[ox.Triple] = field(default_factory=list)  # the triples of the rewritten units
-    too_many: bool = False  # more triples changed than are worth updating a store with: `added` was dropped
+    added_ranges: list[tuple[int, int]] = field(default_factory=list)  # new byte ranges of the rewritten units
+    added: int = 0  # triples in the rewritten units
+    too_many: bool = False  # more triples changed than are worth updating a store with
 
 
 def previous_parts(path: Path, expected: dict) -> Parts | None:
@@ -158,20 +159,17 @@ class _Empty:
 def write_spliced(units: Iterable, path: Path, old_path: Path, old: Parts, prefixes: dict[str, str], *,
                   max_added: int) -> tuple[Parts, Changes, str]:
     """Write path (atomically) from the old Turtle's unchanged units and the changed units serialised again.
-    Returns the new parts, the changes (without the added triples if there are more than max_added: loading the
-    store again is then faster than updating it, and they would all be in memory), and the file's sha256."""
-    header = _header(prefixes)
+    Returns the new parts, the changes (`too_many` when more than max_added triples were added: loading the store
+    again is then faster than updating it), and the file's sha256."""
+    header = prefix_header(prefixes)
     changes = Changes()
 
     def serialised(key, block):
         def render() -> bytes:
             triples = _triples(block)
             changes.rewritten.append(key)
-            if not changes.too_many:
-                changes.added.extend(triples)
-                if len(changes.added) > max_added:
-                    changes.too_many = True
-                    changes.added = []
+            changes.added += len(triples)
+            changes.too_many = changes.added > max_added
             return ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=prefixes)[len(header):]
         return render
 
@@ -185,17 +183,16 @@ def write_spliced(units: Iterable, path: Path, old_path: Path, old: Parts, prefi
     parts, _, _ = write_rendered(rendered_units(), path, old_path, old.environment, old=old, digest=digest)
     changes.removed_ranges = [entry[1:] for key, entry in old.units.items()
                               if key not in parts.units or parts.units[key][0] != entry[0]]
+    changes.added_ranges = [parts.units[key][1:] for key in changes.rewritten]
     return parts, changes, digest.hexdigest()
 
 
-def removed_triples(old_path: Path, changes: Changes, prefixes: dict[str, str]) -> list[ox.Triple]:
-    """The triples of the old units that changed or are gone, parsed back from the old file."""
-    if not changes.removed_ranges:
-        return []
-    header = _header(prefixes)
+def triples_in_ranges(path: Path, ranges: Iterable[tuple[int, int]], header: bytes) -> list[ox.Triple]:
+    """The triples of some units of a Turtle file written by this module, parsed back from their byte ranges
+    (each after the file's @prefix lines, `header`)."""
     out: list[ox.Triple] = []
-    with open(old_path, "rb") as source:
-        for start, end in changes.removed_ranges:
+    with open(path, "rb") as source:
+        for start, end in ranges:
             if end > start:
                 source.seek(start)
                 text = header + source.read(end - start)

@@ -266,10 +266,18 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
         for item_id in data.get("items", []):
             mentioned.setdefault(item_id, []).append(node)
     digests: dict[str, dict] = {}
+    digest_iris: dict[str, str] = {}  # digest file name -> its IRI (a few hundred names, listed by every item)
+
+    def digest_iri(source: str) -> str:
+        found = digest_iris.get(source)
+        if found is None:
+            found = digest_iris[source] = base + "digest/" + iri_safe(slugify(source))
+        return found
+
     for item_id, item in items.items():
         naming = sorted(mentioned.pop(item_id, ()))
         for source in item.sources:
-            digests.setdefault(base + "digest/" + iri_safe(slugify(source)), {})[source] = None
+            digests.setdefault(digest_iri(source), {})[source] = None
 
         def item_block(item_id=item_id, item=item, naming=naming):
             def pairs():
@@ -281,7 +289,7 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                 if item.author:
                     yield schema["author"], text(item.author)
                 for source in item.sources:
-                    yield kg["listedIn"], iri(base + "digest/" + iri_safe(slugify(source)))
+                    yield kg["listedIn"], iri(digest_iri(source))
                 for node in naming:
                     yield schema["mentions"], entity(node)
 
@@ -371,6 +379,23 @@ def write_turtle(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE
 STORE_UPDATE_SHARE = 0.2
 
 
+class _NotedJob:
+    """A query store update in another process; once done, its note says how many triples went out and in."""
+
+    def __init__(self, job, notes: list[str] | None):
+        self.job, self.notes = job, notes
+        self.index = len(notes) - 1 if notes else None
+
+    def wait(self):
+        done = self.job.wait()
+        if self.index is not None and self.job.output.strip():
+            self.notes[self.index] += f"; query store updated ({self.job.output.strip()} triples)"
+        return done
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+
 def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, store: bool = True,
            background: bool = False, previous: Path | None = None, notes: list[str] | None = None, **_options):
     """Write graph.ttl, then (store=True) its query store next to it (.graph.ttl.oxigraph/), both atomically.
@@ -398,13 +423,18 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
         removed_bytes = sum(end - start for start, end in changes.removed_ranges)
         store_fresh = (store_triples is not None and not changes.too_many
                        and removed_bytes <= STORE_UPDATE_SHARE * old.file[0])  # many digests removed: load again
-        if store_fresh:
-            removed = splice.removed_triples(Path(previous), changes, prefixes)
-            query.update_store(Path(previous), path, removed=removed, added=changes.added, sha256=sha256)
-            said += f"; query store updated (-{len(removed):,} +{len(changes.added):,} triples)"
         if notes is not None:
             notes.append(said)
-        if store_fresh or not store:
+        if store_fresh:
+            update = {"old_graph": str(previous), "removed": changes.removed_ranges, "added": changes.added_ranges,
+                      "header": splice.prefix_header(prefixes).decode("utf-8"), "sha256": sha256}
+            if not background:
+                removed, added = query.update_store_from_ranges(new_graph=str(path), **update)
+                if notes is not None:
+                    notes[-1] += f"; query store updated (-{removed:,} +{added:,} triples)"
+                return None
+            return _NotedJob(query.StoreJob(path, update=update), notes)
+        if not store:
             return None
     else:
         try:

@@ -162,7 +162,7 @@ def linear(files: list[Path], workers: int) -> None:
 
 def kg_build(files_root: Path, out: Path, workers: int) -> tuple[float, str]:
     """`kg build` in a fresh process, as a user runs it (imports, spaCy set-up, exports): seconds and output."""
-    command = [sys.executable, "-c", "from kg.cli import cli; cli()", "build", str(files_root), "--out", str(out),
+    command = [sys.executable, "-c", "from kg.cli import main; main()", "build", str(files_root), "--out", str(out),
                "--workers", str(workers)]
     clock = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
