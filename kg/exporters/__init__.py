@@ -83,11 +83,12 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: b
                 here = [name for name in names if name not in forked]
                 child = _ForkedExports(lambda: {name: _export_one(name, graph, staging, out_dir, update, options)[1]
                                                 for name in forked})
-            for name in names:
-                if on_step and (name in here or child is not None):
+            if on_step and child is not None:  # all of them are being written from now on
+                for name in names:
                     on_step(EXPORTERS[name][0])
-                if name not in here:
-                    continue
+            for name in here:
+                if on_step and child is None:
+                    on_step(EXPORTERS[name][0])
                 job, noted[name] = _export_one(name, graph, staging, out_dir, update, options)
                 if job is not None:
                     background.append(job)
