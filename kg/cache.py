@@ -8,9 +8,14 @@ An entry is used only when everything that went into it is unchanged:
 - the statistical model (`kg.extract.model_fingerprint`), the reading code (every kg module that runs while a
   file is read, plus the versions of Python, spaCy and jieba) and the options `--date` and `--max-file-mb`.
 
+Next to each entry, `<same name>.piece` keeps what the file added to the last build (kg/pieces.py): its items,
+its name tally, and the relations found in its new items with the resolutions they depended on. Its key is the
+entry's plus `assembly_fingerprint` (every rules file, relation rules included, and the code that makes
+pieces): a rebuild takes an unchanged file's piece instead of loading its entry and finding its relations again.
+
 An entry is `<cache>/<sha256 of the path>.entry`: one JSON header line with that key, then a pickle of the
-result. Entries are written to a temporary file and renamed, so a killed build never leaves half an entry;
-an entry that cannot be read is ignored and the file read again. `manifest.json` keeps the fingerprints of the
+result (a piece likewise). Entries are written to a temporary file and renamed, so a killed build never leaves
+half an entry; an entry that cannot be read is ignored and the file read again. `manifest.json` keeps the fingerprints of the
 last build so the next one can say why it re-extracts everything ("rules changed (gazetteer/companies.yml)").
 The cache holds pickles: keep it in a folder only you can write to.
 """

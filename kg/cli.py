@@ -118,7 +118,10 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     if report.cache_hits is not None:
         click.echo(
             f"Cache: {report.cache_hits} file(s) from the cache, {report.cache_misses} read"
-            + "".join(f"; {note}" for note in report.cache_notes) + "."
+            + "".join(f"; {note}" for note in report.cache_notes)
+            + (f"; relations found again in {again} of them (a name they mention resolves differently now, or"
+               " a story they list is first listed elsewhere)"
+               if (again := report.pieces_redone - report.cache_misses) > 0 else "") + "."
         )
     for note in export_notes:
         click.echo(f"Export: {note}.")

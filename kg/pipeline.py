@@ -4,16 +4,15 @@ One broken file is reported and skipped; the rest of the build goes on.
 """
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 
+from . import collector
 from .cache import BuildCache
 from .digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
 from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine
@@ -192,58 +191,36 @@ def build(
                           store=store)
     pieces: list[Piece] = []
     shared: dict[str, str] = {}  # dates and digest names of cached pieces, one string object each
-    with _collector_skips_what_is_kept():
-        return _build_from(reading, items, pieces, shared, spill, store, resolver, rules, report, on_file)
+    with collector.freezing() as kept:
+        for got in reading:
+            if isinstance(got, Piece):
+                piece = got
+                for item in piece.items:
+                    item.date = shared.setdefault(item.date, item.date)
+                    item.sources = [shared.setdefault(name, name) for name in item.sources]
+                    if item.id not in items:
+                        items[item.id] = item
+                    else:
+                        _listed_again(items, item, report)
+            else:
+                piece = _piece_of(got, items, spill, rules.alias_index, report)
+            pieces.append(piece)
+            resolver.add(piece.tally)
+            if piece.problem is not None:
+                report.skipped.append(piece.problem)
+            report.warnings.extend(piece.warnings)
+            report.chars += piece.chars
+            kept()  # what the file added stays to the end of the build: out of the collector's scans
+            if on_file:
+                on_file(piece.path)
+        report.items = len(items)
 
-
-def _build_from(reading, items, pieces, shared, spill, store, resolver, rules, report, on_file) -> BuildResult:
-    for got in reading:
-        if isinstance(got, Piece):
-            piece = got
-            for item in piece.items:
-                item.date = shared.setdefault(item.date, item.date)
-                item.sources = [shared.setdefault(name, name) for name in item.sources]
-                if item.id not in items:
-                    items[item.id] = item
-                else:
-                    _listed_again(items, item, report)
-        else:
-            piece = _piece_of(got, items, spill, rules.alias_index, report)
-        pieces.append(piece)
-        resolver.add(piece.tally)
-        if piece.problem is not None:
-            report.skipped.append(piece.problem)
-        report.warnings.extend(piece.warnings)
-        report.chars += piece.chars
-        gc.freeze()  # what the file added is kept to the end of the build
-        if on_file:
-            on_file(piece.path)
-    report.items = len(items)
-
-    collecting = gc.isenabled()
-    gc.disable()  # assembling makes millions of objects that live to the end, and no garbage cycles
-    try:
-        return _assemble(items, pieces, spill, store, resolver, rules, report)
-    except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir
-        spill.close()
-        raise
-    finally:
-        if collecting:
-            gc.enable()
-
-
-@contextmanager
-def _collector_skips_what_is_kept():
-    """Python's cycle collector scans every tracked object again each time their number grows by a quarter; a
-    build keeps millions to its end (items, pieces, the graph), and those scans took 3 s of a 5 s rebuild. What is
-    kept is frozen as it comes (gc.freeze: skipped by the collector, still freed by reference counting), so the
-    short-lived cycles of reading a file are still collected; assembling makes none, and runs without the
-    collector. Unfrozen when the build returns."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+        try:
+            with collector.paused():  # millions of objects that live to the end, and no garbage cycles
+                return _assemble(items, pieces, spill, store, resolver, rules, report)
+        except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir
+            spill.close()
+            raise
 
 
 def _piece_of(result: FileResult, items: dict[str, NewsItem], spill: ItemSpill, alias_index: dict[str, str],

@@ -233,3 +233,17 @@ def test_entries_written_by_worker_processes_serve_a_serial_build(seed_copy, rul
     serial = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
     assert serial.report.cache_hits == 5
     assert same_graph(serial, pooled)
+
+
+def test_cli_says_how_many_cached_files_had_their_relations_found_again(seed_copy, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "out"
+    files = sorted(seed_copy.iterdir())
+    _append(files[0], "Zorvex 发布新品", "Zorvex公司今天与英伟达合作，Zorvex公司称将推出新品。", "https://example.com/zorvex-1")
+    assert runner.invoke(cli, ["build", str(seed_copy), "--out", str(out)]).exit_code == 0
+    for n in range(3):
+        _append(files[3], f"Zorvex 芯片 {n}", f"英伟达表示 Zorvex芯片第{n}代性能强，Zorvex芯片已量产。", f"https://example.com/zorvex-chip-{n}")
+    again = runner.invoke(cli, ["build", str(seed_copy), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert ("Cache: 4 file(s) from the cache, 1 read; relations found again in 1 of them (a name they mention"
+            " resolves differently now, or a story they list is first listed elsewhere).") in again.output

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from .. import collector
 from ..errors import KgError
 from . import graphml, html, turtle
 
@@ -70,7 +71,7 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: b
     written = {name: out_dir / EXPORTERS[name][0] for name in names}
     notes = options.pop("notes", None)
     noted: dict[str, list[str]] = {name: [] for name in names}
-    with out_dir_lock(out_dir):
+    with out_dir_lock(out_dir), collector.paused():  # millions of short-lived tuples, no garbage cycles
         for orphan in out_dir.glob(".kg-export-*.tmp"):  # left by a killed build: we hold the lock, no one else writes
             shutil.rmtree(orphan, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".kg-export-", suffix=".tmp", dir=out_dir))
