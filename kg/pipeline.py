@@ -20,8 +20,8 @@ from .errors import InputProblem, NoInputError
 from .extract import MODEL_DIR, model_available
 from .graph import build_graph
 from .normalize import fold_name
-from .records import Entity, Mention, NewsItem, Relation
 from .pieces import Piece, dated, find_relations
+from .records import Entity, Mention, NewsItem, Relation
 from .relations import co_mention_pairs
 from .resolve import EntityResolver
 from .rules import Rules, load_rules

@@ -222,3 +222,18 @@ def test_an_error_in_the_forked_exports_is_raised_here_and_nothing_moves(first_e
         export_all(graph, out)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not list(out.glob(".kg-export-*"))
+
+
+def test_the_store_is_updated_in_this_process_without_background(first_export, tmp_path, rules):
+    from kg.exporters import turtle
+
+    digests, out = first_export
+    with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:
+        f.write(NEW_STORY)
+    graph = build([digests], rules=rules, use_model=False).graph
+    staged = tmp_path / "staged" / "graph.ttl"
+    notes: list[str] = []
+    assert turtle.export(graph, staged, previous=out / "graph.ttl", notes=notes, background=False) is None
+    assert "query store updated (-" in notes[0]
+    assert q.store_state(staged) == "fresh"
+    assert store_triples(staged) == file_triples(staged)
