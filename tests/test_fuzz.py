@@ -92,6 +92,19 @@ def test_web_links_become_valid_iris(url):
         pyoxigraph.NamedNode(iri)
 
 
+_URL_CHARS = "aZ09-._~!$&'()*+,;=:@/?#% \t\n%e4%4G中Ä[]"
+
+
+@given(st.builds(lambda scheme, host, rest: scheme + host + rest,
+                 st.sampled_from(["http://", "https://", "HTTPS://", "ftp://", " https://"]),
+                 st.text("ab.-Z9:@[]", min_size=0, max_size=8),
+                 st.text(_URL_CHARS, max_size=24)))
+def test_the_fast_way_to_a_web_iri_gives_what_parsing_gives(url):
+    from kg.normalize import _parsed_web_iri, web_iri
+
+    assert web_iri(url) == _parsed_web_iri(url.strip())
+
+
 def test_control_characters_never_reach_xml_exports(tmp_path):
     import networkx as nx
 

@@ -293,7 +293,9 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                 for node in naming:
                     yield schema["mentions"], entity(node)
 
-            yield from once(item_iri(item_id), pairs())
+            about = item_iri(item_id)  # no pair twice: one of each field, digests and entities each once
+            for p, o in pairs():
+                yield about, p, o
 
         inputs = (item.title, item.date, item.url, item.author, tuple(item.sources), tuple(naming)) if with_inputs else None
         yield "i" + item_id, inputs, item_block
@@ -333,7 +335,9 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                 if data.get("role"):
                     yield kg["role"], text(data["role"])
 
-            yield from once(iri(base + "statement/" + key), pairs())
+            about = iri(base + "statement/" + key)  # no pair twice: one of each field, each item once
+            for p, o in pairs():
+                yield about, p, o
 
         inputs = None
         if with_inputs:
