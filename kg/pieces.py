@@ -77,13 +77,15 @@ def find_relations(piece: Piece, load: ItemLoader, resolver: EntityResolver, bas
         item, mentions = load(item_id)
         found = []
         for m in mentions:
-            if not m.entity_id:
-                key = fold_name(m.surface)
-                if key not in resolutions:
-                    resolutions[key] = resolver.resolution(key)
-            resolved = resolver.resolve(m)
-            if resolved is not None:
-                found.append(resolved)
+            if m.entity_id:  # a gazetteer match: resolved already
+                found.append(m)
+                continue
+            key = fold_name(m.surface)  # once per mention: resolver.resolve would fold it again
+            if key not in resolutions:
+                resolutions[key] = resolver.resolution(key)
+            resolution = resolutions[key]
+            if resolution is not None:
+                found.append(m.resolved(*resolution))
         item_relations = pattern_relations(item, found, rules)
         item_relations += knowledge_relations(item, found, rules, item_relations)
         item_relations += variant_relations(item, found, base_of)
