@@ -2,7 +2,8 @@
 
 Nodes are entities (key = entity id) with: type, name, name_zh, aliases, wikidata, mentions (items naming
 it), extractor, confidence, first_date, last_date.
-Edges (key = statement id) carry: relation, date, url, item_id, title, evidence, extractor, confidence, role;
+Edges (key = statement id) carry: relation, date, url, item_id, title, evidence, extractor, confidence, role, and
+status (reported / planned / denied) on a statement that is not a stated fact;
 coMention edges aggregate every item naming both ends: count, items, urls, and the earliest date.
 `graph.graph["items"]` maps item id -> NewsItem, compact: without text and links (BuildResult.items has them).
 """
@@ -51,7 +52,7 @@ def build_graph(
             items=found_in,
         )
     for rel in relations:
-        graph.add_edge(
+        key = graph.add_edge(
             rel.subject,
             rel.object,
             key=statement_id(rel.predicate, rel.subject, rel.object, rel.item_id),
@@ -65,6 +66,8 @@ def build_graph(
             confidence=rel.confidence,
             role=rel.role or "",
         )
+        if rel.status:  # only on statements that are not stated facts: the exports of a corpus without any stay as they were
+            graph.edges[rel.subject, rel.object, key]["status"] = rel.status
     for (a, b), ordered in co_mention_items.items():
         ordered.sort(key=lambda i: (items[i].date, i))  # the list becomes the edge's `items`: no copy
         first = items[ordered[0]]

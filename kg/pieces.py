@@ -103,5 +103,5 @@ def dated(relations: Iterable[Relation], items: dict[str, NewsItem]) -> Iterable
         date = items[rel.item_id].date
         if rel.date != date:
             rel = Relation(rel.subject, rel.predicate, rel.object, rel.item_id, date, rel.url, rel.evidence,
-                           rel.extractor, rel.confidence, rel.role)
+                           rel.extractor, rel.confidence, rel.role, rel.status)
         yield rel

@@ -99,7 +99,8 @@ class Relation:
     extractor: str  # rule id or model name
     confidence: float
     role: str | None = None  # worksFor: CEO, 创始人, ...
+    status: str | None = None  # None: stated as a fact; "reported", "planned" or "denied" (kg:status)
 
     def __reduce__(self):  # see NewsItem
         return Relation, (self.subject, self.predicate, self.object, self.item_id, self.date, self.url, self.evidence,
-                          self.extractor, self.confidence, self.role)
+                          self.extractor, self.confidence, self.role, self.status)

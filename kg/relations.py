@@ -75,12 +75,26 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                 if rule.object_list:
                     objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
                 role = match.groupdict().get("role")
+                status = claim_status(masked, match.start(), match.end(), rules)
                 for si in subjects:
                     for oi in objects:
-                        rel = _relation(rule.relation, inside[si], inside[oi], item, evidence, rule.id, rule.confidence, role, rules)
+                        rel = _relation(rule.relation, inside[si], inside[oi], item, evidence, rule.id, rule.confidence, role, rules,
+                                        status)
                         if rel is not None:
                             _keep_best(found, rel)
     return list(found.values())
+
+
+def claim_status(masked: str, start: int, end: int, rules: Rules) -> str | None:
+    """"denied", "reported" or "planned" when a factuality cue of the rules sits in masked[start:end] or in the
+    window before it (据报道，X 收购 Y; X is reportedly in talks to buy Y; X 否认收购 Y); None for a plain fact."""
+    if not rules.factuality:
+        return None
+    span = masked[max(0, start - rules.factuality_window) : end]
+    for status, cues in rules.factuality.items():
+        if cues.search(span):
+            return status
+    return None
 
 
 _LIST_JOIN_BEFORE = re.compile(
@@ -109,7 +123,8 @@ def _listed_after(masked: str, position: int, allowed_codes: str) -> list[int]:
         position = m.end()
 
 
-def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor, confidence, role=None, rules=None) -> Relation | None:
+def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor, confidence, role=None, rules=None,
+              status=None) -> Relation | None:
     if subj.entity_id == obj.entity_id:
         return None
     if predicate == "uses" and rules is not None:
@@ -136,12 +151,15 @@ def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor,
         extractor=f"rule:{extractor}",
         confidence=round(confidence * min(subj.confidence, obj.confidence), 3),
         role=role,
+        status=status,
     )
 
 
 def _keep_best(found: dict, rel: Relation) -> None:
+    """One relation per (subject, predicate, object) and item: a plain fact over a hedged one, then the surest."""
     key = (rel.subject, rel.predicate, rel.object)
-    if key not in found or rel.confidence > found[key].confidence:
+    old = found.get(key)
+    if old is None or ((rel.status is None, rel.confidence) > (old.status is None, old.confidence)):
         found[key] = rel
 
 

@@ -78,10 +78,25 @@ class RelationRule(BaseModel):
     description: str = ""
 
 
+FACTUALITY_STATUSES = ("denied", "reported", "planned")  # checked in this order: a denial wins over a rumour
+
+
+class Factuality(BaseModel):
+    """Cue regexes that mark a matched relation as not a plain fact (see relations.yml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: int = Field(default=16, ge=0, le=80)
+    denied: list[str] = []
+    reported: list[str] = []
+    planned: list[str] = []
+
+
 class RelationsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     vocabulary: dict[str, list[str]] = {}
+    factuality: Factuality = Factuality()
     rules: list[dict]
 
 
@@ -139,6 +154,10 @@ class Rules:
     stopwords: frozenset[str]  # folded
     relation_rules: list[CompiledRelationRule]
     files: list[Path] = field(default_factory=list)
+    # status -> one regex of its cues, searched in a matched relation's span (and `factuality_window` characters
+    # before it) of the masked sentence
+    factuality: dict[str, re.Pattern] = field(default_factory=dict)
+    factuality_window: int = 16
 
     def ids_of_types(self, *types: str) -> frozenset[str]:
         cache = self.__dict__.setdefault("_ids_of_types", {})
@@ -333,19 +352,36 @@ def compile_relation_pattern(pattern: str, vocabulary: dict[str, list[str]]) -> 
     return source, codes["S"], codes["O"]
 
 
-def _load_relations(directory: Path, problems: list[str]) -> tuple[list[CompiledRelationRule], list[Path]]:
+def _compile_factuality(rel: str, factuality: Factuality, problems: list[str]) -> dict[str, re.Pattern]:
+    compiled = {}
+    for status in FACTUALITY_STATUSES:
+        cues = getattr(factuality, status)
+        for n, cue in enumerate(cues):
+            try:
+                re.compile(cue)
+            except re.error as exc:
+                problems.append(f"[{_loc(rel, 'factuality', status, n)}] {exc}")
+                cues = []
+        if cues:
+            compiled[status] = re.compile("|".join(f"(?:{c})" for c in sorted(cues, key=len, reverse=True)), re.I)
+    return compiled
+
+
+def _load_relations(directory: Path, problems: list[str]):
+    """(compiled rules, factuality cues, factuality window, files read)."""
     path = directory / "relations.yml"
     rel = f"{directory.name}/relations.yml"
     if not path.exists():
-        return [], []
+        return [], {}, 0, []
     data = _read_yaml(path, rel, problems)
     if data is None:
-        return [], [path]
+        return [], {}, 0, [path]
     try:
         parsed = RelationsFile.model_validate(data)
     except ValidationError as exc:
         problems.extend(_pydantic_problems(rel, exc))
-        return [], [path]
+        return [], {}, 0, [path]
+    factuality = _compile_factuality(rel, parsed.factuality, problems)
     compiled, seen = [], set()
     for label, rule in _validated(rel, "rules", parsed.rules, RelationRule, problems):
         if rule.id in seen:
@@ -361,7 +397,7 @@ def _load_relations(directory: Path, problems: list[str]) -> tuple[list[Compiled
         compiled.append(
             CompiledRelationRule(rule.id, rule.relation, regex, rule.confidence, rule.object_list, rule.subject_list, s_codes, o_codes)
         )
-    return compiled, [path]
+    return compiled, factuality, parsed.factuality.window, [path]
 
 
 def load_rules(directory: Path | None = None) -> Rules:
@@ -374,10 +410,11 @@ def load_rules(directory: Path | None = None) -> Rules:
     _check_references(entities, problems)
     index = _alias_index(entities, problems)
     patterns, stopwords, pattern_files = _load_patterns(directory, problems)
-    relation_rules, relation_files = _load_relations(directory, problems)
+    relation_rules, factuality, window, relation_files = _load_relations(directory, problems)
     if problems:
         raise RulesError(problems)
-    return Rules(directory, entities, index, patterns, stopwords, relation_rules, gazetteer_files + pattern_files + relation_files)
+    return Rules(directory, entities, index, patterns, stopwords, relation_rules,
+                 gazetteer_files + pattern_files + relation_files, factuality, window)
 
 
 def is_case_sensitive(entity: GazetteerEntity, form: str) -> bool:

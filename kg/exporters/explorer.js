@@ -177,6 +177,8 @@
       width: co ? 0.5 : 1.2 + Math.min(3, Math.log(n) / Math.LN2),
     };
     if (!rel.directed) item.arrows = { to: { enabled: false } };
+    // only reported, planned or denied: not a stated fact, drawn dashed
+    if (!co && e.atts.length && e.atts.every(function (a) { return a.status; })) item.dashes = true;
     if (co) item.font = { size: 8, color: "#9a9a9a" };
     var key = e.from < e.to ? e.from + "\u0000" + e.to : e.to + "\u0000" + e.from;
     var k = pairSeen[key] || 0;
@@ -539,6 +541,7 @@
     var head = el("div", "kg-att-head");
     head.appendChild(el("span", "kg-date", att.date || "undated"));
     if (att.role) head.appendChild(el("span", "kg-role", att.role));
+    if (att.status) head.appendChild(el("span", "kg-status", att.status));
     if (edge.relation === CO) head.appendChild(el("span", "kg-count-badge", "co-mentioned in " + fmt(att.count || 1) + " item" + ((att.count || 1) === 1 ? "" : "s")));
     li.appendChild(head);
     if (att.evidence) li.appendChild(el("blockquote", "kg-evidence", att.evidence));

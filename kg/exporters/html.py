@@ -436,6 +436,8 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             "role": _str(data.get("role")),
             "item": _str(data.get("item_id")),
         }
+        if data.get("status"):  # reported / planned / denied: not a stated fact
+            att["status"] = _str(data["status"])
         if relation == CO_MENTION or "count" in data or "items" in data:
             item_ids = _str_list(data.get("items"))
             urls = _str_list(data.get("urls"))

@@ -161,7 +161,7 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
     kg = {name: iri(KG_NS + name) for name in (
         "Company", "Organization", "Person", "Product", "Hardware", "Digest", "Statement", "CoMention",
         "MonthlyMentions", "name", "nameKey", "entity", "month",
-        "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "evidence", "role", "count",
+        "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "evidence", "role", "count", "status",
         "coMentionedWith", "develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires", "competesWith", "variantOf",
     )}
     schema = {name: iri(SCHEMA_NS + name) for name in (
@@ -212,7 +212,8 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
     # entities, each with its direct relation triples (one per subject, predicate, object)
     for node, data in graph.nodes(data=True):
         tally = months(data)
-        out = [(edge["relation"], obj) for _, obj, edge in graph.out_edges(node, data=True)]
+        # the direct triple states a fact: only relations some item states plainly (not reported, planned or denied)
+        out = [(edge["relation"], obj) for _, obj, edge in graph.out_edges(node, data=True) if not edge.get("status")]
 
         def entity_block(node=node, data=data, tally=tally, out=out):
             def pairs():
@@ -334,6 +335,8 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                 yield kg["evidence"], label(data["evidence"])
                 if data.get("role"):
                     yield kg["role"], text(data["role"])
+                if data.get("status"):
+                    yield kg["status"], text(data["status"])
 
             about = iri(base + "statement/" + key)  # no pair twice: one of each field, each item once
             for p, o in pairs():
@@ -347,7 +350,7 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                           tuple(data["items"]))
             else:
                 inputs = (subject, obj, relation, data["date"], data["extractor"], data["confidence"],
-                          data["item_id"], data.get("url"), data["evidence"], data.get("role"))
+                          data["item_id"], data.get("url"), data["evidence"], data.get("role"), data.get("status"))
         yield "s" + key, inputs, statement_block
 
 
