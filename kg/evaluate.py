@@ -51,6 +51,9 @@ class Evaluation:
     entities: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
     relations: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
     unmatched: list[str] = field(default_factory=list)
+    # one per gold entity of a found item: (gold name, gold type, type of the graph entity with one of its names
+    # or "" when none, whether it counted as found, every folded name and alias)
+    outcomes: list[tuple[str, str, str, bool, frozenset[str]]] = field(default_factory=list)
 
     def total(self, table: dict[str, Score]) -> Score:
         return Score(sum(s.tp for s in table.values()), sum(s.fp for s in table.values()), sum(s.fn for s in table.values()))
@@ -148,6 +151,9 @@ def evaluate(gold_path: Path, graph_path: Path) -> Evaluation:
                 used.add(hit.iri)
             else:
                 result.entities[g["type"]].fn += 1
+            if item_iri:
+                named = hit or next((p for p in predicted if p.names & keys), None)
+                result.outcomes.append((g["name"], g["type"], named.type if named else "", hit is not None, frozenset(keys)))
         for p in predicted:
             if p.iri not in used:
                 result.entities[p.type].fp += 1
