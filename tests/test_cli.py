@@ -68,7 +68,7 @@ def test_build_rejects_a_malformed_date():
 def test_named_query_as_csv(tiny_ttl):
     result = runner.invoke(cli, ["query", str(tiny_ttl), "--named", "releases", "--param", "company=谷歌", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "developer,product,date,url\nGoogle,Gemini 3,2025-12-07,https://example.com/a?x=1&y=%3C2%3E\n"
+    assert result.stdout == "developer,product,date,status,url\nGoogle,Gemini 3,2025-12-07,,https://example.com/a?x=1&y=%3C2%3E\n"
 
 
 def test_named_query_date_range_excludes(tiny_ttl):
@@ -147,7 +147,7 @@ def test_name_parameters_match_any_label_or_alias_in_any_case(tiny_ttl):
     for company in ("GOOGLE LLC", "google", "谷歌"):
         result = runner.invoke(cli, ["query", str(tiny_ttl), "--named", "releases", "--param", f"company={company}", "--format", "csv"])
         assert result.exit_code == 0, result.output
-        assert result.stdout.splitlines()[1:] == ["Google,Gemini 3,2025-12-07,https://example.com/a?x=1&y=%3C2%3E"], company
+        assert result.stdout.splitlines()[1:] == ["Google,Gemini 3,2025-12-07,,https://example.com/a?x=1&y=%3C2%3E"], company
 
 
 def test_lines_for_a_parameter_not_given_are_left_out():
