@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import KgError, QueryError, RulesError
+from .errors import KgError, NothingReadError, QueryError, RulesError
 
 EXIT_SKIPPED = 3  # built, but some input files were skipped
 
@@ -64,13 +64,14 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     from .exporters import export_all
     from .exporters.turtle import DEFAULT_BASE
     from .pipeline import build as run_build
-    from .pipeline import collect_files, summarize
+    from .pipeline import check_out_dir, collect_files, summarize
     from .rules import load_rules
 
     if fallback_date and date_in_text(fallback_date) != fallback_date:
         raise click.BadParameter(f"{fallback_date!r} is not a date: use YYYY-MM-DD", param_hint="--date")
     started = time.perf_counter()
     try:
+        check_out_dir(out_dir)
         rules = load_rules(rules_dir)
         files = collect_files(inputs) if inputs else None
     except RulesError as exc:
@@ -86,15 +87,22 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
                     on_file=lambda _p: bar.update(1), workers=workers, engine=engine, scheduler=scheduler,
                     cache=None if no_cache else (cache_dir or out_dir / ".kg-cache"), use_model=not no_model,
                 )
+        except NothingReadError as exc:
+            nothing = exc
         except KgError as exc:
             raise _fail(exc) from None
         except KeyboardInterrupt:
             _interrupted(out_dir, writing=False)
+        else:
+            nothing = None
+    if nothing is not None:
+        _echo_problems(nothing.report)
+        raise click.ClickException(
+            f"{nothing}: nothing written, the previous files in {out_dir} are unchanged."
+            " Fix: the problems above, or give folders of Markdown digests (.md, .markdown, .txt)"
+        )
     report = result.report
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for problem in report.skipped:
-        click.echo(f"skipped: {problem}", err=True)
+    _echo_problems(report)
     if strict and report.skipped:
         raise click.ClickException(f"{len(report.skipped)} file(s) skipped and --strict given: nothing written")
     try:
@@ -105,6 +113,12 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
                                  on_step=lambda step: click.echo(f"Writing {step}...", err=True))
     except KgError as exc:
         raise _fail(exc) from None
+    except OSError as exc:  # the folder was checked before the build: it changed, or the disk filled up
+        where = exc.filename or out_dir
+        raise click.ClickException(
+            f"cannot write {where} ({exc.strerror or exc}); each file in {out_dir} is the previous one or the new"
+            " one, whole. Fix: free space or pass --out a folder you can write to"
+        ) from None
     except KeyboardInterrupt:
         _interrupted(out_dir, writing=True)
     counts = summarize(result)
@@ -130,6 +144,13 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         _kept.append(result)
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+def _echo_problems(report) -> None:
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in report.skipped:
+        click.echo(f"skipped: {problem}", err=True)
 
 
 def _ctrl_c_stops_this_process_only():

@@ -47,6 +47,18 @@ class NoInputError(KgError):
     """Nothing to build from."""
 
 
+class NothingReadError(KgError):
+    """Every input file was skipped: a build of nothing, which must not replace a previous graph."""
+
+    def __init__(self, report):
+        self.report = report  # the build's report: each skipped file's problem, the warnings
+        super().__init__(f"read 0 of {report.files} files (every one was skipped)")
+
+
+class OutputDirError(KgError):
+    """A --out folder kg cannot write into (a file in the way, no permission, a read-only file system)."""
+
+
 class BuildAbortedError(KgError):
     """--strict build with skipped input; nothing was written."""
 
