@@ -39,6 +39,10 @@ class RulesError(KgError):
         super().__init__(f"{len(problems)} problem(s) in rules:\n" + "\n".join(problems))
 
 
+class RulesCopyError(KgError):
+    """The default rules could not be copied out (kg rules init): files already there, or no permission."""
+
+
 class QueryError(KgError):
     """A SPARQL query or a graph file that cannot be queried."""
 
