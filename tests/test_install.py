@@ -115,3 +115,82 @@ def test_rules_init_copies_the_shipped_rules_even_when_kg_rules_is_set(tmp_path,
     result = CliRunner().invoke(cli, ["rules", "init", str(tmp_path / "copy")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "copy" / "gazetteer" / "people.yml").is_file()
+
+
+# ---------------------------------------------------------------- .ci/run on a fresh machine, with stand-ins
+
+SHIMS = {
+    # `id -u` says what FAKE_UID says; everything else is the real id
+    "id": '[ "$1" = -u ] && echo "$FAKE_UID" && exit 0; exec /usr/bin/id "$@"',
+    # every Debian package is installed but those in FAKE_MISSING
+    "dpkg-query": 'for last; do :; done; case " $FAKE_MISSING " in *" $last "*) exit 1;; esac;'
+                  ' echo "install ok installed"',
+    "apt-get": 'echo "apt-get $*" >> "$LOG"; case "$*" in *python3-venv*) touch "$LOG.venv-installed";; esac',
+    # python3 -m venv fails (as without Debian's python3-venv) until apt-get installed it, if FAKE_NO_VENV is set
+    "python3": '[ "$1 $2" = "-m venv" ] || exit 9; echo "python3 $*" >> "$LOG";'
+               ' if [ -n "$FAKE_NO_VENV" ] && [ ! -e "$LOG.venv-installed" ]; then'
+               ' echo "The virtual environment was not created successfully because ensurepip is not available." >&2;'
+               ' mkdir -p "$3"; exit 1; fi;'
+               ' mkdir -p "$3/bin" && cp "$SHIM_DIR/venv-python" "$3/bin/python"',
+    # the virtualenv's python: notes what it runs; pytest passes
+    "venv-python": 'echo "venv-python $*" >> "$LOG"; [ "$*" = "-m pytest -q" ] && echo "1 passed in 0.01s"; exit 0',
+}
+
+
+def _ci_run(tmp_path: Path, uid: str, missing: str = "", no_venv: bool = False) -> tuple[subprocess.CompletedProcess, list[str]]:
+    shims = tmp_path / "shims"
+    shims.mkdir(exist_ok=True)
+    for name, body in SHIMS.items():
+        (shims / name).write_text("#!/bin/sh\n" + body + "\n")
+        (shims / name).chmod(0o755)
+    log = tmp_path / "log"
+    env = {"PATH": f"{shims}:/usr/bin:/bin", "HOME": str(tmp_path), "LOG": str(log), "SHIM_DIR": str(shims),
+           "FAKE_UID": uid, "FAKE_MISSING": missing, "FAKE_NO_VENV": "1" if no_venv else "",
+           "KG_VENV": str(tmp_path / "venv")}
+    done = subprocess.run(["bash", str(ROOT / ".ci" / "run")], capture_output=True, text=True, env=env, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    return done, log.read_text().splitlines() if log.exists() else []
+
+
+INSTALL = "venv-python -m pip install -q --disable-pip-version-check -e .[test]"
+
+
+def test_ci_run_as_a_user_skips_apt_says_what_is_missing_and_runs_the_tests_in_a_venv(tmp_path):
+    done, log = _ci_run(tmp_path, uid="1000", missing="chromium chromium-driver")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        ".ci/run: not root: not installing the Debian packages chromium chromium-driver; the tests that need them"
+        " will be skipped.",
+        ".ci/run: To run them too: sudo apt-get install chromium chromium-driver",
+        f".ci/run: installing kg and its test extras into {tmp_path / 'venv'}",
+    ]
+    assert log == [f"python3 -m venv {tmp_path / 'venv'}", INSTALL, "venv-python -m pytest -q"]
+    assert done.stdout == "1 passed in 0.01s\n"
+    again, log = _ci_run(tmp_path, uid="1000")  # the virtualenv is reused
+    assert again.returncode == 0 and log[3:] == ["venv-python -m pip --version", INSTALL, "venv-python -m pytest -q"]
+
+
+def test_ci_run_as_a_user_without_python3_venv_stops_with_the_fix(tmp_path):
+    done, log = _ci_run(tmp_path, uid="1000", no_venv=True)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        ".ci/run: python3 -m venv failed: Debian's python3-venv is missing.",
+        ".ci/run: Fix: sudo apt-get install python3-venv, then run bash .ci/run again",
+    ]
+    assert log == [f"python3 -m venv {tmp_path / 'venv'}"]
+    assert not (tmp_path / "venv").exists()
+
+
+def test_ci_run_as_root_installs_the_missing_debian_packages_and_python3_venv(tmp_path):
+    done, log = _ci_run(tmp_path, uid="0", missing="raptor2-utils", no_venv=True)
+    assert done.returncode == 0, done.stderr
+    venv = tmp_path / "venv"
+    assert log == [
+        "apt-get update -q",
+        "apt-get install -y -q --no-install-recommends raptor2-utils",
+        f"python3 -m venv {venv}",
+        "apt-get install -y -q --no-install-recommends python3-venv",
+        f"python3 -m venv {venv}",
+        INSTALL,
+        "venv-python -m pytest -q",
+    ]
