@@ -24,6 +24,7 @@ The cache holds pickles: keep it in a folder only you can write to.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -109,9 +110,10 @@ def canonical_rules(rules: Rules):
 
 
 def _canonical(value):
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in _NOT_EXTRACTION}
+        return {name: _canonical(getattr(value, name)) for name in _content_fields(type(value))}
     if isinstance(value, re.Pattern):
         return {"regex": value.pattern, "flags": value.flags}
     if isinstance(value, dict):
@@ -120,11 +122,14 @@ def _canonical(value):
         return sorted((_canonical(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
     if isinstance(value, (list, tuple)):
         return [_canonical(item) for item in value]
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"the build cache cannot key a rules field of type {type(value).__name__}: add it to _canonical")
+
+
+@functools.cache
+def _content_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_EXTRACTION)
 
 
 def rules_fingerprint(rules: Rules) -> str:
