@@ -3,8 +3,10 @@
 An entry is used only when everything that went into it is unchanged:
 
 - the file: its path (items record the file name, warnings the path) and the sha256 of its bytes;
-- the rules, as far as extraction reads them: gazetteer entities, aliases, name patterns, stopwords (relation
-  rules run after reading, on every build, so changing them keeps the cache);
+- the rules, as far as extraction may read them: every field of the validated rules (gazetteer entities,
+  aliases, name patterns with all their options, stopwords, and any field added to them), serialised in a
+  canonical form and hashed; not the relation rules (they run after reading, on every build, so changing them
+  keeps the cache);
 - the statistical model (`kg.extract.model_fingerprint`), the reading code (every kg module that runs while a
   file is read, plus the versions of Python, spaCy and jieba) and the options `--date` and `--max-file-mb`.
 
@@ -21,10 +23,13 @@ The cache holds pickles: keep it in a folder only you can write to.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import os
 import pickle
+import re
 import sys
 import tempfile
 import time
@@ -93,23 +98,46 @@ def assembly_fingerprint(rules: Rules) -> str:
     return fp
 
 
+# Fields of the validated rules that are not what extraction reads: where the rules were loaded from and where
+# each entry was written (for messages), and the relation rules (run after reading, on every build; a piece's
+# key covers them through `assembly_fingerprint`). Every other field, present or to come, is in the key.
+_NOT_EXTRACTION = frozenset({"directory", "files", "source", "relation_rules"})
+
+
+def canonical_rules(rules: Rules):
+    """The validated rules as plain JSON data, every field but `_NOT_EXTRACTION`, in a stable form."""
+    return _canonical(rules)
+
+
+def _canonical(value):
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: _canonical(getattr(value, name)) for name in _content_fields(type(value))}
+    if isinstance(value, re.Pattern):
+        return {"regex": value.pattern, "flags": value.flags}
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}  # order: json's sort_keys
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"the build cache cannot key a rules field of type {type(value).__name__}: add it to _canonical")
+
+
+@functools.cache
+def _content_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_EXTRACTION)
+
+
 def rules_fingerprint(rules: Rules) -> str:
-    """Changes with the parts of the rules that extraction reads (not the relation rules)."""
+    """Changes with any part of the validated rules that extraction may read (all but the relation rules)."""
     cached = rules.__dict__.get("_kg_cache_fingerprint")
     if cached:
         return cached
-    entities = [
-        [e.id, e.name, e.type, e.zh, e.aliases, e.wikidata, e.developer, e.variant_of, e.works_for, e.role,
-         e.case_sensitive, e.media]
-        for e in sorted(rules.entities.values(), key=lambda e: e.id)
-    ]
-    patterns = [
-        [p.id, p.type, p.regex.pattern, p.regex.flags, p.confidence, [(x.pattern, x.flags) for x in p.exclude],
-         [(x.pattern, x.flags) for x in p.require], p.known_prefix_when_glued]
-        for p in rules.patterns
-    ]
-    text = json.dumps([entities, sorted(rules.alias_index.items()), patterns, sorted(rules.stopwords)],
-                      ensure_ascii=False, sort_keys=True)
+    text = json.dumps(canonical_rules(rules), ensure_ascii=False, sort_keys=True)
     rules.__dict__["_kg_cache_fingerprint"] = fp = _sha(text.encode())[:16]
     return fp
 

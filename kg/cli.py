@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import KgError, QueryError, RulesError
+from .errors import KgError, NothingReadError, QueryError, RulesError
 
 EXIT_SKIPPED = 3  # built, but some input files were skipped
+RULES_HELP = "Rules folder (default: $KG_RULES, else the rules shipped with kg; kg rules init DIR copies them)."
 
 
 def _fail(exc: KgError) -> click.ClickException:
@@ -36,7 +37,7 @@ def cli():
 @cli.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"), show_default=True, help="Folder for graph.ttl, graph.html, graph.graphml.")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help=RULES_HELP)
 @click.option("--date", "fallback_date", metavar="YYYY-MM-DD", help="Date for digests that carry none.")
 @click.option("--strict", is_flag=True, help="Fail (and write nothing) if any input file is skipped.")
 @click.option("--max-nodes", type=int, default=500, show_default=True, help="Most-mentioned entities shown in graph.html (0: all).")
@@ -64,13 +65,14 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     from .exporters import export_all
     from .exporters.turtle import DEFAULT_BASE
     from .pipeline import build as run_build
-    from .pipeline import collect_files, summarize
+    from .pipeline import check_out_dir, collect_files, summarize
     from .rules import load_rules
 
     if fallback_date and date_in_text(fallback_date) != fallback_date:
         raise click.BadParameter(f"{fallback_date!r} is not a date: use YYYY-MM-DD", param_hint="--date")
     started = time.perf_counter()
     try:
+        check_out_dir(out_dir)
         rules = load_rules(rules_dir)
         files = collect_files(inputs) if inputs else None
     except RulesError as exc:
@@ -86,15 +88,22 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
                     on_file=lambda _p: bar.update(1), workers=workers, engine=engine, scheduler=scheduler,
                     cache=None if no_cache else (cache_dir or out_dir / ".kg-cache"), use_model=not no_model,
                 )
+        except NothingReadError as exc:
+            nothing = exc
         except KgError as exc:
             raise _fail(exc) from None
         except KeyboardInterrupt:
             _interrupted(out_dir, writing=False)
+        else:
+            nothing = None
+    if nothing is not None:
+        _echo_problems(nothing.report)
+        raise click.ClickException(
+            f"{nothing}: nothing written, the previous files in {out_dir} are unchanged."
+            " Fix: the problems above, or give folders of Markdown digests (.md, .markdown, .txt)"
+        )
     report = result.report
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for problem in report.skipped:
-        click.echo(f"skipped: {problem}", err=True)
+    _echo_problems(report)
     if strict and report.skipped:
         raise click.ClickException(f"{len(report.skipped)} file(s) skipped and --strict given: nothing written")
     try:
@@ -105,6 +114,12 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
                                  on_step=lambda step: click.echo(f"Writing {step}...", err=True))
     except KgError as exc:
         raise _fail(exc) from None
+    except OSError as exc:  # the folder was checked before the build: it changed, or the disk filled up
+        where = exc.filename or out_dir
+        raise click.ClickException(
+            f"cannot write {where} ({exc.strerror or exc}); each file in {out_dir} is the previous one or the new"
+            " one, whole. Fix: free space or pass --out a folder you can write to"
+        ) from None
     except KeyboardInterrupt:
         _interrupted(out_dir, writing=True)
     counts = summarize(result)
@@ -130,6 +145,13 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
         _kept.append(result)
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+def _echo_problems(report) -> None:
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in report.skipped:
+        click.echo(f"skipped: {problem}", err=True)
 
 
 def _ctrl_c_stops_this_process_only():
@@ -374,7 +396,7 @@ def eval_command(gold_file, graph_file):
 @click.option("--max-sentences", type=click.IntRange(100), default=30000, show_default=True, help="Silver sentences to train on.")
 @click.option("--max-steps", type=click.IntRange(10), default=4000, show_default=True, help="spaCy training steps.")
 @click.option("--install", is_flag=True, help="Copy the model into the package (kg/models/ner), where kg build runs it.")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help=RULES_HELP)
 def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir):
     """Train kg's statistical NER with spaCy on digest folders, labelled by the rules (silver data).
 
@@ -468,7 +490,7 @@ def rules():
 
 
 @rules.command("check")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help=RULES_HELP)
 def rules_check(rules_dir):
     """Validate every rule file and report every problem at once.
 
@@ -492,6 +514,29 @@ def rules_check(rules_dir):
         + ", ".join(f"{t} {by_type[t]}" for t in sorted(by_type))
         + f"), {len(loaded.alias_index)} names, {len(loaded.patterns)} name patterns, {len(loaded.relation_rules)} relation patterns"
     )
+
+
+@rules.command("init")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite rule files already in DIRECTORY.")
+def rules_init(directory, force):
+    """Copy the rules shipped with kg into DIRECTORY, to edit them and build with them.
+
+    Refuses to overwrite a rule file already there unless --force is given.
+
+    \b
+    Example:
+        kg rules init my-rules
+        kg build digests/ --rules my-rules        # or: export KG_RULES=my-rules
+    """
+    from .rules import copy_default_rules
+
+    try:
+        written = copy_default_rules(directory, force=force)
+    except KgError as exc:
+        raise _fail(exc) from None
+    click.echo(f"Copied {len(written)} rule files to {directory}. Check your edits with: kg rules check --rules"
+               f" {directory}; build with them: kg build --rules {directory} (or set KG_RULES={directory}).")
 
 
 # Set by main(): the process ends after the command. A built graph is then kept to the end and not freed object

@@ -109,11 +109,26 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise InputFileError(path, f"front matter is not valid YAML ({problem})", "fix the YAML or remove the front matter", line=line) from None
+    except ValueError as exc:  # a YAML date that is no calendar day (date: 2025-02-30): the loader's ValueError
+        line = next((n + 1 for n, ln in enumerate(lines[1:i], 1) if _impossible_yaml_date(ln)), 1)
+        raise InputFileError(
+            path, f"front matter has an impossible date ({exc})",
+            "write a real date as YYYY-MM-DD (e.g. date: 2025-02-28), or remove the front matter", line=line,
+        ) from None
     meta = post.metadata if isinstance(post.metadata, dict) else {}
     return meta, "\n".join(lines[i + 1 :]), i + 2
 
 
 # ---------------------------------------------------------------- dates
+
+
+_YAML_DATE_VALUE = re.compile(r"^[^#:]+:\s*(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])")
+
+
+def _impossible_yaml_date(line: str) -> bool:
+    """A front-matter line `key: YYYY-MM-DD...` (unquoted, so YAML reads a date) that is no calendar day."""
+    m = _YAML_DATE_VALUE.match(line)
+    return bool(m) and _valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) is None
 
 
 def _valid_date(y: int, m: int, d: int) -> str | None:

@@ -44,6 +44,7 @@ class FileResult:
     parse_seconds: float = 0.0
     extract_seconds: float = 0.0
     cached: bool = False  # loaded from the build cache, not read now
+    unexpected: bool = False  # reading it raised an error kg does not expect: reported, never cached
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,19 @@ class FileReader:
         self.max_bytes = max_bytes
 
     def __call__(self, path: Path, known: set[str] | frozenset[str] = frozenset()) -> FileResult:
+        """The file's result; a file that cannot be read, for any reason, is a result with its problem and no
+        items (one bad file never stops the build)."""
         result = FileResult(path)
         clock = time.perf_counter()
         try:
             digest = parse_digest(path, fallback_date=self.fallback_date, max_bytes=self.max_bytes)
+            result.items, result.warnings = digest.items, digest.warnings
+            result.parse_seconds = time.perf_counter() - clock
+            result.mentions = self.extract([item for item in digest.items if item.id not in known], result)
         except InputFileError as exc:
-            result.problem = exc.detail
-            return result
-        result.items, result.warnings = digest.items, digest.warnings
-        result.parse_seconds = time.perf_counter() - clock
-        result.mentions = self.extract([item for item in digest.items if item.id not in known], result)
+            return FileResult(path, problem=exc.detail)
+        except Exception as exc:  # noqa: BLE001 - a bug met on one file: report it as that file's problem
+            return FileResult(path, problem=unexpected_problem(path, exc), unexpected=True)
         return result
 
     def extract(self, items: list[NewsItem], result: FileResult | None = None) -> dict[str, list[Mention]]:
@@ -82,6 +86,16 @@ class FileReader:
         if result is not None:
             result.extract_seconds += time.perf_counter() - clock
         return found
+
+
+def unexpected_problem(path: Path, exc: BaseException) -> InputProblem:
+    """The one-line problem of a file whose reading raised an error kg does not expect (a bug in kg)."""
+    text = " ".join(str(exc).split())[:300]
+    return InputProblem(
+        Path(path), f"unexpected error while reading it ({type(exc).__name__}{': ' + text if text else ''});"
+        " please report this to the kg developers with the file", "the build skipped it; move it out of the input"
+        " folder to silence this",
+    )
 
 
 class Engine:

@@ -39,12 +39,28 @@ class RulesError(KgError):
         super().__init__(f"{len(problems)} problem(s) in rules:\n" + "\n".join(problems))
 
 
+class RulesCopyError(KgError):
+    """The default rules could not be copied out (kg rules init): files already there, or no permission."""
+
+
 class QueryError(KgError):
     """A SPARQL query or a graph file that cannot be queried."""
 
 
 class NoInputError(KgError):
     """Nothing to build from."""
+
+
+class NothingReadError(KgError):
+    """Every input file was skipped: a build of nothing, which must not replace a previous graph."""
+
+    def __init__(self, report):
+        self.report = report  # the build's report: each skipped file's problem, the warnings
+        super().__init__(f"read 0 of {report.files} files (every one was skipped)")
+
+
+class OutputDirError(KgError):
+    """A --out folder kg cannot write into (a file in the way, no permission, a read-only file system)."""
 
 
 class BuildAbortedError(KgError):

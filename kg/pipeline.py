@@ -4,6 +4,9 @@ One broken file is reported and skipped; the rest of the build goes on.
 """
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -15,8 +18,8 @@ import networkx as nx
 from . import collector
 from .cache import BuildCache
 from .digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
-from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine
-from .errors import InputProblem, NoInputError
+from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine, unexpected_problem
+from .errors import InputProblem, NoInputError, NothingReadError, OutputDirError
 from .extract import MODEL_DIR, model_available
 from .graph import build_graph
 from .normalize import fold_name
@@ -57,6 +60,39 @@ class BuildResult:
     entities: dict[str, Entity]
     relations: list[Relation]
     report: BuildReport
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """Make the export folder (and its parents) and check a file can be created in it, before a build reads
+    anything; raise OutputDirError with the fix otherwise."""
+    out_dir = Path(out_dir)
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputDirError(f"--out {out_dir}: {folder} is a file, not a folder."
+                                     " Fix: pass --out a folder (new or existing), or move that file away")
+            break
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".kg-write-check-", dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputDirError(f"--out {out_dir}: {_cannot_write(exc)}") from None
+    return out_dir
+
+
+def _cannot_write(exc: OSError) -> str:
+    why = {
+        errno.EROFS: ("it is on a read-only file system", "pass --out a folder on a writable disk"),
+        errno.EACCES: ("no permission to write there", "pass --out a folder you can write to, or fix its permissions"),
+        errno.EPERM: ("the system does not allow writing there (permissions or an immutable flag)",
+                      "pass --out a folder you can write to"),
+        errno.ENOSPC: ("the disk is full", "free some space or pass --out a folder on another disk"),
+        errno.ENOTDIR: ("part of the path is a file, not a folder", "pass --out a folder path"),
+    }
+    problem, fix = why.get(exc.errno, (f"cannot write there ({exc.strerror or exc})", "pass --out a folder you can write to"))
+    return f"{problem}. Fix: {fix}"
 
 
 def collect_files(inputs: Iterable[Path]) -> list[Path]:
@@ -130,9 +166,12 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
             changed = not result.cached
             missing = [item for item in result.items if item.id not in known and item.id not in result.mentions]
             if missing:
-                result.mentions.update(local.reader.extract(missing, result))
+                try:
+                    result.mentions.update(local.reader.extract(missing, result))
+                except Exception as exc:  # noqa: BLE001 - as FileReader does: this file's problem, not the build's
+                    result = FileResult(path, problem=unexpected_problem(path, exc), unexpected=True)
                 changed = True
-            if store and changed:
+            if store and changed and not result.unexpected:
                 clock = time.perf_counter()
                 store.store(path, keys.get(path), result)
                 report.stage_seconds["cache"] += time.perf_counter() - clock
@@ -171,6 +210,8 @@ def build(
     `engine` "dask" reads the files on the Dask cluster at `scheduler` (tcp://HOST:PORT); the result is the same.
     `cache` is a folder of per-file results (kg/cache.py): unchanged files are not read again, and what they
     add to the graph is not worked out again unless what it depends on changed (kg/pieces.py).
+    A file that cannot be used is reported in `report.skipped` and the build goes on; when every file is
+    skipped, NothingReadError (there is no graph to write).
     """
     files = collect_files(inputs or [SAMPLE_CORPUS])
     rules = rules or load_rules()
@@ -219,6 +260,8 @@ def build(
         report.items = len(items)
 
         try:
+            if not items:
+                raise NothingReadError(report)
             with collector.paused():  # millions of objects that live to the end, and no garbage cycles
                 return _assemble(items, pieces, spill, store, resolver, rules, report)
         except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir

@@ -1,4 +1,7 @@
-"""Load and validate `rules/`: gazetteer files, name patterns and relation patterns.
+"""Load and validate a rules folder: gazetteer files, name patterns and relation patterns.
+
+The default rules are the top-level `rules/` folder of the source tree, shipped inside the package as
+`kg/_rules`; `--rules DIR` or `KG_RULES=DIR` use another folder (`kg rules init DIR` copies the defaults there).
 
 Every problem in every file is collected and reported at once as `[file -> entry -> field] message`.
 """
@@ -6,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -13,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import RulesError
+from .errors import RulesCopyError, RulesError
 from .normalize import fold_name, has_cjk
 from .records import ENTITY_TYPES, RELATION_TYPES
 
@@ -167,10 +171,50 @@ class Rules:
 
 
 def default_rules_dir() -> Path:
+    """The rules a build uses without --rules: the folder in KG_RULES if set, else the ones shipped with kg."""
     env = os.environ.get("KG_RULES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "rules"
+    return shipped_rules_dir()
+
+
+def shipped_rules_dir() -> Path:
+    """The default rules: inside the package (kg/_rules) when kg is installed from a wheel, or the source tree's
+    rules/ when kg runs from a checkout (or an editable install of one)."""
+    package = Path(__file__).resolve().parent
+    if (package / "_rules").is_dir():
+        return package / "_rules"
+    source = package.parent / "rules"
+    if source.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return source
+    return package / "_rules"  # not there: load_rules says so
+
+
+def copy_default_rules(target: Path, *, force: bool = False) -> list[Path]:
+    """Copy the shipped rule files into `target` (made if needed), keeping their layout; return the files
+    written. Refuses, writing nothing, when a file is already there, unless `force`."""
+    source = shipped_rules_dir()
+    names = sorted(p.relative_to(source) for p in source.rglob("*.y*ml") if p.is_file())
+    if not names:
+        raise RulesError([f"[{source}] the rules shipped with kg are missing: reinstall kg"])
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise RulesCopyError(f"{target} is a file, not a folder. Fix: name a new or existing folder")
+    there = [name for name in names if (target / name).exists()]
+    if there and not force:
+        shown = ", ".join(map(str, there[:4])) + (f" and {len(there) - 4} more" if len(there) > 4 else "")
+        raise RulesCopyError(f"{target}: {len(there)} of the rule files are already there ({shown}); nothing copied."
+                             " Fix: pick a new folder, or add --force to overwrite them")
+    written = []
+    try:
+        for name in names:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / name, target / name)
+            written.append(target / name)
+    except OSError as exc:
+        raise RulesCopyError(f"cannot write {exc.filename or target} ({exc.strerror or exc})."
+                             " Fix: pick a folder you can write to") from None
+    return written
 
 
 def _loc(*parts) -> str:
@@ -404,7 +448,8 @@ def load_rules(directory: Path | None = None) -> Rules:
     """Load and validate every rule file; raise RulesError listing all problems."""
     directory = Path(directory) if directory else default_rules_dir()
     if not directory.is_dir():
-        raise RulesError([f"[{directory}] rules folder not found: pass --rules DIR or set KG_RULES"])
+        raise RulesError([f"[{directory}] rules folder not found: pass --rules DIR or set KG_RULES"
+                          + (" (or reinstall kg: its own rules are missing)" if directory == shipped_rules_dir() else "")])
     problems: list[str] = []
     entities, gazetteer_files = _load_gazetteer(directory, problems)
     _check_references(entities, problems)

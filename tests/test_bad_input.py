@@ -1,12 +1,18 @@
 """Each broken digest gets one clear line (file, problem, fix) and the rest of the build goes on."""
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import subprocess
+
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import EXIT_SKIPPED, cli
 from kg.digest import parse_digest
 from kg.errors import InputFileError
+from kg.pipeline import build
 
 BAD_FILES = {
     "empty.md": (b"", "file is empty"),
@@ -143,3 +149,161 @@ def test_impossible_dates_fall_back_and_future_dates_are_kept(tmp_path, value, e
     path = tmp_path / "2025-12-05.md"
     path.write_text(f"---\ndate: '{value}'\n---\n## 谷歌发布Gemini 3\n\n谷歌发布了新的模型，性能大幅提升。\n", encoding="utf-8")
     assert parse_digest(path).date == expected
+
+
+IMPOSSIBLE_DATES = {  # unquoted, so the YAML loader itself fails on them
+    "feb-30.md": "---\ntitle: 日报\ndate: 2025-02-30\n---\n## 谷歌发布Gemini 3\n\n谷歌发布了新的模型。\n",
+    "month-13.md": "---\ndate: 2025-13-45\n---\n## 谷歌发布Gemini 3\n\n谷歌发布了新的模型。\n",
+}
+
+
+@pytest.mark.parametrize("name, line, why", [("feb-30.md", 3, "day is out of range for month"),
+                                              ("month-13.md", 2, "month must be in 1..12")])
+def test_an_impossible_front_matter_date_is_the_files_problem_with_its_line(tmp_path, name, line, why):
+    path = tmp_path / name
+    path.write_text(IMPOSSIBLE_DATES[name], encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        parse_digest(path)
+    assert str(err.value) == (
+        f"{path}:{line}: front matter has an impossible date ({why}). Fix: write a real date as YYYY-MM-DD"
+        " (e.g. date: 2025-02-28), or remove the front matter"
+    )
+
+
+def _crash_on(monkeypatch, name: str) -> None:
+    """parse_digest raises an error kg does not expect on the file called `name` (a stand-in for a bug)."""
+    from kg import engines
+
+    real = engines.parse_digest
+
+    def parse(path, **kwargs):
+        if path.name == name:
+            raise RuntimeError("boom\nsecond line")
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(engines, "parse_digest", parse)
+
+
+UNEXPECTED = ("unexpected error while reading it (RuntimeError: boom second line); please report this to the kg"
+              " developers with the file. Fix: the build skipped it; move it out of the input folder to silence this")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_impossible_dates_and_an_unexpected_error_skip_only_their_files(seed_copy, tmp_path, monkeypatch, workers):
+    for name, text in IMPOSSIBLE_DATES.items():
+        (seed_copy / name).write_text(text, encoding="utf-8")
+    (seed_copy / "crash.md").write_text("---\ndate: 2025-12-01\n---\n## 谷歌发布Gemini 3\n\n谷歌发布了新的模型。\n")
+    _crash_on(monkeypatch, "crash.md")  # forked workers (--workers 2) inherit it
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(seed_copy), "--out", str(out), "--workers", workers])
+    assert result.exit_code == EXIT_SKIPPED, result.output
+    assert "Traceback" not in result.output
+    skipped = sorted(line for line in result.stderr.splitlines() if line.startswith("skipped: "))
+    assert skipped == [
+        f"skipped: {seed_copy / 'crash.md'}: {UNEXPECTED}",
+        f"skipped: {seed_copy / 'feb-30.md'}:3: front matter has an impossible date (day is out of range for month)."
+        " Fix: write a real date as YYYY-MM-DD (e.g. date: 2025-02-28), or remove the front matter",
+        f"skipped: {seed_copy / 'month-13.md'}:2: front matter has an impossible date (month must be in 1..12)."
+        " Fix: write a real date as YYYY-MM-DD (e.g. date: 2025-02-28), or remove the front matter",
+    ]
+    assert "Read 5 of 8 files: 97 items (12 repeated listings merged), 3 skipped." in result.stdout
+    assert (out / "graph.ttl").stat().st_size > 0
+
+
+def test_a_file_that_failed_unexpectedly_is_not_cached(seed_copy, tmp_path, monkeypatch):
+    (seed_copy / "crash.md").write_text("---\ndate: 2025-12-01\n---\n- **谷歌发布Gemini 3**：新模型 [原文](https://example.com/a)\n")
+    cache = tmp_path / "cache"
+    with monkeypatch.context() as patched:
+        _crash_on(patched, "crash.md")
+        first = build([seed_copy], cache=cache)
+    assert [p.problem.split(";")[0] for p in first.report.skipped] == [
+        "unexpected error while reading it (RuntimeError: boom second line)"]
+    again = build([seed_copy], cache=cache)  # the bug is gone: the file is read, not taken from the cache
+    assert (again.report.skipped, again.report.cache_hits, again.report.cache_misses) == ([], 5, 1)
+
+
+def test_dask_workers_report_bad_files_as_problems(seed_copy, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] not installed")
+    (seed_copy / "feb-30.md").write_text(IMPOSSIBLE_DATES["feb-30.md"], encoding="utf-8")
+    (seed_copy / "crash.md").write_text("---\ndate: 2025-12-01\n---\n## 谷歌发布Gemini 3\n\n谷歌发布了新的模型。\n")
+    _crash_on(monkeypatch, "crash.md")  # the workers are threads of this process: they see it
+    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None,
+                                  scheduler_port=0, silence_logs=40) as cluster:
+        result = build([seed_copy], engine="dask", scheduler=cluster.scheduler_address)
+    assert sorted((p.path.name, p.line, p.problem.split(" (")[0]) for p in result.report.skipped) == [
+        ("crash.md", None, "unexpected error while reading it"),
+        ("feb-30.md", 3, "front matter has an impossible date"),
+    ]
+    assert result.report.items == 97
+
+
+def test_a_build_that_reads_nothing_fails_and_keeps_the_previous_exports(tmp_path):
+    binaries = tmp_path / "binaries"
+    binaries.mkdir()
+    for name in ("a.md", "b.md"):
+        (binaries / name).write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "graph.ttl").write_text("previous graph\n")
+    result = CliRunner().invoke(cli, ["build", str(binaries), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[1:] == [
+        f"skipped: {binaries / 'a.md'}: file is binary, not a Markdown digest. Fix: remove it from the input folder",
+        f"skipped: {binaries / 'b.md'}: file is binary, not a Markdown digest. Fix: remove it from the input folder",
+        f"Error: read 0 of 2 files (every one was skipped): nothing written, the previous files in {out} are"
+        " unchanged. Fix: the problems above, or give folders of Markdown digests (.md, .markdown, .txt)",
+    ]
+    assert result.stdout == ""
+    assert (out / "graph.ttl").read_text() == "previous graph\n"
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["graph.ttl"]
+
+
+def test_the_library_build_of_nothing_raises_with_each_problem(tmp_path):
+    from kg.errors import NothingReadError
+
+    (tmp_path / "empty.md").write_bytes(b"")
+    with pytest.raises(NothingReadError) as err:
+        build([tmp_path])
+    assert str(err.value) == "read 0 of 1 files (every one was skipped)"
+    assert [p.problem for p in err.value.report.skipped] == ["file is empty"]
+
+
+def test_out_under_a_regular_file_is_refused_before_reading(tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file")
+    result = CliRunner().invoke(cli, ["build", "--out", str(blocker / "exports")])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: --out {blocker / 'exports'}: {blocker} is a file, not a folder."
+                             " Fix: pass --out a folder (new or existing), or move that file away\n")
+
+
+@pytest.mark.parametrize("code, message", [
+    (errno.EROFS, "it is on a read-only file system. Fix: pass --out a folder on a writable disk"),
+    (errno.EACCES, "no permission to write there. Fix: pass --out a folder you can write to, or fix its permissions"),
+])
+def test_out_on_a_read_only_or_forbidden_folder_is_refused_before_reading(tmp_path, monkeypatch, code, message):
+    """Tests run as root, who may write anywhere: the file system's answer is simulated."""
+    import kg.pipeline
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(kg.pipeline.tempfile, "mkstemp", refuse)
+    result = CliRunner().invoke(cli, ["build", "--out", str(tmp_path / "exports")])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: --out {tmp_path / 'exports'}: {message}\n"
+
+
+def test_out_on_an_immutable_folder_is_refused_before_reading(tmp_path):
+    """A real refusal from the file system, even to root: the immutable flag (chattr +i)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not available here (needs e2fsprogs, root and a file system with the flag)")
+    try:
+        result = CliRunner().invoke(cli, ["build", "--out", str(locked / "exports")])
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=True)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: --out {locked / 'exports'}: the system does not allow writing there"
+                             " (permissions or an immutable flag). Fix: pass --out a folder you can write to\n")

@@ -247,3 +247,62 @@ def test_cli_says_how_many_cached_files_had_their_relations_found_again(seed_cop
     assert again.exit_code == 0, again.output
     assert ("Cache: 4 file(s) from the cache, 1 read; relations found again in 1 of them (a name they mention"
             " resolves differently now, or a story they list is first listed elsewhere).") in again.output
+
+
+def test_changing_only_known_base_re_extracts(seed_copy, rules_copy, tmp_path):
+    cache = tmp_path / "cache"
+    build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    patterns = rules_copy / "patterns.yml"
+    text = patterns.read_text(encoding="utf-8")
+    assert text.count("known_base: [Product, Hardware]") == 1
+    patterns.write_text(text.replace("known_base: [Product, Hardware]", "known_base: [Product]"), encoding="utf-8")
+    again = build([seed_copy], rules=load_rules(rules_copy), cache=cache)
+    assert (again.report.cache_hits, again.report.cache_misses) == (0, 5)
+    assert any("rules changed (patterns.yml)" in n for n in again.report.cache_notes), again.report.cache_notes
+    assert same_graph(again, cold(seed_copy, rules_copy))
+
+
+def _changed(value):
+    """Another value of the same kind, for any field of the validated rules."""
+    import re
+
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value / 2 + 0.01
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, re.Pattern):
+        return re.compile(value.pattern + "x", value.flags)
+    if isinstance(value, frozenset):
+        return value | {"x"}
+    if isinstance(value, list):
+        return value + [value[0] if value else "x"]
+    if value is None:
+        return "x"
+    raise AssertionError(f"no test value for {type(value).__name__}")
+
+
+def test_every_field_of_a_pattern_and_a_gazetteer_entity_is_in_the_cache_key(rules):
+    """Whatever fields the validated rules have (known_base, require, ...), changing one changes the key; only
+    where an entry was written (`source`) is left out."""
+    import copy
+    import dataclasses
+
+    from kg.cache import rules_fingerprint
+
+    base = rules_fingerprint(copy.deepcopy(rules))
+    pattern = next(p for p in rules.patterns if p.known_base)
+    entity = next(iter(rules.entities.values()))
+    for owner, field_names in ((pattern, [f.name for f in dataclasses.fields(pattern)]),
+                               (entity, [f.name for f in dataclasses.fields(entity) if f.name != "source"])):
+        for name in field_names:
+            changed = copy.deepcopy(rules)
+            target = changed.patterns[rules.patterns.index(owner)] if owner is pattern else changed.entities[entity.id]
+            setattr(target, name, _changed(getattr(target, name)))
+            changed.__dict__.pop("_kg_cache_fingerprint", None)
+            assert rules_fingerprint(changed) != base, f"{type(owner).__name__}.{name}"
+    stop = copy.deepcopy(rules)
+    stop.stopwords = stop.stopwords | {"x"}
+    stop.__dict__.pop("_kg_cache_fingerprint", None)
+    assert rules_fingerprint(stop) != base
