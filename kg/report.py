@@ -59,6 +59,7 @@ class Line:
     text: str  # the line without date and source, e.g. "OpenAI develops GPT-5"
     url: str | None  # the source's link (None: the item has none)
     source: str  # what the link shows: the item's headline, else its digest file
+    digest: str = ""  # the digest file that listed the item
     status: str = STATED  # stated, reported, planned, denied
     group: str = ""  # releases: the developer
     sources: int = 1  # statements (or items) the line stands for
@@ -127,7 +128,8 @@ def _first_sources(rows: list[dict], key: str) -> dict[str, dict]:
     best: dict[str, dict] = {}
     for row in rows:
         current = best.get(row[key])
-        rank = (row.get("date") or "", row.get("url") or row.get("item_url") or "~", row.get("digest") or "")
+        rank = (row.get("date") or "", row.get("url") or row.get("item_url") or "~", row.get("digest") or "",
+                row.get("title") or "", row.get("item") or "")
         if current is None or rank < current["_rank"]:
             best[row[key]] = {**row, "_rank": rank}
     return best
@@ -140,7 +142,8 @@ def _statement_lines(rows: list[dict]) -> dict[str, list[Line]]:
         groups.setdefault(key, []).append(row)
     out: dict[str, list[Line]] = {"releases": [], "deals": [], "people": []}
     for (relation, _s, _o, role), members in groups.items():
-        members.sort(key=lambda r: (r["date"], r.get("url") or r.get("item_url") or "~", r["st"]))
+        members.sort(key=lambda r: (r["date"], r.get("url") or r.get("item_url") or "~", r["st"],
+                                    r.get("digest") or "", r.get("title") or ""))
         first = members[0]
         statuses = {(r.get("status") or STATED).strip().lower() for r in members}
         status = STATED if STATED in statuses else sorted(statuses)[0]
@@ -148,7 +151,7 @@ def _statement_lines(rows: list[dict]) -> dict[str, list[Line]]:
         text = f"{first['subject']} {relation} {first['object']}" + (f" ({role})" if role else "")
         dates = sorted({r["date"] for r in members})
         line = Line(
-            date=first["date"], text=text, url=url, source=first.get("title") or first.get("digest") or "",
+            date=first["date"], text=text, url=url, source=first.get("title") or first.get("digest") or "", digest=first.get("digest") or "",
             status=status, sources=len({r["st"] for r in members}),
             last_date=dates[-1] if dates[-1] != first["date"] else "",
             fields={"subject": first["subject"], "relation": relation, "object": first["object"],
@@ -172,7 +175,7 @@ def _statement_lines(rows: list[dict]) -> dict[str, list[Line]]:
 
 
 def _new_names(run: Runner, start: dt.date, end: dt.date) -> list[Line]:
-    text = PREFIXES + f"""SELECT ?e ?name ?type ?date ?mentions ?url ?title ?digest WHERE {{
+    text = PREFIXES + f"""SELECT ?e ?name ?type ?date ?mentions ?item ?url ?title ?digest WHERE {{
   ?e kg:firstSeen ?date .
   FILTER(?date >= {_literal(start)} && ?date <= {_literal(end)})
   ?e kg:name ?name ; a ?class .
@@ -188,7 +191,7 @@ def _new_names(run: Runner, start: dt.date, end: dt.date) -> list[Line]:
         mentions = int(row.get("mentions") or 0)
         lines.append(Line(
             date=row["date"], text=f"{row['name']} ({row['type']})", url=row.get("url"),
-            source=row.get("title") or row.get("digest") or "",
+            source=row.get("title") or row.get("digest") or "", digest=row.get("digest") or "",
             fields={"name": row["name"], "type": row["type"], "mentions": mentions},
         ))
     lines.sort(key=lambda line: (-line.fields["mentions"], line.date, line.fields["name"]))
@@ -213,7 +216,7 @@ def _rising(run: Runner, previous_start: dt.date, start: dt.date, end: dt.date, 
         return []
     counted = {iri: (now, now - gain) for gain, _ratio, now, iri in chosen}
     values = " ".join(f"<{iri}>" for iri in counted)
-    latest = PREFIXES + f"""SELECT ?e ?name ?type ?date ?url ?title ?digest WHERE {{
+    latest = PREFIXES + f"""SELECT ?e ?name ?type ?date ?item ?url ?title ?digest WHERE {{
   VALUES ?e {{ {values} }}
   ?e kg:name ?name ; a ?class .
   FILTER(STRSTARTS(STR(?class), STR(kg:)))
@@ -226,7 +229,8 @@ def _rising(run: Runner, previous_start: dt.date, start: dt.date, end: dt.date, 
     newest: dict[str, dict] = {}
     for row in _rows(run(latest)):
         current = newest.get(row["e"])
-        rank = (row["date"], row.get("url") is not None, row.get("url") or "", row.get("digest") or "")
+        rank = (row.get("url") is not None, row["date"], row.get("url") or "", row.get("digest") or "",
+                row.get("title") or "", row.get("item") or "")
         if current is None or rank > current["_rank"]:
             newest[row["e"]] = {**row, "_rank": rank}
     lines = []
@@ -237,7 +241,7 @@ def _rising(run: Runner, previous_start: dt.date, start: dt.date, end: dt.date, 
         before = counted[iri][1]
         lines.append(Line(
             date=row["date"], text=f"{row['name']} ({row['type']}): {_items(now)}, {before} before",
-            url=row.get("url"), source=row.get("title") or row.get("digest") or "",
+            url=row.get("url"), source=row.get("title") or row.get("digest") or "", digest=row.get("digest") or "",
             fields={"name": row["name"], "type": row["type"], "mentions": now, "previous": before},
         ))
     return lines
@@ -267,6 +271,10 @@ def build_report(run: Runner, start: str, end: str, *, limit: int | None = 50) -
 
 # ---------------------------------------------------------------- rendering
 
+INTRO = ("Each line: a date, what happened, its source. The date is the first day seen (new names), the first"
+         " report in the window (releases, deals, people), the latest linked mention (rising).")
+
+
 def _items(n: int) -> str:
     return f"{n} item{'' if n == 1 else 's'}"
 
@@ -292,7 +300,8 @@ def _md_link(line: Line) -> str:
     label = _md_escape(line.source or line.url or "source")
     if line.url:
         return f"[{label}](<{line.url.replace('>', '%3E').replace(' ', '%20')}>)"
-    return f"{label} (no link)" if line.source else "(no source link)"
+    where = f"listed in {_md_escape(line.digest)}" if line.digest and line.digest != line.source else ""
+    return f"{label} (no link{'; ' + where if where else ''})" if line.source else "(no source link)"
 
 
 def _cut_note(report: Report, name: str) -> str:
@@ -302,8 +311,7 @@ def _cut_note(report: Report, name: str) -> str:
 
 def to_markdown(report: Report) -> str:
     out = [f"# What happened {report.start} to {report.end}", ""]
-    out.append(f"Rising compares with {report.previous_start} to {report.previous_end}. "
-               "Each line: date (first report in the window), what, source.")
+    out.append(f"{INTRO} Rising compares with {report.previous_start} to {report.previous_end}.")
     for name in SECTIONS:
         lines = report.sections[name]
         out += ["", f"## {TITLES[name]} ({report.totals[name]})", ""]
@@ -348,8 +356,8 @@ def to_html(report: Report) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
            f"<h1>{e(title)}</h1>",
-           f'<p class="muted">Rising compares with {e(report.previous_start)} to {e(report.previous_end)}. '
-           "Each line: date (first report in the window), what, source.</p>",
+           f'<p class="muted">{e(INTRO)} Rising compares with {e(report.previous_start)} to'
+           f" {e(report.previous_end)}.</p>",
            "<nav>" + "".join(f'<a href="#{n}">{e(TITLES[n])} ({report.totals[n]})</a>' for n in SECTIONS) + "</nav>"]
     for name in SECTIONS:
         lines = report.sections[name]
@@ -375,7 +383,9 @@ def to_html(report: Report) -> str:
                 source = (f'<a class="source" href="{e(line.url)}" target="_blank" rel="noopener noreferrer">'
                           f"{e(line.source or line.url)}</a>")
             else:
-                source = f'<span class="source muted">{e(line.source or "no source link")}</span>'
+                where = f"; listed in {line.digest}" if line.digest and line.digest != line.source else ""
+                source = (f'<span class="source">{e(line.source or "")} <span class="muted">(no link'
+                          f'{e(where)})</span></span>')
             out.append(f'<li data-section="{name}"><span class="date">{e(line.date)}</span>{what}{status}{more}'
                        f" {source}</li>")
         out.append("</ul>")

@@ -195,20 +195,18 @@ def test_report_page_links_and_no_network_requests(graph, tmp_path):
         driver.quit()
 
 
-def screenshot(report_html: Path, png: Path, width: int = 1100, height: int = 900) -> None:
-    """docs/report.png: python -m tests.test_report REPORT_HTML PNG."""
-    from .test_html import _chrome
 
-    driver = _chrome(logging=False)
-    try:
-        driver.set_window_size(width, height)
-        driver.get(Path(report_html).resolve().as_uri())
-        driver.save_screenshot(str(png))
-    finally:
-        driver.quit()
+def test_a_line_whose_item_has_no_link_says_so_and_names_its_digest():
+    from kg.report import Line, Report, to_html, to_markdown
 
-
-if __name__ == "__main__":
-    import sys
-
-    screenshot(Path(sys.argv[1]), Path(sys.argv[2]))
+    line = Line(date="2025-06-03", text="Apple acquires Anthropic", url=None, source="关于苹果收购 Anthropic 的辩论",
+                digest="2025-06-03.md", status="reported", sources=5, last_date="2025-06-11")
+    report = Report("2025-06-01", "2025-06-30", "2025-05-02", "2025-05-31",
+                    {"new": [], "releases": [], "deals": [line], "people": [], "rising": []},
+                    {"new": 0, "releases": 0, "deals": 1, "people": 0, "rising": 0})
+    md = to_markdown(report)
+    assert ("- 2025-06-03 Apple acquires Anthropic [reported] (+4 more reports, until 2025-06-11):"
+            " 关于苹果收购 Anthropic 的辩论 (no link; listed in 2025-06-03.md)\n") in md
+    assert "## Releases (0)\n\nNothing in this window.\n" in md
+    page = to_html(report)
+    assert "(no link; listed in 2025-06-03.md)" in page and "<a " not in page.split("</nav>")[1]

@@ -582,10 +582,12 @@
 
   // ------------------------------------------------------------------ labels
   // vis-network's own labels are not drawn (they overlap into a grey mat at fit-to-screen). Labels are drawn
-  // here after each frame at a readable screen size: the selected entity and its neighbours first and on top,
-  // then the others biggest first, each only where it overlaps no label already placed; zoomed in
+  // here after each frame at a readable screen size: the selected entity's label and its 12 biggest
+  // neighbours' always, then its other neighbours', then the others biggest first, each of these only where it
+  // overlaps no label already placed (the selected one and its neighbours are drawn on top, framed); zoomed in
   // (scale >= 1) every entity in view gets its label.
   var LABEL_PX = 12;
+  var NEIGHBOUR_LABELS = 12;
   var LABEL_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', " +
     "'WenQuanYi Zen Hei', 'WenQuanYi Micro Hei', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif";
   var bySize = NODES.map(function (n) {
@@ -620,9 +622,12 @@
     if (selected && nodePass[selected]) {
       first.push(selected);
       strong[selected] = 2;
-      neighbours(selected).forEach(function (id) {
+      var near = neighbours(selected).sort(function (a, b) {
+        return (nodeById[b].size || 0) - (nodeById[a].size || 0) || (a < b ? -1 : 1);
+      });
+      near.forEach(function (id, k) {
         first.push(id);
-        strong[id] = 1;
+        strong[id] = k < NEIGHBOUR_LABELS ? 2 : 1; // the biggest neighbours always, the others where they fit
       });
     }
     var placed = [];
@@ -647,7 +652,7 @@
       var height = lines.length * px * 1.2;
       var box = { l: p.x - width / 2 - 2, r: p.x + width / 2 + 2, t: p.y + r + 1, b: p.y + r + 3 + height };
       if (box.r < 0 || box.l > w || box.b < 0 || box.t > h) return;
-      if (!strong[id] && crowded) {
+      if (strong[id] !== 2 && crowded) {
         for (var k = 0; k < placed.length; k++) {
           var o = placed[k];
           if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return;
@@ -672,8 +677,9 @@
       var t = todo[j];
       var level = strong[t.id] || 0;
       if (level) {
-        ctx.fillStyle = level === 2 ? "#fff6c7" : "rgba(255,255,255,0.92)";
-        ctx.strokeStyle = level === 2 ? "#c99a00" : "#bbb";
+        var isSelected = t.id === selected;
+        ctx.fillStyle = isSelected ? "#fff6c7" : "rgba(255,255,255,0.92)";
+        ctx.strokeStyle = isSelected ? "#c99a00" : "#bbb";
         ctx.lineWidth = 1;
         ctx.fillRect(t.box.l, t.box.t, t.box.r - t.box.l, t.box.b - t.box.t);
         ctx.strokeRect(t.box.l, t.box.t, t.box.r - t.box.l, t.box.b - t.box.t);
