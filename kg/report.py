@@ -198,7 +198,9 @@ def _new_names(run: Runner, start: dt.date, end: dt.date) -> list[Line]:
     return lines
 
 
-def _rising(run: Runner, previous_start: dt.date, start: dt.date, end: dt.date, limit: int | None) -> list[Line]:
+def _rising(run: Runner, previous_start: dt.date, start: dt.date, end: dt.date,
+            limit: int | None) -> tuple[list[Line], int]:
+    """The `limit` entities that grew most (more items than before, at least RISING_MIN), and how many grew."""
     counts = PREFIXES + f"""SELECT ?e (SUM(?in) AS ?now) (SUM(1 - ?in) AS ?before) WHERE {{
   ?item schema:datePublished ?d .
   FILTER(?d >= {_literal(previous_start)} && ?d <= {_literal(end)})
@@ -213,7 +215,7 @@ def _rising(run: Runner, previous_start: dt.date, start: dt.date, end: dt.date, 
     ranked.sort(key=lambda r: (-r[0], -r[1], -r[2], r[3]))
     chosen = ranked if limit is None else ranked[:limit]
     if not chosen:
-        return []
+        return [], len(ranked)
     counted = {iri: (now, now - gain) for gain, _ratio, now, iri in chosen}
     values = " ".join(f"<{iri}>" for iri in counted)
     latest = PREFIXES + f"""SELECT ?e ?name ?type ?date ?item ?url ?title ?digest WHERE {{
@@ -244,7 +246,7 @@ def _rising(run: Runner, previous_start: dt.date, start: dt.date, end: dt.date, 
             url=row.get("url"), source=row.get("title") or row.get("digest") or "", digest=row.get("digest") or "",
             fields={"name": row["name"], "type": row["type"], "mentions": now, "previous": before},
         ))
-    return lines
+    return lines, len(ranked)
 
 
 def build_report(run: Runner, start: str, end: str, *, limit: int | None = 50) -> Report:
@@ -259,10 +261,10 @@ def build_report(run: Runner, start: str, end: str, *, limit: int | None = 50) -
     previous_start, previous_end = first - dt.timedelta(days=days), first - dt.timedelta(days=1)
     sections: dict[str, list[Line]] = {"new": _new_names(run, first, last)}
     sections.update(_statement_lines(_statements(run, first, last)))
-    rising = _rising(run, previous_start, first, last, limit)
-    sections["rising"] = rising
+    sections["rising"], rising_total = _rising(run, previous_start, first, last, limit)
     sections = {name: sections[name] for name in SECTIONS}
     totals = {name: len(lines) for name, lines in sections.items()}
+    totals["rising"] = rising_total
     if limit is not None:
         sections = {name: lines[:limit] for name, lines in sections.items()}
     return Report(first.isoformat(), last.isoformat(), previous_start.isoformat(), previous_end.isoformat(),
@@ -296,8 +298,14 @@ def _md_escape(text: str) -> str:
     return " ".join(text.split())
 
 
+def _clip(text: str, limit: int = 90) -> str:
+    """A headline cut for a line of the report (some items' headlines are whole paragraphs)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _md_link(line: Line) -> str:
-    label = _md_escape(line.source or line.url or "source")
+    label = _md_escape(_clip(line.source or line.url or "source"))
     if line.url:
         return f"[{label}](<{line.url.replace('>', '%3E').replace(' ', '%20')}>)"
     where = f"listed in {_md_escape(line.digest)}" if line.digest and line.digest != line.source else ""
@@ -380,11 +388,11 @@ def to_html(report: Report) -> str:
                       if line.status != STATED else "")
             more = f'<span class="more">{e(_more_note(line))}</span>' if line.sources > 1 else ""
             if line.url:
-                source = (f'<a class="source" href="{e(line.url)}" target="_blank" rel="noopener noreferrer">'
-                          f"{e(line.source or line.url)}</a>")
+                source = (f'<a class="source" href="{e(line.url)}" target="_blank" rel="noopener noreferrer"'
+                          f' title="{e(line.source or line.url)}">{e(_clip(line.source or line.url))}</a>')
             else:
                 where = f"; listed in {line.digest}" if line.digest and line.digest != line.source else ""
-                source = (f'<span class="source">{e(line.source or "")} <span class="muted">(no link'
+                source = (f'<span class="source">{e(_clip(line.source or ""))} <span class="muted">(no link'
                           f'{e(where)})</span></span>')
             out.append(f'<li data-section="{name}"><span class="date">{e(line.date)}</span>{what}{status}{more}'
                        f" {source}</li>")
