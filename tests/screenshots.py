@@ -2,9 +2,10 @@
 
     python tests/screenshots.py report REPORT.html docs/report.png
     python tests/screenshots.py timeline GRAPH.html docs/timeline.png [STEP] [window|asof]
+    python tests/screenshots.py explorer exports/graph.html exports/explorer.png 英伟达
 
 `timeline` opens the explorer, sets the timeline to STEP (a month YYYY-MM or a day YYYY-MM-DD; default: the
-middle step) and selects the entity with the most new neighbours' labels in view: the most mentioned one.
+middle step) and selects the most mentioned entity shown. `explorer` searches NAME in the explorer's search box.
 """
 from __future__ import annotations
 
@@ -51,9 +52,27 @@ def timeline(page: Path, png: Path, step: str | None = None, mode: str = "asof",
         driver.quit()
 
 
+def explorer(page: Path, png: Path, name: str, width: int = 1400, height: int = 900) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    driver = _chrome(logging=False)
+    try:
+        driver.set_window_size(width, height)
+        driver.get(Path(page).resolve().as_uri())
+        _wait(driver, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
+        driver.find_element("id", "kg-search").send_keys(name + Keys.ENTER)
+        _wait(driver, "return !!kgExplorer.selectedNode")
+        time.sleep(0.8)
+        driver.save_screenshot(str(png))
+    finally:
+        driver.quit()
+
+
 if __name__ == "__main__":
     what, args = sys.argv[1], sys.argv[2:]
     if what == "report":
         report(Path(args[0]), Path(args[1]))
+    elif what == "explorer":
+        explorer(Path(args[0]), Path(args[1]), args[2])
     else:
         timeline(Path(args[0]), Path(args[1]), *(args[2:4]))

@@ -1032,7 +1032,7 @@
       max = Math.max(max, counts[k] || 0);
     });
     var W = 340, H = 74, top = 12, base = 58;
-    var bw = W / months.length;
+    var bw = Math.min(W / months.length, 28); // a few months: narrow bars, not one wide block
     var box = el("figure", "kg-chart-box");
     box.style.margin = "0";
     var chart = svg("svg", { class: "kg-chart", width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img" });
@@ -1052,7 +1052,7 @@
     });
     chart.appendChild(svg("line", { x1: 0, x2: W, y1: base + 0.5, y2: base + 0.5, stroke: "#bbb" }));
     chart.appendChild(svg("text", { x: 0, y: H - 3 }, months[0]));
-    if (months.length > 1) chart.appendChild(svg("text", { x: W, y: H - 3, "text-anchor": "end" }, months[months.length - 1]));
+    if (months.length > 1) chart.appendChild(svg("text", { x: Math.max(months.length * bw, 84), y: H - 3, "text-anchor": "end" }, months[months.length - 1]));
     chart.appendChild(svg("text", { x: 0, y: 9 }, "max " + max + " items/month"));
     box.appendChild(el("figcaption", "kg-muted", "Mentions per month"));
     box.appendChild(chart);
