@@ -22,6 +22,9 @@ from kg import query as q  # noqa: E402
 from kg.report import build_report  # noqa: E402
 
 
+QUERIES = ("1. new names", "2. statements", "3. rising: counts", "4. rising: dates, links", "5. rising: names, headlines")
+
+
 def measure(run, start: str, end: str, rounds: int) -> dict:
     calls: list[tuple[str, float]] = []
 
@@ -55,8 +58,8 @@ def measure(run, start: str, end: str, rounds: int) -> dict:
 def show(label: str, m: dict) -> None:
     print(f"{label}: sections {m['totals']}")
     print(f"  whole report: first run {m['cold_s']:.2f} s, then median {m['warm_s']:.2f} s")
-    for (what, cold), (_, warm) in zip(m["queries_cold"], m["queries_warm"]):
-        print(f"    query {' '.join(what):<24} first {cold:6.2f} s, then {warm:6.2f} s")
+    for name, (_, cold), (_, warm) in zip(QUERIES, m["queries_cold"], m["queries_warm"]):
+        print(f"    {name:<26} first {cold:6.2f} s, then {warm:6.2f} s")
     print(f"  baseline (named query releases, same window): {m['baseline_s']:.2f} s;"
           f" report / baseline = {m['warm_s'] / max(m['baseline_s'], 1e-9):.1f}")
 
