@@ -612,6 +612,7 @@
     return out;
   }
   function drawLabels(ctx) {
+    var began = performance.now();
     var body = network.body;
     var scale = network.getScale();
     var ratio = (network.canvas && network.canvas.pixelRatio) || window.devicePixelRatio || 1;
@@ -700,6 +701,7 @@
     drawnLabels = todo.map(function (t) {
       return t.id;
     });
+    api.lastLabelMs = performance.now() - began;
   }
   function drawNewHalos(ctx) {
     var ids = Object.keys(timeline.newIds);
