@@ -645,8 +645,10 @@ def test_timeline_shows_the_graph_as_of_a_date_and_for_a_window(sample_page):
     _wait(drv, "return kgExplorer.timeline.index() >= 1")
     _wait(drv, "return kgExplorer.timeline.index() === 14 && !kgExplorer.timeline.playing()", timeout=30)
     assert drv.find_element("id", "kg-play").text.endswith("play")
-    drv.execute_script("kgExplorer.timeline.off()")
+    drv.find_element("id", "kg-time-on").click()  # timeline off: all dates again
     assert len(drv.execute_script(visible)) == graph.number_of_nodes()
+    assert drv.find_element("id", "kg-time-label").text == "all dates"
+    assert drv.find_element("id", "kg-date-from").get_attribute("value") == "2025-12-07"
     assert [u for u in _requests(drv) if not u.startswith(("file:", "data:"))] == []
     assert [e for e in drv.get_log("browser") if e["level"] == "SEVERE"] == []
 

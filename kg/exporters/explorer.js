@@ -487,7 +487,7 @@
     });
     $("kg-time-on").addEventListener("change", function (ev) {
       if (ev.target.checked) setTimeline(timeline.index);
-      else timelineOff();
+      else $("kg-date-reset").click(); // all dates again
     });
     $("kg-play").addEventListener("click", function () {
       if (timeline.timer) stopTimeline();
@@ -557,7 +557,6 @@
     },
     set: setTimeline,
     off: function () {
-      timelineOff();
       $("kg-date-reset").click();
     },
     mode: function (m) {
