@@ -367,6 +367,57 @@ def entity(graph_file, name):
         raise _fail(exc) from None
 
 
+@cli.command()
+@click.argument("graph_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First day of the window.")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last day of the window (included).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True, help="Folder for report.md and report.html.")
+@click.option("--format", "fmt", type=click.Choice(["files", "json"]), default="files", show_default=True, help="files: write report.md and report.html; json: print the report to standard output.")
+@click.option("--limit", type=click.IntRange(0), default=50, show_default=True, help="Lines per section (0: all).")
+@click.option("--endpoint", metavar="URL", help="Read the graph from this SPARQL endpoint (kg serve, kg push) instead of a file.")
+@click.option("--graph", "graph_iri", metavar="IRI", help="With --endpoint: the graph to query.  [default: kg push's graph]")
+def report(graph_file, start, end, out_dir, fmt, limit, endpoint, graph_iri):
+    """Write what happened in a date window: new names, releases, deals, people and rising entities.
+
+    Every line has its date (inside the window) and a link to its source; reported, planned or denied
+    statements are marked. Writes report.md and report.html (works offline) into --out, or prints JSON.
+
+    \b
+    Example:
+        kg report exports/graph.ttl --from 2025-12-01 --to 2025-12-31 --out /tmp/report
+        kg report --endpoint http://127.0.0.1:7878/sparql --from 2025-12-01 --to 2025-12-07 --format json
+    """
+    from . import query as q
+    from .report import build_report, write_report
+
+    if endpoint and graph_file is not None:
+        raise click.UsageError("give either GRAPH_FILE or --endpoint URL, not both")
+    if not endpoint and graph_file is None:
+        raise click.UsageError("give a GRAPH_FILE (an exported graph.ttl), or --endpoint URL of a SPARQL server")
+    if graph_iri and not endpoint:
+        raise click.UsageError("--graph goes with --endpoint")
+    try:
+        if endpoint:
+            def run(sparql_text):
+                return q.run_remote(endpoint, sparql_text, graph=graph_iri)
+        else:
+            store = q.load_store(graph_file)
+
+            def run(sparql_text):
+                return q.run(store, sparql_text)
+        result = build_report(run, start, end, limit=limit or None)
+        if not any(result.totals.values()):
+            q.explain_empty(0, run)
+        if fmt == "json":
+            click.echo(result.to_json())
+            return
+        md, page = write_report(result, out_dir)
+    except KgError as exc:
+        raise _fail(exc) from None
+    counts = ", ".join(f"{name} {n}" for name, n in result.totals.items())
+    click.echo(f"Wrote {md} and {page} ({counts}) in {result.seconds:.1f} s.")
+
+
 @cli.command("eval")
 @click.argument("gold_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"), show_default=True)

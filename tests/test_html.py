@@ -309,7 +309,8 @@ def test_search_enter_cycles_through_matches(page):
 def test_date_filter_hides_edges_outside_range(page):
     drv = page["driver"]
     total = drv.execute_script("return kgExplorer.visibleEdgeIds().length")
-    assert total == len(_data(page["path"].read_text(encoding="utf-8"))["edges"])
+    edges = _data(page["path"].read_text(encoding="utf-8"))["edges"]
+    assert total == len([e for e in edges if e["relation"] != "coMention"])  # co-mentions: hidden by default
     drv.execute_script(
         """var f = document.getElementById('kg-date-from'), t = document.getElementById('kg-date-to');
            f.value = '2025-12-01'; t.value = '2025-12-31';
@@ -331,10 +332,15 @@ def test_date_filter_hides_edges_outside_range(page):
 @pytest.mark.browser
 def test_relation_and_type_filters(page):
     drv = page["driver"]
-    drv.find_element("css selector", "input[data-relation=coMention]").click()
-    rels = drv.execute_script("return kgExplorer.visibleEdgeIds().map(function (id) { return kgExplorer.data.edges.find(function (e) { return e.id === id; }).relation; })")
-    assert "coMention" not in rels and rels
-    drv.find_element("css selector", "input[data-relation=coMention]").click()
+    script = "return kgExplorer.visibleEdgeIds().map(function (id) { return kgExplorer.data.edges.find(function (e) { return e.id === id; }).relation; })"
+    box = drv.find_element("css selector", "input[data-relation=coMention]")
+    rels = drv.execute_script(script)
+    assert not box.is_selected() and "coMention" not in rels and rels  # hidden by default
+    box.click()  # one click shows them
+    assert "coMention" in drv.execute_script(script)
+    box.click()
+    assert "coMention" not in drv.execute_script(script)
+    assert drv.find_element("css selector", "input[data-relation=develops]").is_selected()
     drv.find_element("css selector", "input[data-type=Company]").click()
     assert "google" not in drv.execute_script("return kgExplorer.visibleNodeIds()")
     drv.find_element("css selector", "input[data-type=Company]").click()
@@ -568,3 +574,180 @@ def test_sample_build_in_the_browser(driver, sample, tmp_path):
     ]
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+# --------------------------------------------------------------------------
+# for analysts: co-mentions hidden, readable labels, timeline, panel chart and order, CJK font
+# --------------------------------------------------------------------------
+def _requests(drv) -> list[str]:
+    return [
+        json.loads(e["message"])["message"]["params"]["request"]["url"]
+        for e in drv.get_log("performance")
+        if json.loads(e["message"])["message"].get("method") == "Network.requestWillBeSent"
+    ]
+
+
+@pytest.fixture(scope="module")
+def sample_page(driver, sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample") / "graph.html"
+    export(sample.graph, out, max_nodes=None)
+    driver.get_log("browser")
+    driver.get_log("performance")
+    _open(driver, out)
+    return {"driver": driver, "graph": sample.graph, "path": out}
+
+
+@pytest.mark.browser
+def test_co_mentions_are_hidden_until_one_click(sample_page):
+    drv, graph = sample_page["driver"], sample_page["graph"]
+    assert any(d["relation"] == "coMention" for _, _, d in graph.edges(data=True))
+    shown = drv.execute_script("return kgExplorer.visibleEdgeIds().map(function (id) { return kgExplorer.edges.get(id).label; })")
+    assert shown and not [label for label in shown if label.startswith("coMention")]
+    drv.find_element("css selector", "input[data-relation=coMention]").click()
+    shown = drv.execute_script("return kgExplorer.visibleEdgeIds().map(function (id) { return kgExplorer.edges.get(id).label; })")
+    assert [label for label in shown if label.startswith("coMention")]
+    drv.find_element("css selector", "input[data-relation=coMention]").click()
+
+
+@pytest.mark.browser
+def test_timeline_shows_the_graph_as_of_a_date_and_for_a_window(sample_page):
+    drv, graph = sample_page["driver"], sample_page["graph"]
+    steps = drv.execute_script("return kgExplorer.timeline.steps().map(function (s) { return s.end; })")
+    assert steps[0] == "2025-12-07" and steps[-1] == "2025-12-21" and len(steps) == 15  # days
+    first = {n: d["first_date"] for n, d in graph.nodes(data=True)}
+    last = {n: d["last_date"] for n, d in graph.nodes(data=True)}
+    visible = "return kgExplorer.visibleNodeIds().slice().sort()"
+
+    drv.execute_script("kgExplorer.timeline.mode('asof'); kgExplorer.timeline.set(0)")
+    assert drv.execute_script(visible) == sorted(n for n in graph if first[n] <= "2025-12-07")
+    assert sorted(drv.execute_script("return kgExplorer.timeline.newNodeIds()")) == sorted(
+        n for n in graph if first[n] == "2025-12-07")
+    assert "as of 2025-12-07" in drv.find_element("id", "kg-time-label").text
+    assert drv.find_element("id", "kg-date-to").get_attribute("value") == "2025-12-07"
+    for edge_id in drv.execute_script("return kgExplorer.visibleEdgeIds()"):
+        dates = drv.execute_script("var id = arguments[0]; return kgExplorer.data.edges.find(function (e) { return e.id === id; }).dates", edge_id)
+        assert min(dates) <= "2025-12-07"
+
+    drv.execute_script("kgExplorer.timeline.set(13)")  # 2025-12-20: the digests of the 20th are in
+    later = drv.execute_script(visible)
+    assert later == sorted(n for n in graph if first[n] <= "2025-12-20") and len(later) > len(
+        [n for n in graph if first[n] <= "2025-12-07"])
+    new = drv.execute_script("return kgExplorer.timeline.newNodeIds()")
+    assert new and all(first[n] == "2025-12-20" for n in new)
+
+    drv.execute_script("kgExplorer.timeline.mode('window')")  # 2025-12-14 .. 2025-12-20
+    assert drv.execute_script(visible) == sorted(
+        n for n in graph if first[n] <= "2025-12-20" and last[n] >= "2025-12-14")
+    assert all("2025-12-14" <= first[n] <= "2025-12-20" for n in drv.execute_script("return kgExplorer.timeline.newNodeIds()"))
+
+    # play: from the first day to the last, then it stops
+    drv.find_element("id", "kg-play").click()
+    _wait(drv, "return kgExplorer.timeline.index() >= 1")
+    _wait(drv, "return kgExplorer.timeline.index() === 14 && !kgExplorer.timeline.playing()", timeout=30)
+    assert drv.find_element("id", "kg-play").text.endswith("play")
+    drv.find_element("id", "kg-time-on").click()  # timeline off: all dates again
+    assert len(drv.execute_script(visible)) == graph.number_of_nodes()
+    assert drv.find_element("id", "kg-time-label").text == "all dates"
+    assert drv.find_element("id", "kg-date-from").get_attribute("value") == "2025-12-07"
+    assert [u for u in _requests(drv) if not u.startswith(("file:", "data:"))] == []
+    assert [e for e in drv.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+@pytest.mark.browser
+def test_labels_biggest_first_all_when_zoomed_in_selected_and_neighbours_always(driver, tmp_path):
+    out = tmp_path / "labels.html"
+    export(random_graph(400, 1200, seed=5), out, max_nodes=None)
+    _open(driver, out)
+    drv = driver
+    drv.execute_script("kgExplorer.network.fit(); kgExplorer.network.redraw()")
+    drawn = drv.execute_script("return kgExplorer.drawnLabels()")
+    sizes = drv.execute_script("var s = {}; kgExplorer.data.nodes.forEach(function (n) { s[n.id] = n.size; }); return s;")
+    biggest = max(sizes, key=lambda n: (sizes[n], n))
+    assert 0 < len(drawn) < 400 and biggest in drawn
+    # the labels drawn at fit-to-screen are the bigger entities
+    assert sum(sizes[n] for n in drawn) / len(drawn) > sum(sizes.values()) / len(sizes)
+    # zoomed in: every entity in view has its label
+    in_view = drv.execute_script(
+        """var n = kgExplorer.network; n.moveTo({position: n.getPositions([arguments[0]])[arguments[0]], scale: 1.5});
+           n.redraw(); var c = n.body.container, w = c.clientWidth, h = c.clientHeight, out = [];
+           kgExplorer.visibleNodeIds().forEach(function (id) { var p = n.canvasToDOM(n.getPositions([id])[id]);
+             if (p.x > 60 && p.x < w - 60 && p.y > 10 && p.y < h - 40) out.push(id); });
+           return out;""", biggest)
+    drawn = drv.execute_script("return kgExplorer.drawnLabels()")
+    assert in_view and set(in_view) <= set(drawn)
+    # selected: a small entity's label is drawn, and its neighbours' before any other (on top of them)
+    linked = drv.execute_script(
+        """var out = {};
+           kgExplorer.data.edges.forEach(function (e) { if (kgExplorer.isEdgeVisible(e.id) && e.from !== e.to) {
+             (out[e.from] = out[e.from] || {})[e.to] = 1; (out[e.to] = out[e.to] || {})[e.from] = 1; } });
+           for (var k in out) out[k] = Object.keys(out[k]); return out;""")
+    small = min((n for n in linked if len(linked[n]) >= 2), key=lambda n: (sizes[n], n))
+    drv.execute_script("kgExplorer.selectNode(arguments[0], true); kgExplorer.network.fit(); kgExplorer.network.redraw()", small)
+    drawn = drv.execute_script("return kgExplorer.drawnLabels()")
+    shown = [n for n in drawn[1:] if n in linked[small]]
+    assert drawn[0] == small and shown and drawn[1: 1 + len(shown)] == shown
+
+
+def _panel_graph() -> nx.MultiDiGraph:
+    g = make_graph()
+    # a weak newer statement and a confident older one of the same pair
+    _stmt(g, "w1", "google", "gemini-3", "develops", "2025-12-20", "https://example.com/weak", "maybe", "weak")
+    g.edges["google", "gemini-3", "w1"]["confidence"] = 0.55
+    _stmt(g, "c1", "google", "gemini-3", "develops", "2025-11-01", "https://example.com/sure", "sure", "sure")
+    g.edges["google", "gemini-3", "c1"]["confidence"] = 0.99
+    items = g.graph["items"] = {}
+
+    class Item:
+        def __init__(self, date):
+            self.date, self.title, self.url = date, "t", None
+
+    for n, date in enumerate(["2025-09-03", "2025-09-20", "2025-11-02", "2025-12-07", "2025-12-08", "2025-12-09"]):
+        items[f"i{n}"] = Item(date)
+    g.nodes["google"]["items"] = [f"i{n}" for n in range(6)]
+    return g
+
+
+@pytest.mark.browser
+def test_panel_chart_statement_order_and_search_cleared(driver, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    out = tmp_path / "panel.html"
+    export(_panel_graph(), out)
+    _open(driver, out)
+    box = driver.find_element("id", "kg-search")
+    box.send_keys("Google" + Keys.ENTER)
+    _wait(driver, "return kgExplorer.selectedNode === 'google'")
+    assert box.get_attribute("value") == "Google"  # the search's own choice keeps the text
+    panel = driver.find_element("id", "kg-panel")
+    bars = panel.find_elements("css selector", ".kg-chart rect.kg-bar")
+    assert [(b.get_attribute("data-month"), b.get_attribute("data-count")) for b in bars] == [
+        ("2025-09", "2"), ("2025-10", "0"), ("2025-11", "1"), ("2025-12", "3")]
+    assert "Mentions per month" in panel.text
+    sections = [s.get_attribute("data-relation") for s in panel.find_elements("css selector", ".kg-relgroup")]
+    assert sections[0] == "develops" and sections[-1] == "coMention"
+    dates = [d.text for d in panel.find_elements("css selector", ".kg-relgroup[data-relation=develops] .kg-att .kg-date")]
+    assert dates == ["2025-11-01", "2025-12-07", "2025-12-20"]  # confidence 0.99, 0.9, 0.55
+    # another node chosen (its button in the panel): the search box is cleared
+    panel.find_element("css selector", ".kg-relgroup[data-relation=develops] .kg-entity:last-of-type").click()
+    _wait(driver, "return kgExplorer.selectedNode === 'gemini-3'")
+    assert box.get_attribute("value") == "" and driver.find_element("id", "kg-search-status").text == ""
+
+
+@pytest.mark.browser
+def test_chinese_names_render_with_a_cjk_font(sample_page):
+    import subprocess
+
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    if "WenQuanYi Zen Hei" not in fonts:
+        pytest.skip("needs fonts-wqy-zenhei")
+    drv = sample_page["driver"]
+    drv.execute_script("kgExplorer.selectNode('nvidia')")
+    assert drv.find_element("css selector", "#kg-panel .kg-name-zh").text == "英伟达"
+    drv.execute_cdp_cmd("DOM.enable", {})
+    drv.execute_cdp_cmd("CSS.enable", {})
+    root = drv.execute_cdp_cmd("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = drv.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": "#kg-panel .kg-name-zh"})["nodeId"]
+    used = drv.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    assert [f["familyName"] for f in used] == ["WenQuanYi Zen Hei"]
+    # the canvas labels ask for the same stack
+    assert "WenQuanYi Zen Hei" in drv.execute_script("return kgExplorer.network.body.nodes.nvidia.options.font.face")

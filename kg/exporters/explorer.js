@@ -198,7 +198,7 @@
     typeOn[t.name] = true;
   });
   RELATIONS.forEach(function (r) {
-    relOn[r.name] = true;
+    relOn[r.name] = r.name !== CO; // co-mentions: one click away, not drawn by default
   });
   var nodePass = Object.create(null);
   var edgePass = Object.create(null);
@@ -233,13 +233,16 @@
     var i, n, e, ok;
     for (i = 0; i < NODES.length; i++) {
       n = NODES[i];
-      typePass[n.id] = typeOn[n.type] !== false;
+      // with a date range, an entity is shown when it was named inside it (first seen by its end, last
+      // seen from its start)
+      typePass[n.id] = typeOn[n.type] !== false &&
+        (!active || (!!n.first_date && n.first_date <= dateTo && (!n.last_date || n.last_date >= dateFrom)));
       degree[n.id] = 0;
     }
     var shownEdges = 0;
     for (i = 0; i < EDGES.length; i++) {
       e = EDGES[i];
-      ok = !!(relOn[e.relation] !== false && typePass[e.from] && typePass[e.to] && datePass(e, active));
+      ok = !!(relOn[e.relation] === true && typePass[e.from] && typePass[e.to] && datePass(e, active));
       if (edgePass[e.id] !== ok) changedEdges = true;
       edgePass[e.id] = ok;
       if (ok) {
@@ -329,7 +332,7 @@
       var label = el("label", "kg-check");
       var box = el("input");
       box.type = "checkbox";
-      box.checked = true;
+      box.checked = relOn[r.name] === true;
       box.value = r.name;
       box.setAttribute("data-relation", r.name);
       box.addEventListener("change", function () {
@@ -359,9 +362,10 @@
       to.disabled = true;
       $("kg-date-reset").disabled = true;
     }
-    function onDate() {
+    function onDate(ev) {
       dateFrom = from.value || DATA.date_min || "";
       dateTo = to.value || DATA.date_max || "";
+      if (ev && timeline.on) timelineOff(); // a date typed in replaces the timeline's range
       applyFilters();
     }
     from.addEventListener("change", onDate);
@@ -371,8 +375,10 @@
     $("kg-date-reset").addEventListener("click", function () {
       from.value = DATA.date_min || "";
       to.value = DATA.date_max || "";
+      if (timeline.on) timelineOff();
       onDate();
     });
+    buildTimeline();
     $("kg-hide-isolated").addEventListener("change", function (ev) {
       hideIsolated = ev.target.checked;
       applyFilters();
@@ -419,6 +425,307 @@
       if (!ev.inputType || ev.inputType === "insertReplacementText") searchIfNew();
     });
   }
+
+
+  // ---------------------------------------------------------------- timeline
+  // Steps are days when the dates span at most ~3 months, months otherwise. "graph as of" shows what was
+  // known by the step's end (everything from the first date); "window ending" shows the step's window (7 days
+  // for day steps, the month for month steps). Entities first seen in the step's period are highlighted.
+  var timeline = { on: false, mode: "asof", index: 0, steps: [], timer: null, newIds: Object.create(null) };
+  var DAY = 86400000;
+  function isoDay(ms) {
+    return new Date(ms).toISOString().slice(0, 10);
+  }
+  function dayMs(iso) {
+    return Date.parse(iso + "T00:00:00Z");
+  }
+  function timelineSteps() {
+    var steps = [];
+    if (!DATA.date_min || !DATA.date_max) return steps;
+    var lo = dayMs(DATA.date_min), hi = dayMs(DATA.date_max);
+    if (!(lo <= hi)) return steps;
+    if ((hi - lo) / DAY <= 92) {
+      for (var t = lo; t <= hi; t += DAY) {
+        steps.push({ label: isoDay(t), start: isoDay(t), end: isoDay(t), windowStart: isoDay(Math.max(lo, t - 6 * DAY)) });
+      }
+      return steps;
+    }
+    var y = Number(DATA.date_min.slice(0, 4)), m = Number(DATA.date_min.slice(5, 7)) - 1;
+    var lastKey = DATA.date_max.slice(0, 7);
+    for (;;) {
+      var first = new Date(Date.UTC(y, m, 1)).getTime();
+      var last = new Date(Date.UTC(y, m + 1, 1)).getTime() - DAY;
+      var key = isoDay(first).slice(0, 7);
+      steps.push({ label: key, start: isoDay(first), end: isoDay(last), windowStart: isoDay(first) });
+      if (key >= lastKey) break;
+      m += 1;
+      if (m === 12) {
+        m = 0;
+        y += 1;
+      }
+    }
+    return steps;
+  }
+  function buildTimeline() {
+    timeline.steps = timelineSteps();
+    var slider = $("kg-time");
+    var n = timeline.steps.length;
+    if (!n) {
+      ["kg-time", "kg-play", "kg-time-mode", "kg-time-on"].forEach(function (id) {
+        $(id).disabled = true;
+      });
+      $("kg-time-label").textContent = "no dates";
+      return;
+    }
+    slider.max = String(n - 1);
+    slider.value = String(n - 1);
+    timeline.index = n - 1;
+    slider.addEventListener("input", function () {
+      setTimeline(Number(slider.value));
+    });
+    $("kg-time-mode").addEventListener("change", function (ev) {
+      timeline.mode = ev.target.value === "window" ? "window" : "asof";
+      setTimeline(timeline.index);
+    });
+    $("kg-time-on").addEventListener("change", function (ev) {
+      if (ev.target.checked) setTimeline(timeline.index);
+      else $("kg-date-reset").click(); // all dates again
+    });
+    $("kg-play").addEventListener("click", function () {
+      if (timeline.timer) stopTimeline();
+      else playTimeline();
+    });
+  }
+  function setTimeline(index) {
+    var steps = timeline.steps;
+    if (!steps.length) return;
+    index = Math.max(0, Math.min(steps.length - 1, Math.round(Number(index) || 0)));
+    timeline.index = index;
+    timeline.on = true;
+    var step = steps[index];
+    var from = timeline.mode === "window" ? step.windowStart : DATA.date_min;
+    // the new entities: first seen in this step (as of) or in the window
+    var newFrom = timeline.mode === "window" ? step.windowStart : step.start;
+    timeline.newIds = Object.create(null);
+    var fresh = 0;
+    NODES.forEach(function (n) {
+      if (n.first_date && n.first_date >= newFrom && n.first_date <= step.end) {
+        timeline.newIds[n.id] = true;
+        fresh++;
+      }
+    });
+    $("kg-time").value = String(index);
+    $("kg-time-on").checked = true;
+    $("kg-date-from").value = from;
+    $("kg-date-to").value = step.end;
+    dateFrom = from;
+    dateTo = step.end;
+    var counts = applyFilters();
+    $("kg-time-label").textContent =
+      (timeline.mode === "window" ? from + " \u2013 " + step.end : "as of " + step.end) + ": " +
+      fmt(counts.nodes) + " entities, " + fmt(fresh) + " new";
+    document.body.setAttribute("data-kg-timeline", step.end);
+    if (network) network.redraw();
+  }
+  function timelineOff() {
+    stopTimeline();
+    timeline.on = false;
+    timeline.newIds = Object.create(null);
+    $("kg-time-on").checked = false;
+    $("kg-time-label").textContent = "all dates";
+    document.body.removeAttribute("data-kg-timeline");
+    if (network) network.redraw();
+  }
+  function playTimeline() {
+    if (!timeline.steps.length) return;
+    if (!timeline.on || timeline.index >= timeline.steps.length - 1) setTimeline(0);
+    $("kg-play").textContent = "\u275a\u275a pause";
+    timeline.timer = setInterval(function () {
+      if (timeline.index >= timeline.steps.length - 1) {
+        stopTimeline();
+        return;
+      }
+      setTimeline(timeline.index + 1);
+    }, 900);
+  }
+  function stopTimeline() {
+    if (timeline.timer) clearInterval(timeline.timer);
+    timeline.timer = null;
+    $("kg-play").textContent = "\u25b6 play";
+  }
+  api.timeline = {
+    steps: function () {
+      return timeline.steps.slice();
+    },
+    set: setTimeline,
+    off: function () {
+      $("kg-date-reset").click();
+    },
+    mode: function (m) {
+      $("kg-time-mode").value = m;
+      timeline.mode = m === "window" ? "window" : "asof";
+      if (timeline.on) setTimeline(timeline.index);
+    },
+    play: playTimeline,
+    stop: stopTimeline,
+    playing: function () {
+      return !!timeline.timer;
+    },
+    index: function () {
+      return timeline.index;
+    },
+    newNodeIds: function () {
+      return Object.keys(timeline.newIds).filter(function (id) {
+        return nodePass[id] === true;
+      });
+    },
+  };
+
+  // ------------------------------------------------------------------ labels
+  // vis-network's own labels are not drawn (they overlap into a grey mat at fit-to-screen). Labels are drawn
+  // here after each frame at a readable screen size: the selected entity's label and its 12 biggest
+  // neighbours' always, then its other neighbours', then the others biggest first, each of these only where it
+  // overlaps no label already placed (the selected one and its neighbours are drawn on top, framed); zoomed in
+  // (scale >= 1) every entity in view gets its label.
+  var LABEL_PX = 12;
+  var NEIGHBOUR_LABELS = 12;
+  var LABEL_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', " +
+    "'WenQuanYi Zen Hei', 'WenQuanYi Micro Hei', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif";
+  var bySize = NODES.map(function (n) {
+    return n.id;
+  }).sort(function (a, b) {
+    return (nodeById[b].size || 0) - (nodeById[a].size || 0) || (nodeById[b].mentions || 0) - (nodeById[a].mentions || 0) || (a < b ? -1 : 1);
+  });
+  var labelLines = Object.create(null);
+  NODES.forEach(function (n) {
+    labelLines[n.id] = n.name_zh ? [clip(n.name, 40), clip(n.name_zh, 30)] : [clip(n.name, 40)];
+  });
+  var widthCache = Object.create(null);
+  var drawnLabels = [];
+  function neighbours(id) {
+    var out = [];
+    (adjacency[id] || []).forEach(function (eid) {
+      if (!edgePass[eid]) return;
+      var e = edgeById[eid];
+      var other = e.from === id ? e.to : e.from;
+      if (nodePass[other] && out.indexOf(other) < 0) out.push(other);
+    });
+    return out;
+  }
+  function drawLabels(ctx) {
+    var began = performance.now();
+    var body = network.body;
+    var scale = network.getScale();
+    var ratio = (network.canvas && network.canvas.pixelRatio) || window.devicePixelRatio || 1;
+    var w = network.canvas.frame.canvas.clientWidth, h = network.canvas.frame.canvas.clientHeight;
+    var selected = (network.getSelectedNodes() || [])[0];
+    var first = [];
+    var strong = Object.create(null);
+    if (selected && nodePass[selected]) {
+      first.push(selected);
+      strong[selected] = 2;
+      var near = neighbours(selected).sort(function (a, b) {
+        return (nodeById[b].size || 0) - (nodeById[a].size || 0) || (a < b ? -1 : 1);
+      });
+      near.forEach(function (id, k) {
+        first.push(id);
+        strong[id] = k < NEIGHBOUR_LABELS ? 2 : 1; // the biggest neighbours always, the others where they fit
+      });
+    }
+    var placed = [];
+    var todo = [];
+    var crowded = scale < 1;
+    function consider(id) {
+      var node = body.nodes[id];
+      if (!node || !nodePass[id]) return;
+      var p = network.canvasToDOM({ x: node.x, y: node.y });
+      var r = (node.options.size || 10) * scale;
+      var lines = labelLines[id];
+      var px = strong[id] ? LABEL_PX + 1 : LABEL_PX;
+      var width = 0;
+      for (var i = 0; i < lines.length; i++) {
+        var key = px + "\u0000" + lines[i];
+        if (widthCache[key] === undefined) {
+          ctx.font = (strong[id] ? "600 " : "") + px + "px " + LABEL_FONT;
+          widthCache[key] = ctx.measureText(lines[i]).width;
+        }
+        width = Math.max(width, widthCache[key]);
+      }
+      var height = lines.length * px * 1.2;
+      var box = { l: p.x - width / 2 - 2, r: p.x + width / 2 + 2, t: p.y + r + 1, b: p.y + r + 3 + height };
+      if (box.r < 0 || box.l > w || box.b < 0 || box.t > h) return;
+      if (strong[id] !== 2 && crowded) {
+        for (var k = 0; k < placed.length; k++) {
+          var o = placed[k];
+          if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return;
+        }
+      }
+      placed.push(box);
+      todo.push({ id: id, x: p.x, box: box, lines: lines, px: px });
+    }
+    var seen = Object.create(null);
+    first.forEach(function (id) {
+      seen[id] = true;
+      consider(id);
+    });
+    for (var i = 0; i < bySize.length; i++) if (!seen[bySize[i]]) consider(bySize[i]);
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ctx.lineJoin = "round";
+    for (var j = todo.length - 1; j >= 0; j--) {
+      // the first placed (selected, neighbours) are drawn last: on top
+      var t = todo[j];
+      var level = strong[t.id] || 0;
+      if (level) {
+        var isSelected = t.id === selected;
+        ctx.fillStyle = isSelected ? "#fff6c7" : "rgba(255,255,255,0.92)";
+        ctx.strokeStyle = isSelected ? "#c99a00" : "#bbb";
+        ctx.lineWidth = 1;
+        ctx.fillRect(t.box.l, t.box.t, t.box.r - t.box.l, t.box.b - t.box.t);
+        ctx.strokeRect(t.box.l, t.box.t, t.box.r - t.box.l, t.box.b - t.box.t);
+      }
+      ctx.font = (level ? "600 " : "") + t.px + "px " + LABEL_FONT;
+      for (var m = 0; m < t.lines.length; m++) {
+        var y = t.box.t + 1 + m * t.px * 1.2;
+        if (!level) {
+          ctx.strokeStyle = "#ffffff";
+          ctx.lineWidth = 3;
+          ctx.strokeText(t.lines[m], t.x, y);
+        }
+        ctx.fillStyle = "#222";
+        ctx.fillText(t.lines[m], t.x, y);
+      }
+    }
+    ctx.restore();
+    drawnLabels = todo.map(function (t) {
+      return t.id;
+    });
+    api.lastLabelMs = performance.now() - began;
+  }
+  function drawNewHalos(ctx) {
+    var ids = Object.keys(timeline.newIds);
+    if (!ids.length) return;
+    var body = network.body;
+    var scale = network.getScale();
+    ctx.save();
+    ctx.fillStyle = "rgba(255, 190, 0, 0.45)";
+    ctx.strokeStyle = "#e0a000";
+    ctx.lineWidth = 2 / scale;
+    ids.forEach(function (id) {
+      var node = body.nodes[id];
+      if (!node || !nodePass[id]) return;
+      ctx.beginPath();
+      ctx.arc(node.x, node.y, (node.options.size || 10) + 7 / scale, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+    });
+    ctx.restore();
+  }
+  api.drawnLabels = function () {
+    return drawnLabels.slice();
+  };
 
   // ------------------------------------------------------------------ search
   var searchIndex = NODES.map(function (n) {
@@ -469,14 +776,27 @@
     var msg = lastMatches.length === 1 ? "1 match" : "match " + (lastPick + 1) + " of " + lastMatches.length + " (Enter for next)";
     if (!nodePass[id]) msg += " \u2014 hidden by the current filters";
     status.textContent = msg;
-    selectNode(id, true);
+    selectNode(id, true, true);
     return id;
   }
   api.search = search;
   api.findMatches = findMatches;
 
-  function selectNode(id, focus) {
+  function clearSearch() {
+    var input = $("kg-search");
+    if (input) input.value = "";
+    var status = $("kg-search-status");
+    if (status) status.textContent = "";
+    lastQuery = null;
+    lastMatches = [];
+    lastPick = -1;
+  }
+  api.clearSearch = clearSearch;
+
+  // fromSearch: the search box chose it (its text stays); any other choice clears the search box
+  function selectNode(id, focus, fromSearch) {
     if (!nodeById[id]) return;
+    if (!fromSearch) clearSearch();
     showNode(id); // first: opening the panel narrows the canvas
     if (network && nodePass[id]) {
       network.selectNodes([id]);
@@ -575,7 +895,7 @@
 
   function attestationList(edge, limit) {
     var ul = el("ul", "kg-atts");
-    var atts = edge.atts.slice().reverse(); // newest first
+    var atts = edge.atts.slice().sort(attOrder); // most confident first, then newest
     var shown = Math.min(atts.length, limit);
     for (var i = 0; i < shown; i++) ul.appendChild(attestationItem(atts[i], edge));
     if (atts.length > shown) {
@@ -596,6 +916,20 @@
     return ul;
   }
 
+  function conf(att) {
+    return typeof att.confidence === "number" ? att.confidence : 0;
+  }
+  function attOrder(a, b) {
+    return conf(b) - conf(a) || ((b.date || "") < (a.date || "") ? -1 : (b.date || "") > (a.date || "") ? 1 : 0);
+  }
+  function bestAtt(edge) {
+    return edge.atts.slice().sort(attOrder)[0] || {};
+  }
+  // edges: by their most confident statement, then its date, then the number of statements
+  function edgeOrder(a, b) {
+    return attOrder(bestAtt(a), bestAtt(b)) || attCount(b) - attCount(a);
+  }
+
   function statementLine(edge) {
     var rel = relOf(edge.relation);
     var line = el("div", "kg-statement");
@@ -614,9 +948,14 @@
       var e = edgeById[eid];
       (groups[e.relation] = groups[e.relation] || []).push(e);
     });
+    var best = Object.create(null);
+    Object.keys(groups).forEach(function (name) {
+      best[name] = groups[name].map(bestAtt).sort(attOrder)[0] || {};
+    });
     return Object.keys(groups)
       .sort(function (a, b) {
-        return relOf(a).order - relOf(b).order || (a < b ? -1 : 1);
+        // co-occurrence last; then the relation whose best statement is the most confident, the newest
+        return (a === CO) - (b === CO) || attOrder(best[a], best[b]) || relOf(a).order - relOf(b).order || (a < b ? -1 : 1);
       })
       .map(function (name) {
         return { relation: name, edges: groups[name] };
@@ -633,9 +972,7 @@
     var h = el("h4", null, group.relation + " (" + fmt(total) + ")");
     h.style.borderLeftColor = relOf(group.relation).color;
     sec.appendChild(h);
-    var edges = group.edges.slice().sort(function (a, b) {
-      return attCount(b) - attCount(a);
-    });
+    var edges = group.edges.slice().sort(edgeOrder);
     var render = function (e) {
       var box = el("div", "kg-edge" + (e.id === focusId ? " kg-focus" : ""));
       box.setAttribute("data-edge", e.id);
@@ -666,6 +1003,66 @@
     dl.appendChild(dd);
   }
 
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      e.setAttribute(k, String(attrs[k]));
+    });
+    if (text !== undefined) e.textContent = String(text);
+    return e;
+  }
+  // items naming the entity per month, every month from its first to its last (empty months as gaps)
+  function monthlyChart(n) {
+    var counts = Object.create(null);
+    n.months.forEach(function (pair) {
+      counts[pair[0]] = pair[1];
+    });
+    var months = [];
+    var y = Number(n.months[0][0].slice(0, 4)), m = Number(n.months[0][0].slice(5, 7));
+    var last = n.months[n.months.length - 1][0];
+    for (var guard = 0; guard < 600; guard++) {
+      var key = y + "-" + (m < 10 ? "0" : "") + m;
+      months.push(key);
+      if (key >= last) break;
+      m += 1;
+      if (m === 13) {
+        m = 1;
+        y += 1;
+      }
+    }
+    var max = 1;
+    months.forEach(function (k) {
+      max = Math.max(max, counts[k] || 0);
+    });
+    var W = 340, H = 74, top = 12, base = 58;
+    var bw = Math.min(W / months.length, 28); // a few months: narrow bars, not one wide block
+    var box = el("figure", "kg-chart-box");
+    box.style.margin = "0";
+    var chart = svg("svg", { class: "kg-chart", width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img" });
+    chart.setAttribute("aria-label", "Items naming " + n.name + " per month");
+    var nowFrom = timeline.on ? dateFrom.slice(0, 7) : "", nowTo = timeline.on ? dateTo.slice(0, 7) : "";
+    months.forEach(function (k, i) {
+      var v = counts[k] || 0;
+      var h = Math.round((base - top) * v / max);
+      var bar = svg("rect", {
+        class: "kg-bar" + (nowFrom && k >= nowFrom && k <= nowTo ? " kg-now" : ""),
+        x: (i * bw + Math.min(1, bw * 0.15)).toFixed(1), y: base - h,
+        width: Math.max(1, bw - Math.min(2, bw * 0.3)).toFixed(1), height: h,
+        "data-month": k, "data-count": v,
+      });
+      bar.appendChild(svg("title", {}, k + ": " + v + " item" + (v === 1 ? "" : "s")));
+      chart.appendChild(bar);
+    });
+    chart.appendChild(svg("line", { x1: 0, x2: W, y1: base + 0.5, y2: base + 0.5, stroke: "#bbb" }));
+    chart.appendChild(svg("text", { x: 0, y: H - 3 }, months[0]));
+    if (months.length > 1) chart.appendChild(svg("text", { x: Math.max(months.length * bw, 84), y: H - 3, "text-anchor": "end" }, months[months.length - 1]));
+    chart.appendChild(svg("text", { x: 0, y: 9 }, "max " + max + " items/month"));
+    box.appendChild(el("figcaption", "kg-muted", "Mentions per month"));
+    box.appendChild(chart);
+    return box;
+  }
+
   function showNode(id) {
     var n = nodeById[id];
     if (!n) return;
@@ -693,6 +1090,7 @@
     fact(dl, "Extracted by", ex);
     fact(dl, "Id", n.id);
     panel.appendChild(dl);
+    if (n.months && n.months.length) panel.appendChild(monthlyChart(n));
 
     var ids = adjacency[id] || [];
     panel.appendChild(el("h3", null, ids.length ? "Relations" : "No relations"));
@@ -787,12 +1185,13 @@
       groups: groups,
       nodes: {
         shape: "dot",
-        scaling: { label: { enabled: false, drawThreshold: 3 } },
+        // vis's labels are never drawn (threshold out of reach): drawLabels() draws them
+        scaling: { label: { enabled: false, drawThreshold: 1e9 } },
         borderWidth: 1,
         borderWidthSelected: 3,
         font: {
           size: 14,
-          face: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif",
+          face: LABEL_FONT,
           color: "#222",
           strokeWidth: 3,
           strokeColor: "#ffffff",
@@ -845,12 +1244,15 @@
       network.on("zoom", viewChanged);
       network.on("animationFinished", viewChanged);
     }
+    network.on("beforeDrawing", drawNewHalos);
+    network.on("afterDrawing", drawLabels);
     api.arrowsOn = function () {
       return arrowsOn;
     };
     network.on("click", function (params) {
       if (params.nodes && params.nodes.length) {
         api.selectedNode = params.nodes[0];
+        clearSearch();
         showNode(params.nodes[0]);
       } else if (params.edges && params.edges.length) {
         showEdge(params.edges[0]);

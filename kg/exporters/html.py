@@ -328,6 +328,16 @@ def _item_lookup(graph: nx.MultiDiGraph) -> dict[str, Any]:
     return items if isinstance(items, dict) else {}
 
 
+def _months(item_ids: Any, items: dict[str, Any]) -> list[list[Any]]:
+    """[[YYYY-MM, items naming the entity that month], ...] by month (the kg:MonthlyMentions of graph.ttl)."""
+    counts: dict[str, int] = {}
+    for item_id in _str_list(item_ids):
+        day = _date(_attr(items.get(item_id), "date"))
+        if day:
+            counts[day[:7]] = counts.get(day[:7], 0) + 1
+    return [[month, n] for month, n in sorted(counts.items())]
+
+
 def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, Any]:
     all_nodes = list(graph.nodes(data=True))
     total_nodes = len(all_nodes)
@@ -393,6 +403,7 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
                     "first_date": _date(data.get("first_date")),
                     "last_date": _date(data.get("last_date")),
                     "size": round(10 + 30 * math.sqrt(mention_count / max_mentions), 1),
+                    "months": _months(data.get("items"), items),
                 }
             )
         )
@@ -629,6 +640,18 @@ _BODY = """<div id="kg-main">
   </div>
   <fieldset class="kg-box" id="kg-types"><legend>Entity types</legend></fieldset>
   <fieldset class="kg-box" id="kg-relations"><legend>Relations</legend></fieldset>
+  <fieldset class="kg-box" id="kg-timeline"><legend>Timeline</legend>
+    <div class="kg-row">
+      <button type="button" id="kg-play" aria-label="Play the timeline">▶ play</button>
+      <select id="kg-time-mode" aria-label="Timeline mode">
+        <option value="asof">graph as of</option>
+        <option value="window">window ending</option>
+      </select>
+    </div>
+    <input type="range" id="kg-time" min="0" max="0" step="1" value="0" aria-label="Timeline date">
+    <div id="kg-time-label" class="kg-muted" aria-live="polite">all dates</div>
+    <label><input type="checkbox" id="kg-time-on"> use the timeline</label>
+  </fieldset>
   <fieldset class="kg-box" id="kg-dates"><legend>Date range</legend>
     <label>from <input type="date" id="kg-date-from"></label>
     <label>to <input type="date" id="kg-date-to"></label>
