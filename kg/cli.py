@@ -196,13 +196,13 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
     """Run a SPARQL 1.1 query on an exported graph.ttl, or on a SPARQL server loaded with `kg push`.
 
     SPARQL may be given inline, as @FILE, or as - for standard input. With --endpoint there is no GRAPH_FILE:
-    the first argument is the query.
+    the first argument is the query. The prefixes kg, schema, rdf, rdfs, skos, owl, prov, dcterms, xsd and wd
+    are declared for every query (a PREFIX line of the query's own wins).
 
     \b
     Example:
         kg query exports/graph.ttl --named releases --param company=Google --format csv
-        kg query exports/graph.ttl 'PREFIX kg: <https://w3id.org/kg-ai/vocab#>
-            SELECT ?c ?p WHERE { ?c kg:develops ?p }'
+        kg query exports/graph.ttl 'SELECT ?c ?p WHERE { ?c kg:develops ?p }'
         kg query --endpoint http://localhost:8890/sparql --named timeline --param entity=NVIDIA
     """
     from . import query as q
