@@ -435,6 +435,8 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             "confidence": _float(data.get("confidence")),
             "role": _str(data.get("role")),
             "item": _str(data.get("item_id")),
+            "digest": _str(data.get("digest")),  # the source of an item without a link: digest file and line
+            "line": _int(data.get("line")) or "",
         }
         if relation == CO_MENTION or "count" in data or "items" in data:
             item_ids = _str_list(data.get("items"))
