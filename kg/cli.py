@@ -346,24 +346,33 @@ def entity(graph_file, name):
 
 
 @cli.command("eval")
-@click.argument("gold_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("gold_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"), show_default=True)
-def eval_command(gold_file, graph_file):
-    """Score a graph against hand-annotated gold items: precision, recall and F1 by type and relation.
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def eval_command(gold_files, graph_file, fmt):
+    """Score a graph against hand-annotated gold items: precision, recall and F1 by entity type and relation.
 
-    GOLD_FILE is JSON Lines in the format of GOLD-FORMAT.md; build the graph from the digests the gold
-    items come from first.
+    GOLD_FILES are JSON Lines in the format of docs/gold-format.md (several are scored together); build the
+    graph from the digests the gold items come from first. Gold relations with a status (reported, planned,
+    denied) are counted apart.
 
     \b
     Example:
-        kg eval tests/data/gold.jsonl --graph exports/graph.ttl
+        kg build && kg eval tests/data/sample-gold.jsonl --graph exports/graph.ttl
+        kg eval gold-a.jsonl gold-b.jsonl --graph /tmp/out/graph.ttl --format json
     """
-    from .evaluate import evaluate, format_evaluation
+    import json
+
+    from .evaluate import evaluate, evaluation_dict, format_evaluation
 
     try:
-        click.echo(format_evaluation(evaluate(gold_file, graph_file)))
+        ev = evaluate(gold_files, graph_file)
     except KgError as exc:
         raise _fail(exc) from None
+    if fmt == "json":
+        click.echo(json.dumps(evaluation_dict(ev), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_evaluation(ev))
 
 
 @cli.command()
