@@ -87,7 +87,7 @@ def read_gold(path: Path) -> list[dict]:
             raise GoldFileError(f"{path}:{n}: not JSON ({exc.msg}). Fix: one JSON object per line") from None
         missing = {"title", "date", "entities", "relations"} - set(record)
         if missing:
-            raise GoldFileError(f"{path}:{n}: missing {', '.join(sorted(missing))}. Fix: see GOLD-FORMAT.md")
+            raise GoldFileError(f"{path}:{n}: missing {', '.join(sorted(missing))}. Fix: see docs/gold-format.md")
         for e in record["entities"]:
             if e.get("type") not in ENTITY_TYPES:
                 raise GoldFileError(f"{path}:{n}: entity {e.get('name')!r} has unknown type {e.get('type')!r}")
