@@ -1,6 +1,7 @@
 """The Turtle contract SPARQL users rely on: checked with rdflib, pyshacl, Debian's rapper and roqet."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -239,3 +240,21 @@ def test_shapes_require_a_url_or_a_digest_line_for_every_statement_s_item(no_lin
     data.update("PREFIX kg: <https://w3id.org/kg-ai/vocab#> DELETE { ?i kg:line ?n } WHERE { ?i kg:line ?n }")
     conforms, _, _ = pyshacl.validate(data, shacl_graph=shapes)
     assert not conforms
+
+
+@pytest.mark.browser
+def test_the_html_panel_shows_the_digest_file_and_line(no_link_exports):
+    from .test_html import CHROMEDRIVER, CHROMIUM, _chrome, _open
+
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
+    pytest.importorskip("selenium")
+    driver = _chrome(logging=False)
+    try:
+        _open(driver, no_link_exports / "graph.html")
+        edge = driver.execute_script(
+            "return kgExplorer.data.edges.find(function (e) { return e.relation === 'develops' && !e.atts[0].url; }).id")
+        driver.execute_script(f"kgExplorer.showEdge({json.dumps(edge)})")
+        assert "listed in 2025-12-08.md, line 6" in driver.find_element("id", "kg-panel").text
+    finally:
+        driver.quit()
