@@ -210,7 +210,7 @@ def test_a_statement_without_url_points_at_its_digest_file_and_line(no_link_expo
           ?st a kg:Statement ; rdf:subject/kg:name ?s ; rdf:predicate kg:develops ; rdf:object/kg:name ?o ;
               prov:wasDerivedFrom ?item .
           OPTIONAL { ?st schema:url ?url }
-          ?item kg:firstListedIn ?digest ; kg:line ?line . ?digest schema:name ?file .
+          ?item kg:listedIn ?digest ; kg:line ?line . ?digest schema:name ?file .
           FILTER(STRSTARTS(STR(?item), "https://w3id.org/kg-ai/id/item/"))
         } ORDER BY ?s""").rows
     assert rows == [["NVIDIA", "H200", "https://example.com/h200", "2025-12-08.md", "10"],
@@ -258,3 +258,31 @@ def test_the_html_panel_shows_the_digest_file_and_line(no_link_exports):
         assert "listed in 2025-12-08.md, line 6" in driver.find_element("id", "kg-panel").text
     finally:
         driver.quit()
+
+
+def test_an_item_listed_by_several_digests_names_the_one_its_line_is_in(sample_exports):
+    rows = run(load_store(sample_exports / "graph.ttl", persistent=False), """
+        SELECT ?file ?line (COUNT(DISTINCT ?d) AS ?digests) WHERE {
+          ?item kg:listedIn ?d ; kg:firstListedIn/schema:name ?file ; kg:line ?line }
+        GROUP BY ?item ?file ?line""").rows
+    assert rows and all(int(digests) > 1 for _, _, digests in rows)
+    many = run(load_store(sample_exports / "graph.ttl", persistent=False), """
+        SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?item WHERE { ?item kg:listedIn ?d } GROUP BY ?item
+        HAVING (COUNT(?d) > 1) } }""").rows
+    assert many == [[str(len(rows))]]
+
+
+def test_exports_written_by_other_exporter_code_are_not_reused(tmp_path, monkeypatch):
+    """An upgraded kg writes every unit of graph.ttl and graph.graphml again: a unit's inputs say nothing of the
+    code that turned them into text."""
+    from kg.exporters import export_all, splice
+
+    export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"])
+    notes: list[str] = []
+    export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"], notes=notes)
+    assert [n.split(";")[0] for n in notes] == ["graph.ttl updated: 0 of 7 units written again",
+                                                "graph.graphml updated: 0 of 5 nodes and edges written again"]
+    monkeypatch.setattr(splice, "code_hash", lambda *modules: "other code")
+    notes = []
+    export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"], notes=notes)
+    assert not [n for n in notes if "updated" in n]

@@ -291,8 +291,9 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                     yield schema["author"], text(item.author)
                 for source in item.sources:
                     yield kg["listedIn"], iri(digest_iri(source))
-                # where the item was read: its source when it has no link of its own
-                if item.sources:
+                # where the item was read (its source when it has no link of its own): its line in the first digest
+                # that listed it, named apart only when there are several
+                if len(item.sources) > 1:
                     yield kg["firstListedIn"], iri(digest_iri(item.sources[0]))
                 if item.line:
                     yield kg["line"], integer(item.line)
