@@ -150,138 +150,191 @@ def load(path: str | Path):
     Not kept in the Turtle, so not given back: the order of an entity's aliases is the file's; an item's
     position and layout (0 and ""); a Chinese name equal to the canonical one (name_zh is then ""). Links are
     given back as written in the Turtle (as IRIs: a space or `<` in a link is percent-encoded there).
-    The whole file is read into memory; for one answer from a big graph, kg.query is faster.
     """
-    import networkx as nx
     import pyoxigraph as ox
-
-    from .records import CO_MENTION, NewsItem
 
     path = Path(path)
     if not path.is_file():
         raise QueryError(f"{path}: no such graph file (build one with kg.build(..., out=FOLDER))")
-    subjects: dict[str, list[tuple[str, object]]] = {}
+    reader = _GraphReader()
     try:
-        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-            subject = triple.subject.value
-            found = subjects.get(subject)
-            if found is None:
-                found = subjects[subject] = []
-            found.append((triple.predicate.value, triple.object))
+        try:  # kg writes each subject's triples together: they are read a subject at a time
+            seen: set[str] = set()
+            for subject, pairs in _subject_runs(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)):
+                if subject in seen:
+                    raise _NotGrouped
+                seen.add(subject)
+                reader.take(subject, pairs)
+        except _NotGrouped:  # another writer's layout: every subject's triples gathered first
+            reader = _GraphReader()
+            grouped: dict[str, list] = {}
+            for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+                grouped.setdefault(triple.subject.value, []).append((triple.predicate.value, triple.object))
+            for subject, pairs in grouped.items():
+                reader.take(subject, pairs)
     except (SyntaxError, ValueError, OSError) as exc:
         raise QueryError(f"{path}: not a readable Turtle file ({exc})") from None
+    return reader.graph()
 
-    kinds: dict[str, set[str]] = {s: {o.value for p, o in pairs if p == _TYPE} for s, pairs in subjects.items()}
-    digests = {s: next((o.value for p, o in pairs if p == _SCHEMA + "name"), _tail(s, "digest"))
-               for s, pairs in subjects.items() if _KG + "Digest" in kinds[s]}
 
-    items: dict[str, NewsItem] = {}
-    naming: dict[str, list[str]] = {}  # entity IRI -> ids of the items mentioning it
-    for s, pairs in subjects.items():
-        if _SCHEMA + "NewsArticle" not in kinds[s]:
-            continue
-        item_id = _tail(s, "item")
-        fields: dict[str, object] = {}
-        sources: list[str] = []
-        first = None
-        for p, o in pairs:
-            if p == _KG + "listedIn":
-                sources.append(digests.get(o.value, _tail(o.value, "digest")))
-            elif p == _KG + "firstListedIn":
-                first = digests.get(o.value, _tail(o.value, "digest"))
-            elif p == _SCHEMA + "mentions":
-                naming.setdefault(o.value, []).append(item_id)
-            else:
-                fields.setdefault(p, o)
-        if first is not None and first in sources:
-            sources.remove(first)
-            sources.insert(0, first)
-        items[item_id] = NewsItem(
-            id=item_id,
-            title=fields[_SCHEMA + "headline"].value if _SCHEMA + "headline" in fields else "",
-            text="",
-            date=fields[_SCHEMA + "datePublished"].value if _SCHEMA + "datePublished" in fields else "",
-            url=fields[_SCHEMA + "url"].value if _SCHEMA + "url" in fields else None,
-            links=(),
-            sources=sources,
-            line=int(fields[_KG + "line"].value) if _KG + "line" in fields else 0,
-            author=fields[_SCHEMA + "author"].value if _SCHEMA + "author" in fields else None,
-        )
+class _NotGrouped(Exception):
+    """A subject's triples are not all together in the file."""
 
-    graph = nx.MultiDiGraph(items=items)
-    node_of: dict[str, str] = {}
-    for s, pairs in subjects.items():
-        kind = next((_ENTITY_TYPES[k] for k in kinds[s] if k in _ENTITY_TYPES), None)
-        if kind is None:
-            continue
-        node = node_of[s] = _tail(s, "entity")
-        name = next((o.value for p, o in pairs if p == _KG + "name"), "")
-        labels = [o for p, o in pairs if p == _RDFS + "label"]
-        zh = next((o.value for o in labels if o.language == "zh" and o.value != name), "")
-        values = {}
+
+def _subject_runs(triples):
+    """(subject, [(predicate, object), ...]) for each run of triples with the same subject."""
+    subject, pairs = None, []
+    for triple in triples:
+        value = triple.subject.value
+        if value != subject:
+            if pairs:
+                yield subject, pairs
+            subject, pairs = value, []
+        pairs.append((triple.predicate.value, triple.object))
+    if pairs:
+        yield subject, pairs
+
+
+_OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
+_DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+_DATE = "http://purl.org/dc/terms/date"
+
+
+class _GraphReader:
+    """Collects entities, items, digests and statements from the subjects of a graph.ttl, in any order, and makes
+    the graph once all are read (an edge's title and source come from its item, an entity's items from theirs)."""
+
+    def __init__(self):
+        self.nodes: dict[str, tuple[str, dict]] = {}  # entity IRI -> (node id, attributes)
+        self.items: dict = {}  # item id -> NewsItem (sources as digest IRIs until the end)
+        self.first_digest: dict[str, str] = {}  # item id -> digest IRI, for items listed by several digests
+        self.naming: dict[str, list[str]] = {}  # entity IRI -> ids of the items mentioning it
+        self.digests: dict[str, str] = {}  # digest IRI -> file name
+        self.statements: list[tuple[str, str, str, dict, list[str]]] = []
+
+    def take(self, subject: str, pairs: list) -> None:
+        kinds = {o.value for p, o in pairs if p == _TYPE}
+        if _SCHEMA + "NewsArticle" in kinds:
+            self._item(subject, pairs)
+        elif kinds & _STATEMENT_TYPES:
+            self._statement(subject, pairs)
+        elif _KG + "Digest" in kinds:
+            self.digests[subject] = next((o.value for p, o in pairs if p == _SCHEMA + "name"), _tail(subject, "digest"))
+        else:
+            kind = next((_ENTITY_TYPES[k] for k in kinds if k in _ENTITY_TYPES), None)
+            if kind is not None:
+                self._entity(subject, kind, pairs)
+
+    def _entity(self, subject: str, kind: str, pairs: list) -> None:
+        values: dict = {}
         for p, o in pairs:
             values.setdefault(p, o)
-        same_as = values.get("http://www.w3.org/2002/07/owl#sameAs")
-        graph.add_node(
-            node,
+        name = values[_KG + "name"].value if _KG + "name" in values else ""
+        same_as = values.get(_OWL_SAME_AS)
+        self.nodes[subject] = (_tail(subject, "entity"), dict(
             type=kind,
             name=name,
-            name_zh=zh,
-            aliases=[o.value for p, o in pairs if p == "http://www.w3.org/2004/02/skos/core#altLabel"],
+            name_zh=next((o.value for p, o in pairs if p == _RDFS + "label" and o.language == "zh" and o.value != name), ""),
+            aliases=[o.value for p, o in pairs if p == _ALT_LABEL],
             wikidata=same_as.value.rsplit("/", 1)[-1] if same_as is not None else "",
             mentions=int(values[_KG + "mentionCount"].value) if _KG + "mentionCount" in values else 0,
             extractor=values[_KG + "extractor"].value if _KG + "extractor" in values else "gazetteer",
             confidence=_number(values[_KG + "confidence"]) if _KG + "confidence" in values else 1.0,
             first_date=values[_KG + "firstSeen"].value if _KG + "firstSeen" in values else "",
             last_date=values[_KG + "lastSeen"].value if _KG + "lastSeen" in values else "",
-            items=sorted(naming.get(s, ())),
+        ))
+
+    def _item(self, subject: str, pairs: list) -> None:
+        from .records import NewsItem
+
+        item_id = _tail(subject, "item")
+        values: dict = {}
+        sources: list[str] = []
+        for p, o in pairs:
+            if p == _KG + "listedIn":
+                sources.append(o.value)
+            elif p == _KG + "firstListedIn":
+                self.first_digest[item_id] = o.value
+            elif p == _SCHEMA + "mentions":
+                self.naming.setdefault(o.value, []).append(item_id)
+            else:
+                values.setdefault(p, o)
+
+        def text(predicate: str, default=""):
+            return values[predicate].value if predicate in values else default
+
+        self.items[item_id] = NewsItem(
+            id=item_id, title=text(_SCHEMA + "headline"), text="", date=text(_SCHEMA + "datePublished"),
+            url=text(_SCHEMA + "url", None), links=(), sources=sources,
+            line=int(values[_KG + "line"].value) if _KG + "line" in values else 0, author=text(_SCHEMA + "author", None),
         )
 
-    for s, pairs in subjects.items():
-        if not kinds[s] & _STATEMENT_TYPES:
-            continue
-        values = {}
+    def _statement(self, subject: str, pairs: list) -> None:
+        values: dict = {}
         derived: list[str] = []
         for p, o in pairs:
-            if p == "http://www.w3.org/ns/prov#wasDerivedFrom":
+            if p == _DERIVED_FROM:
                 derived.append(_tail(o.value, "item"))
             else:
                 values.setdefault(p, o)
-        subject, obj = values.get(_RDF + "subject"), values.get(_RDF + "object")
-        if subject is None or obj is None or not derived:
-            continue
-        relation = values[_RDF + "predicate"].value.rsplit("#", 1)[-1]
-        co_mention = relation == "coMentionedWith"
-        first = items.get(derived[0])
+        if _RDF + "subject" not in values or _RDF + "object" not in values or not derived:
+            return
         data = {
-            "relation": CO_MENTION if co_mention else relation,
-            "date": values["http://purl.org/dc/terms/date"].value,
-            "url": (values[_SCHEMA + "url"].value if _SCHEMA + "url" in values
-                    else (first.url or "") if co_mention and first is not None else ""),
+            "relation": values[_RDF + "predicate"].value.rsplit("#", 1)[-1] if _RDF + "predicate" in values else "",
+            "date": values[_DATE].value if _DATE in values else "",
+            "url": values[_SCHEMA + "url"].value if _SCHEMA + "url" in values else "",
             "item_id": derived[0],
-            "title": first.title if first is not None else "",
-            "digest": first.sources[0] if first is not None and first.sources else "",
-            "line": first.line if first is not None else 0,
+            "title": "",
+            "digest": "",
+            "line": 0,
             "evidence": values[_KG + "evidence"].value if _KG + "evidence" in values else "",
             "extractor": values[_KG + "extractor"].value if _KG + "extractor" in values else "",
             "confidence": _number(values[_KG + "confidence"]) if _KG + "confidence" in values else 1.0,
             "role": values[_KG + "role"].value if _KG + "role" in values else "",
         }
-        if co_mention:
-            from .graph import MAX_URLS_PER_CO_MENTION
+        if data["relation"] == "coMentionedWith":
+            data["count"] = int(values[_KG + "count"].value) if _KG + "count" in values else len(derived)
+        self.statements.append((values[_RDF + "subject"].value, values[_RDF + "object"].value,
+                                _tail(subject, "statement"), data, derived))
 
-            urls: list[str] = []
-            for item_id in derived:
-                url = items[item_id].url if item_id in items else None
-                if url and url not in urls:
-                    urls.append(url)
-                    if len(urls) == MAX_URLS_PER_CO_MENTION:
-                        break
-            data.update(count=int(values[_KG + "count"].value) if _KG + "count" in values else len(derived),
-                        items=derived, urls=urls)
-        graph.add_edge(node_of.get(subject.value, _tail(subject.value, "entity")),
-                       node_of.get(obj.value, _tail(obj.value, "entity")), key=_tail(s, "statement"), **data)
-    return graph
+    def graph(self):
+        import networkx as nx
+
+        from .graph import MAX_URLS_PER_CO_MENTION
+        from .records import CO_MENTION
+
+        for item_id, item in self.items.items():  # digest IRIs -> file names, the first-read digest first
+            first = self.first_digest.get(item_id)
+            if first is not None and first in item.sources:
+                item.sources.remove(first)
+                item.sources.insert(0, first)
+            item.sources = [self.digests.get(d, _tail(d, "digest")) for d in item.sources]
+        graph = nx.MultiDiGraph(items=self.items)
+        node_of = {}
+        for iri, (node, data) in self.nodes.items():
+            node_of[iri] = node
+            graph.add_node(node, **data, items=sorted(self.naming.get(iri, ())))
+        for subject, obj, key, data, derived in self.statements:
+            if len(derived) > 1:  # a co-mention's items, earliest first (as the build orders them)
+                derived.sort(key=lambda i: (self.items[i].date if i in self.items else "", i))
+                data["item_id"] = derived[0]
+            first = self.items.get(derived[0])
+            if first is not None:
+                data.update(title=first.title, digest=first.sources[0] if first.sources else "", line=first.line)
+            if data["relation"] == "coMentionedWith":
+                urls: list[str] = []
+                for item_id in derived:
+                    url = self.items[item_id].url if item_id in self.items else None
+                    if url and url not in urls:
+                        urls.append(url)
+                        if len(urls) == MAX_URLS_PER_CO_MENTION:
+                            break
+                data.update(relation=CO_MENTION, url=(first.url or "") if first is not None else "", items=derived,
+                            urls=urls)
+            graph.add_edge(node_of.get(subject, _tail(subject, "entity")), node_of.get(obj, _tail(obj, "entity")),
+                           key=key, **data)
+        return graph
 
 
 # ---------------------------------------------------------------- kg.query

@@ -77,6 +77,28 @@ def test_load_gives_back_the_build_s_graph(sample, sample_exports):
             item.title, item.date, item.url, item.sources, item.line, item.author)
 
 
+def test_load_reads_triples_in_any_order(sample_exports, tmp_path):
+    """The same graph from the export re-written by another tool: N-Triples (valid Turtle), shuffled."""
+    import random
+
+    import pyoxigraph as ox
+
+    lines = ox.serialize(ox.parse(path=str(sample_exports / "graph.ttl"), format=ox.RdfFormat.TURTLE),
+                         format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
+    random.Random(5).shuffle(lines)
+    shuffled = tmp_path / "graph.ttl"
+    shuffled.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    exported, loaded = kg.load(sample_exports / "graph.ttl"), kg.load(shuffled)
+
+    def aliases_sorted(data):  # the order of aliases is the file's
+        return {**data, "aliases": sorted(data["aliases"])}
+
+    assert {n: aliases_sorted(d) for n, d in loaded.nodes(data=True)} == {
+        n: aliases_sorted(d) for n, d in exported.nodes(data=True)}
+    assert {(u, v, k): d for u, v, k, d in loaded.edges(keys=True, data=True)} == {
+        (u, v, k): d for u, v, k, d in exported.edges(keys=True, data=True)}
+
+
 def test_load_reports_a_missing_file(tmp_path):
     with pytest.raises(QueryError, match="no such graph file"):
         kg.load(tmp_path / "graph.ttl")
