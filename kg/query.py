@@ -708,15 +708,17 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
 
 # `kg.query` is this module (Python sets a package's attribute to its submodule once it is imported), so the
 # module itself is callable: kg.query(graph, sparql) is kg.api.query (docs/python-api.md).
-class _CallableModule(__import__("types").ModuleType):
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+
+class _CallableModule(_types.ModuleType):
     def __call__(self, source, sparql: str) -> list[dict]:
         """Rows of a SPARQL query on a graph.ttl, a pyoxigraph Store or an endpoint URL: see kg.api.query."""
         from .api import query as api_query
 
         return api_query(source, sparql)
 
-
-import sys as _sys  # noqa: E402
 
 _sys.modules[__name__].__class__ = _CallableModule
 
@@ -733,4 +735,3 @@ if __name__ == "__main__":  # python -m kg.query GRAPH.ttl [STORE_DIR] | --updat
             write_store(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
     except QueryError as exc:
         sys.exit(f"kg: {exc}")
-
