@@ -218,13 +218,13 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
     """Run a SPARQL 1.1 query on an exported graph.ttl, or on a SPARQL server loaded with `kg push`.
 
     SPARQL may be given inline, as @FILE, or as - for standard input. With --endpoint there is no GRAPH_FILE:
-    the first argument is the query.
+    the first argument is the query. The prefixes kg, schema, rdf, rdfs, skos, owl, prov, dcterms, xsd and wd
+    are declared for every query (a PREFIX line of the query's own wins).
 
     \b
     Example:
         kg query exports/graph.ttl --named releases --param company=Google --format csv
-        kg query exports/graph.ttl 'PREFIX kg: <https://w3id.org/kg-ai/vocab#>
-            SELECT ?c ?p WHERE { ?c kg:develops ?p }'
+        kg query exports/graph.ttl 'SELECT ?c ?p WHERE { ?c kg:develops ?p }'
         kg query --endpoint http://localhost:8890/sparql --named timeline --param entity=NVIDIA
     """
     from . import query as q
@@ -419,24 +419,33 @@ def report(graph_file, start, end, out_dir, fmt, limit, endpoint, graph_iri):
 
 
 @cli.command("eval")
-@click.argument("gold_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("gold_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--graph", "graph_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("exports/graph.ttl"), show_default=True)
-def eval_command(gold_file, graph_file):
-    """Score a graph against hand-annotated gold items: precision, recall and F1 by type and relation.
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def eval_command(gold_files, graph_file, fmt):
+    """Score a graph against hand-annotated gold items: precision, recall and F1 by entity type and relation.
 
-    GOLD_FILE is JSON Lines in the format of GOLD-FORMAT.md; build the graph from the digests the gold
-    items come from first.
+    GOLD_FILES are JSON Lines in the format of docs/gold-format.md (several are scored together); build the
+    graph from the digests the gold items come from first. Gold relations with a status (reported, planned,
+    denied) are counted apart.
 
     \b
     Example:
-        kg eval tests/data/gold.jsonl --graph exports/graph.ttl
+        kg build && kg eval tests/data/sample-gold.jsonl --graph exports/graph.ttl
+        kg eval gold-a.jsonl gold-b.jsonl --graph /tmp/out/graph.ttl --format json
     """
-    from .evaluate import evaluate, format_evaluation
+    import json
+
+    from .evaluate import evaluate, evaluation_dict, format_evaluation
 
     try:
-        click.echo(format_evaluation(evaluate(gold_file, graph_file)))
+        ev = evaluate(gold_files, graph_file)
     except KgError as exc:
         raise _fail(exc) from None
+    if fmt == "json":
+        click.echo(json.dumps(evaluation_dict(ev), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_evaluation(ev))
 
 
 @cli.command()

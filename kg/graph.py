@@ -2,9 +2,11 @@
 
 Nodes are entities (key = entity id) with: type, name, name_zh, aliases, wikidata, mentions (items naming
 it), extractor, confidence, first_date, last_date.
-Edges (key = statement id) carry: relation, date, url, item_id, title, evidence, extractor, confidence, role, and
-status (reported / planned / denied) on a statement that is not a stated fact;
-coMention edges aggregate every item naming both ends: count, items, urls, and the earliest date.
+Edges (key = statement id) carry: relation, date, url, item_id, title, digest and line (the digest file the item
+was first read from and its line there: the source of an item without a link), evidence, extractor, confidence,
+role, and status (reported / planned / denied) on a statement that is not a stated fact; coMention edges aggregate
+every item naming both ends: count, items, urls, and the earliest date (their url, item_id, title, digest and line
+are the earliest item's).
 `graph.graph["items"]` maps item id -> NewsItem, compact: without text and links (BuildResult.items has them).
 """
 from __future__ import annotations
@@ -52,6 +54,7 @@ def build_graph(
             items=found_in,
         )
     for rel in relations:
+        item = items[rel.item_id]
         key = graph.add_edge(
             rel.subject,
             rel.object,
@@ -60,7 +63,9 @@ def build_graph(
             date=rel.date,
             url=rel.url or "",
             item_id=rel.item_id,
-            title=items[rel.item_id].title,
+            title=item.title,
+            digest=item.sources[0] if item.sources else "",
+            line=item.line,
             evidence=rel.evidence,
             extractor=rel.extractor,
             confidence=rel.confidence,
@@ -87,6 +92,8 @@ def build_graph(
             url=first.url or "",
             item_id=first.id,
             title=first.title,
+            digest=first.sources[0] if first.sources else "",
+            line=first.line,
             evidence="",
             extractor="co-mention",
             confidence=1.0,

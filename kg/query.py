@@ -451,11 +451,106 @@ def _open_read_only(target: Path) -> ox.Store | None:
         return None
 
 
+# ---------------------------------------------------------------- prefixes and syntax errors
+
+# Declared for every query (the prefixes the docs and graph.ttl use); a query's own PREFIX line for one of these
+# names wins.
+DEFAULT_PREFIXES = {
+    "kg": "https://w3id.org/kg-ai/vocab#",
+    "schema": "https://schema.org/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+_DECLARED = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:")
+
+
+def with_default_prefixes(sparql: str) -> str:
+    """The query with a PREFIX line for each default prefix it does not declare itself: for engines that cannot be
+    given prefixes (a remote endpoint). Local queries pass DEFAULT_PREFIXES to pyoxigraph instead, which keeps the
+    line numbers of syntax errors those of the query as written."""
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
+    lines = [f"PREFIX {name}: <{iri}>" for name, iri in DEFAULT_PREFIXES.items() if name not in declared]
+    return "\n".join(lines + [sparql]) if lines else sparql
+
+
+_POSITION = re.compile(r"^error at (\d+):(\d+): expected (?:one of )?(.*)$", re.S)
+
+
+def _expected_tokens(listing: str) -> list[str]:
+    """The tokens of pyoxigraph's "expected one of" list that a user can type: quoted punctuation and keywords;
+    character classes (the Unicode ranges of names) are left out."""
+    tokens, i, n = [], 0, len(listing)
+    while i < n:
+        c = listing[i]
+        if c in ", \n":
+            i += 1
+        elif c == '"':  # a quoted token, backslash-escaped
+            j, out = i + 1, []
+            while j < n and listing[j] != '"':
+                if listing[j] == "\\" and j + 1 < n:
+                    j += 1
+                out.append(listing[j])
+                j += 1
+            tokens.append("".join(out))
+            i = j + 1
+        elif c == "[":  # a character class: skip to its closing bracket (quoted characters may hold brackets)
+            j, depth = i, 0
+            while j < n:
+                if listing[j] == "'" and j + 2 < n:
+                    j += 3 if listing[j + 1] != "\\" else 4
+                    continue
+                depth += {"[": 1, "]": -1}.get(listing[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            i = j
+        else:
+            j = listing.find(", ", i)
+            j = n if j < 0 else j
+            tokens.append(listing[i:j].strip())
+            i = j
+    return [t for t in dict.fromkeys(tokens) if t]
+
+
+def syntax_error_message(error: Exception | str, sparql: str) -> str:
+    """pyoxigraph's SPARQL syntax error as one line: where (line, column, the text before it) and what was
+    expected, or which prefix is unknown; without the Unicode ranges of its token lists."""
+    m = _POSITION.match(str(error).strip())
+    if not m:
+        return f"SPARQL syntax error: {' '.join(str(error).split())}"
+    line_no, column, listing = int(m.group(1)), int(m.group(2)), m.group(3)
+    lines = sparql.split("\n")
+    line = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    before = line[: max(column - 1, 0)]
+    where = f"SPARQL syntax error at line {line_no}, column {column}"
+    if "Prefix not found" in listing:
+        token = re.search(r"([A-Za-z][\w.-]*)?:[^\s:]*$", before.rstrip())
+        name = (token.group(1) or "") if token else ""
+        known = ", ".join(DEFAULT_PREFIXES)
+        return (f"{where}: unknown prefix '{name}:' (predeclared: {known}); declare it with"
+                f" PREFIX {name}: <...> at the top of the query")
+    tokens = [t for t in _expected_tokens(listing) if t != "Prefix not found"]
+    shown = " ".join(f"'{t}'" if not t.isalpha() else t for t in tokens[:12]) + (" ..." if len(tokens) > 12 else "")
+    context = before.strip()
+    context = context if len(context) <= 40 else "…" + context[-39:]
+    near = f" (after '{context}')" if context else ""
+    if not shown:
+        return f"{where}{near}: unexpected text"
+    return f"{where}{near}: expected {'one of ' if len(tokens) > 1 else ''}{shown}"
+
+
 def run(store: ox.Store, sparql: str) -> QueryResult:
+    """Run a query on a local store; the prefixes of DEFAULT_PREFIXES are declared (a query's own PREFIX wins)."""
     try:
-        result = store.query(sparql)
+        result = store.query(sparql, prefixes=DEFAULT_PREFIXES)
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(syntax_error_message(exc, sparql)) from None
     except (ValueError, OSError) as exc:
         raise QueryError(f"query failed: {exc}") from None
     if isinstance(result, (bool, ox.QueryBoolean)):  # ASK
@@ -475,7 +570,7 @@ def run_remote(endpoint: str, sparql: str, *, graph: str | None = None, user: st
 
     server = Server(endpoint=endpoint, sparql=endpoint, graph=graph or DEFAULT_GRAPH, user=user, password=password,
                     retries=1, sparql_option="--endpoint")
-    return server.select(sparql, default_graph=server.graph)
+    return server.select(with_default_prefixes(sparql), default_graph=server.graph)
 
 
 def _value(term) -> str | None:
@@ -609,6 +704,23 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
         edges=edges,
         co_mentions=co,
     )
+
+
+# `kg.query` is this module (Python sets a package's attribute to its submodule once it is imported), so the
+# module itself is callable: kg.query(graph, sparql) is kg.api.query (docs/python-api.md).
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+
+class _CallableModule(_types.ModuleType):
+    def __call__(self, source, sparql: str) -> list[dict]:
+        """Rows of a SPARQL query on a graph.ttl, a pyoxigraph Store or an endpoint URL: see kg.api.query."""
+        from .api import query as api_query
+
+        return api_query(source, sparql)
+
+
+_sys.modules[__name__].__class__ = _CallableModule
 
 
 if __name__ == "__main__":  # python -m kg.query GRAPH.ttl [STORE_DIR] | --update PLAN.json: what StoreJob runs

@@ -49,7 +49,8 @@ def test_将_as_an_object_marker_is_not_a_plan(rules):
 
 
 @pytest.fixture
-def claims_graph(tmp_path):
+def claims_build(tmp_path):
+    """The output folder of a build of three claims: a rumour, a denial and a fact."""
     from click.testing import CliRunner
 
     from kg.cli import cli
@@ -66,8 +67,13 @@ def claims_graph(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
     assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def claims_graph(claims_build):
     store = ox.Store()
-    store.load(path=str(out / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+    store.load(path=str(claims_build / "graph.ttl"), format=ox.RdfFormat.TURTLE)
     return store
 
 
@@ -121,3 +127,12 @@ def test_a_broken_factuality_cue_is_reported_with_its_place(tmp_path):
     assert err.value.problems[1:] == [
         "[rules/relations.yml -> factuality -> denied -> 1] missing ), unterminated subpattern at position 0"
     ]
+
+
+def test_kg_load_gives_the_status_back_on_the_edge(claims_build):
+    import kg
+
+    graph = kg.load(claims_build / "graph.ttl")
+    claims = {(graph.nodes[s]["name"], graph.nodes[o]["name"]): data.get("status", "")
+              for s, o, data in graph.edges(data=True) if data["relation"] == "acquires"}
+    assert claims == {("Google", "Anthropic"): "", ("Microsoft", "OpenAI"): "denied", ("OpenAI", "Anthropic"): "reported"}

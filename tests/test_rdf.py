@@ -1,6 +1,7 @@
 """The Turtle contract SPARQL users rely on: checked with rdflib, pyshacl, Debian's rapper and roqet."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,7 +34,7 @@ SELECT ?date ?url WHERE {
 
 def tiny_graph() -> nx.MultiDiGraph:
     items = {
-        "i1": NewsItem(id="i1", title="谷歌发布Gemini 3", text="", date="2025-12-07", url="https://example.com/a?x=1&y=<2>", sources=["d1.md"]),
+        "i1": NewsItem(id="i1", title="谷歌发布Gemini 3", text="", date="2025-12-07", url="https://example.com/a?x=1&y=<2>", sources=["d1.md"], line=3),
     }
     g = nx.MultiDiGraph(items=items)
     g.add_node("google", type="Company", name="Google", name_zh="谷歌", aliases=["Google LLC"], wikidata="Q95", mentions=1,
@@ -172,3 +173,116 @@ def test_every_entity_has_one_display_name_and_a_key_for_each_label(sample_expor
     assert {e for e, _, _ in names} == entities and all(count == "1" for _, count, _ in names)
     google = run(store, PREFIXES + 'SELECT ?n WHERE { ?e kg:nameKey "谷歌" ; kg:name ?n }').rows
     assert google == [["Google"]]
+
+
+# ---------------------------------------------------------------------- items without a link of their own
+
+NO_LINK_DIGEST = """---
+date: 2025-12-08
+---
+# AI 日报
+
+## OpenAI 发布 ChatGPT 新功能
+
+OpenAI 今天发布了 ChatGPT 的群聊功能。
+
+## 英伟达发布H200
+
+英伟达发布了新的H200芯片。[原文](https://example.com/h200)
+"""
+
+
+@pytest.fixture(scope="module")
+def no_link_exports(tmp_path_factory):
+    from kg.exporters import export_all
+    from kg.pipeline import build
+
+    folder = tmp_path_factory.mktemp("digests")
+    (folder / "2025-12-08.md").write_text(NO_LINK_DIGEST, encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    export_all(build([folder], use_model=False).graph, out, max_nodes=None)
+    return out
+
+
+def test_a_statement_without_url_points_at_its_digest_file_and_line(no_link_exports):
+    rows = run(load_store(no_link_exports / "graph.ttl", persistent=False), """
+        SELECT ?s ?o ?url ?file ?line WHERE {
+          ?st a kg:Statement ; rdf:subject/kg:name ?s ; rdf:predicate kg:develops ; rdf:object/kg:name ?o ;
+              prov:wasDerivedFrom ?item .
+          OPTIONAL { ?st schema:url ?url }
+          ?item kg:listedIn ?digest ; kg:line ?line . ?digest schema:name ?file .
+          FILTER(STRSTARTS(STR(?item), "https://w3id.org/kg-ai/id/item/"))
+        } ORDER BY ?s""").rows
+    assert rows == [["NVIDIA", "H200", "https://example.com/h200", "2025-12-08.md", "10"],
+                    ["OpenAI", "ChatGPT", None, "2025-12-08.md", "6"]]
+
+
+def test_graphml_and_html_carry_the_digest_file_and_line_of_such_edges(no_link_exports):
+    import json
+    import re
+
+    back = nx.read_graphml(no_link_exports / "graph.graphml", force_multigraph=True)
+    develops = {(u, v): d for u, v, d in back.edges(data=True) if d["relation"] == "develops"}
+    assert develops["openai", "chatgpt"]["url"] == ""
+    assert (develops["openai", "chatgpt"]["digest"], develops["openai", "chatgpt"]["line"]) == ("2025-12-08.md", 6)
+    page = (no_link_exports / "graph.html").read_text(encoding="utf-8")
+    payload = json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S).group(1))
+    atts = [a for e in payload["edges"] if e["relation"] == "develops" for a in e["atts"] if "url" not in a]
+    assert [(a["digest"], a["line"]) for a in atts] == [("2025-12-08.md", 6)]
+
+
+def test_shapes_require_a_url_or_a_digest_line_for_every_statement_s_item(no_link_exports):
+    pyshacl = pytest.importorskip("pyshacl")
+    shapes = Graph().parse(RDF_DIR / "shapes.ttl", format="turtle")
+    data = Graph().parse(no_link_exports / "graph.ttl", format="turtle")
+    conforms, _, report = pyshacl.validate(data, shacl_graph=shapes)
+    assert conforms, report
+    data.update("PREFIX kg: <https://w3id.org/kg-ai/vocab#> DELETE { ?i kg:line ?n } WHERE { ?i kg:line ?n }")
+    conforms, _, _ = pyshacl.validate(data, shacl_graph=shapes)
+    assert not conforms
+
+
+@pytest.mark.browser
+def test_the_html_panel_shows_the_digest_file_and_line(no_link_exports):
+    from .test_html import CHROMEDRIVER, CHROMIUM, _chrome, _open
+
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
+    pytest.importorskip("selenium")
+    driver = _chrome(logging=False)
+    try:
+        _open(driver, no_link_exports / "graph.html")
+        edge = driver.execute_script(
+            "return kgExplorer.data.edges.find(function (e) { return e.relation === 'develops' && !e.atts[0].url; }).id")
+        driver.execute_script(f"kgExplorer.showEdge({json.dumps(edge)})")
+        assert "listed in 2025-12-08.md, line 6" in driver.find_element("id", "kg-panel").text
+    finally:
+        driver.quit()
+
+
+def test_an_item_listed_by_several_digests_names_the_one_its_line_is_in(sample_exports):
+    rows = run(load_store(sample_exports / "graph.ttl", persistent=False), """
+        SELECT ?file ?line (COUNT(DISTINCT ?d) AS ?digests) WHERE {
+          ?item kg:listedIn ?d ; kg:firstListedIn/schema:name ?file ; kg:line ?line }
+        GROUP BY ?item ?file ?line""").rows
+    assert rows and all(int(digests) > 1 for _, _, digests in rows)
+    many = run(load_store(sample_exports / "graph.ttl", persistent=False), """
+        SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?item WHERE { ?item kg:listedIn ?d } GROUP BY ?item
+        HAVING (COUNT(?d) > 1) } }""").rows
+    assert many == [[str(len(rows))]]
+
+
+def test_exports_written_by_other_exporter_code_are_not_reused(tmp_path, monkeypatch):
+    """An upgraded kg writes every unit of graph.ttl and graph.graphml again: a unit's inputs say nothing of the
+    code that turned them into text."""
+    from kg.exporters import export_all, splice
+
+    export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"])
+    notes: list[str] = []
+    export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"], notes=notes)
+    assert [n.split(";")[0] for n in notes] == ["graph.ttl updated: 0 of 7 units written again",
+                                                "graph.graphml updated: 0 of 5 nodes and edges written again"]
+    monkeypatch.setattr(splice, "code_hash", lambda *modules: "other code")
+    notes = []
+    export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"], notes=notes)
+    assert not [n for n in notes if "updated" in n]

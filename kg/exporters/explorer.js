@@ -873,6 +873,7 @@
       if (d) src.appendChild(el("span", "kg-domain", " (" + d + ")"));
       li.appendChild(src);
     }
+    if (att.digest) li.appendChild(el("div", "kg-meta kg-listed", "listed in " + att.digest + (att.line ? ", line " + att.line : "")));
     if (att.refs && att.refs.length) {
       var ul = el("ul", "kg-refs");
       att.refs.forEach(function (ref) {

@@ -128,7 +128,7 @@ def export(graph: nx.MultiDiGraph, path: Path, *, previous: Path | None = None, 
     node_types = _key_types(data for _, data in graph.nodes(data=True))
     edge_types = _key_types(data for _, _, data in graph.edges(data=True))
     expected = splice.environment(graphml=(sorted(node_types.items()), sorted(edge_types.items()),
-                                           list(node_types), list(edge_types)))
+                                           list(node_types), list(edge_types)), code=splice.code_hash("graphml"))
     parts, rendered, total = splice.write_rendered(_units(graph, node_types, edge_types), Path(path), previous, expected)
     parts.save(Path(path))
     if notes is not None and previous is not None and rendered < total:

@@ -446,6 +446,8 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             "confidence": _float(data.get("confidence")),
             "role": _str(data.get("role")),
             "item": _str(data.get("item_id")),
+            "digest": _str(data.get("digest")),  # the source of an item without a link: digest file and line
+            "line": _int(data.get("line")) or "",
         }
         if data.get("status"):  # reported / planned / denied: not a stated fact
             att["status"] = _str(data["status"])

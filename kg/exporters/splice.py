@@ -51,8 +51,16 @@ def environment(**what) -> dict:
     return {"format": FORMAT, "python": sys.version_info[:2], **what}
 
 
+def code_hash(*modules: str) -> str:
+    """A hash of the source of these modules of kg/exporters: units written by other code are not reused."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in modules:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
 def turtle_environment(base: str, prefixes: dict[str, str]) -> dict:
-    return environment(pyoxigraph=ox.__version__, base=base, prefixes=sorted(prefixes.items()))
+    return environment(pyoxigraph=ox.__version__, base=base, prefixes=sorted(prefixes.items()), code=code_hash("turtle"))
 
 
 def _stat(path: Path) -> tuple[int, int, int]:

@@ -161,7 +161,8 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
     kg = {name: iri(KG_NS + name) for name in (
         "Company", "Organization", "Person", "Product", "Hardware", "Digest", "Statement", "CoMention",
         "MonthlyMentions", "name", "nameKey", "entity", "month",
-        "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "evidence", "role", "count", "status",
+        "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "firstListedIn", "line",
+        "evidence", "role", "count", "status",
         "coMentionedWith", "develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires", "competesWith", "variantOf",
     )}
     schema = {name: iri(SCHEMA_NS + name) for name in (
@@ -291,6 +292,12 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                     yield schema["author"], text(item.author)
                 for source in item.sources:
                     yield kg["listedIn"], iri(digest_iri(source))
+                # where the item was read (its source when it has no link of its own): its line in the first digest
+                # that listed it, named apart only when there are several
+                if len(item.sources) > 1:
+                    yield kg["firstListedIn"], iri(digest_iri(item.sources[0]))
+                if item.line:
+                    yield kg["line"], integer(item.line)
                 for node in naming:
                     yield schema["mentions"], entity(node)
 
@@ -298,7 +305,8 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
             for p, o in pairs():
                 yield about, p, o
 
-        inputs = (item.title, item.date, item.url, item.author, tuple(item.sources), tuple(naming)) if with_inputs else None
+        inputs = ((item.title, item.date, item.url, item.author, tuple(item.sources), item.line, tuple(naming))
+                  if with_inputs else None)
         yield "i" + item_id, inputs, item_block
 
     def digest_block(digests=digests):
