@@ -1,4 +1,4 @@
-"""The three seed layouts parse exactly; other layouts go through the generic reader; dates are found."""
+"""The three seed layouts parse exactly; other layouts are read from their structure; dates are found."""
 from __future__ import annotations
 
 
@@ -65,7 +65,7 @@ def test_layout_c_title_and_author_are_split():
     assert items[2].url == "https://x.com/sama/status/2001724019188408352"
 
 
-def test_generic_layout_numbered_bold_items(tmp_path):
+def test_structure_numbered_bold_items(tmp_path):
     path = tmp_path / "2025-12-05.md"
     path.write_text(
         "---\ntitle: 12-05-日报\n---\n\n## AI资讯日报 2025/12/5\n\n> `AI资讯` | [访问网页版](https://ai.example.app/)\n\n"
@@ -75,14 +75,14 @@ def test_generic_layout_numbered_bold_items(tmp_path):
         encoding="utf-8",
     )
     digest = parse_digest(path)
-    assert digest.layout == "generic"
+    assert digest.layout == "structure"
     assert digest.date == "2025-12-05"
     assert [i.title for i in digest.items] == ["OpenAI视频应用Sora遭遇留存滑铁卢。", "谷歌推出零代码AI代理构建平台。"]
     assert digest.items[0].url == "https://www.qbitai.com/2025/12/358665.html"
     assert "Gemini 3" in digest.items[1].text
 
 
-def test_generic_layout_bullets_with_nested_children(tmp_path):
+def test_structure_bullets_with_nested_children(tmp_path):
     path = tmp_path / "news.md"
     path.write_text(
         "---\ndate: '2024-12-27T01:18:46.567338Z'\n---\n\n# AI Twitter 回顾\n\n"
