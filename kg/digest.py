@@ -548,7 +548,7 @@ class _StructureReader:
         return "|" in section.title and len(find_links(section.title)) >= 2
 
     def _one_item(self, section: _Section) -> list[_Draft]:
-        body = self._text(section.start + 1, section.end)
+        body = [line for line in self._text(section.start + 1, section.end) if not _RULE.match(line)]
         draft = _Draft(section.title, body, section.start + self.offset, layout="structure")
         draft.links = find_links(section.title + "\n" + "\n".join(body))
         title, text = draft.plain()
@@ -664,9 +664,16 @@ _repeated_cache: dict[tuple[str, int], frozenset[str]] = {}
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+_WEB = re.compile(r"https?://[^\s)\]>\"']+")
+
+
 def _repetition_key(line: str) -> str:
-    """A line as compared across files: its words only (no marks, emoji, spaces), numbers masked (dates change)."""
-    return _DIGITS.sub("0", _NOT_WORD.sub("", line)).lower()
+    """A line as compared across files: its words only (no marks, emoji, spaces), numbers masked (dates change)
+    except in its links (`arxiv.org/abs/2506.04180` is one paper, not any)."""
+    if "://" not in line:
+        return _DIGITS.sub("0", _NOT_WORD.sub("", line)).lower()
+    urls = _WEB.findall(line)
+    return _DIGITS.sub("0", _NOT_WORD.sub("", _WEB.sub("", line))).lower() + " ".join(urls)
 
 
 def repeated_lines(folder: Path) -> frozenset[str]:
@@ -791,11 +798,11 @@ def choose_reader(layout: str, lines: list[str], offset: int, repeated: frozense
 
 
 _NUMBER_LEAD = re.compile(r"^\s*(?:(?:No\.|#)\s?\d{1,4}[.:：、]?\s+|\d{1,3}\s?[.、)）]\s*(?!\d)|[【\[(（]\d{1,3}[】\])）]\s*)")
-_NUMBER_TAIL = re.compile(r"(?<![A-Za-z0-9])\s+#\d{1,4}\s*$")
+_NUMBER_TAIL = re.compile(r"(?<![A-Za-z])\s+#\d{1,3}\s*$")  # `Issue #422`, `修复 #6186` keep theirs
 
 
 def strip_numbering(title: str) -> str:
-    """A headline without its list number: `8. X`, `【8】X`, `#8 X`, `X #8` -> `X` (`PR #3594` stays)."""
+    """A headline without its list number: `8. X`, `【8】X`, `#8 X`, `X #8` -> `X` (`PR #359` stays)."""
     stripped = _NUMBER_TAIL.sub("", _NUMBER_LEAD.sub("", title, count=1))
     return stripped if stripped.strip() else title
 
@@ -872,3 +879,14 @@ def parse_digest(path: Path, *, fallback_date: str | None = None, max_bytes: int
     title = meta.get("title") if isinstance(meta.get("title"), str) else ""
     notes = [Note(line, message) for line, message in sorted(raw)]
     return Digest(path, date, title or path.stem, layout, items, warnings, expected, notes)
+
+
+def item_notes(digest: Digest) -> list[Note]:
+    """How the file was read, in line order: the reader's notes and what each item lacks."""
+    notes = list(digest.notes)
+    for item in digest.items:
+        if not item.url:
+            notes.append(Note(item.line, f"item without link: '{item.title[:40]}' (its source is this file and line)"))
+        if not item.text:
+            notes.append(Note(item.line, f"headline without text: '{item.title[:40]}'"))
+    return sorted(notes, key=lambda note: note.line)
