@@ -186,6 +186,8 @@ def digest_date(path: Path, meta: dict, body: str, fallback: str | None) -> str:
 def find_links(text: str) -> list[_Link]:
     """http(s) links of a Markdown fragment, images and media excluded, in order."""
     links: list[_Link] = []
+    if "://" not in text:
+        return links
     for m in _LINK.finditer(text):
         url = m.group(3).strip("<>")
         if m.group(1) or not is_web_url(url) or _IMAGE_EXT.search(url):
@@ -392,6 +394,7 @@ class _Unit:
     end: int
     kind: str  # "entry", "para", "quote" (a blockquote or table on its own: never an item by itself)
     field: bool = False  # a field of the story above (a link line, a labelled line), not a story
+    links: list | None = None  # its links, found once
 
 
 @dataclass
@@ -466,7 +469,7 @@ def _label(text: str) -> str | None:
 class _StructureReader:
     """Items of one digest body from its tree (see the comment above)."""
 
-    def __init__(self, lines: list[str], offset: int, repeated: frozenset[str], notes: list[tuple[int, str]]):
+    def __init__(self, lines: list[str], offset: int, repeated: frozenset[bytes], notes: list[tuple[int, str]]):
         self.lines, self.offset, self.repeated, self.notes = lines, offset, repeated, notes
         self.root = _build_tree(lines)
         self.field_labels = self._repeated_labels()
@@ -493,8 +496,10 @@ class _StructureReader:
     def _text(self, start: int, end: int) -> list[str]:
         return self.lines[start:end]
 
-    def _links(self, start: int, end: int) -> list[_Link]:
-        return find_links("\n".join(self.lines[start:end]))
+    def _links(self, unit: _Unit) -> list[_Link]:
+        if unit.links is None:
+            unit.links = find_links("\n".join(self.lines[unit.start:unit.end]))
+        return unit.links
 
     def _is_field(self, unit: _Unit) -> bool:
         first = self.lines[unit.start].strip()
@@ -516,8 +521,6 @@ class _StructureReader:
         units = [c for c in section.children if isinstance(c, _Unit)]
         for unit in units:
             unit.field = unit.kind != "quote" and self._is_field(unit)
-        if section.level and "](" in section.title and find_links(section.title):
-            return self._one_item(section)  # a linked headline owns everything below it
         if subs and all(self._is_field_heading(s) for s in subs):
             return self._one_item(section)  # `#### [Submission URL](..) | N points | by [user](..)`
         if subs:
@@ -528,9 +531,13 @@ class _StructureReader:
         if section.level and self._is_repeated(section.title):
             return self._list(units, section, named=True)  # a section name (most files have it), not a headline
         stories = [u for u in units if u.kind != "quote" and not u.field]
-        linked = sum(1 for u in stories if self._links(u.start, u.end))
+        linked = sum(1 for u in stories if self._links(u))
         entries = sum(1 for u in stories if u.kind == "entry")
-        owned = any(u.field and self._links(u.start, u.end) for u in units)  # a `🔗 链接：` line of the section's story
+        if "](" in section.title and find_links(section.title):
+            if linked >= 2 or sum(1 for u in stories if u.kind == "entry" and self._titled_entry(u)) >= 2:
+                return self._list(units, section)  # `### #[channel](url)` over a list of stories of its own
+            return self._one_item(section)  # a linked headline owns its text
+        owned = any(u.field and self._links(u) for u in units)  # a `🔗 链接：` line of the section's story
         if section.level == 0 or linked >= 2 or (entries >= 2 and not owned):
             return self._list(units, section)
         if len(stories) == 1 and stories[0].kind == "entry" and self._titled_entry(stories[0]):
@@ -577,30 +584,26 @@ class _StructureReader:
             if unit.field:
                 if current is not None:
                     current.body.extend(lines)
+                    current.links.extend(self._links(unit))
                 else:  # `🎧 [今日音频](…) · 🌐 [完整网页](…)`: links with no story of their own
                     self.notes.append((unit.start + self.offset, f"link line without a story: not an item: {plain_text(lines[0])[:50]}"))
                 continue
             first = _LIST.match(lines[0]).group(2) if unit.kind == "entry" else lines[0].strip()
-            if named and unit.kind == "para" and not find_links("\n".join(lines)):
+            if named and unit.kind == "para" and not self._links(unit):
                 self.notes.append((unit.start + self.offset, f"paragraph without a link under the recurring section '{plain_text(section.title)}': not an item"))
                 current = None
                 continue
             title, rest = _entry_title(first, nested=len(lines) > 1 and lines[1][:1] in " \t" and _LIST.match(lines[1]) is not None)
             current = _Draft(title, ([rest] if rest else []) + lines[1:], unit.start + self.offset, layout="structure")
-            current.links = find_links(first)  # the entry's own line first: a leading link gave the title
+            current.links = list(self._links(unit))  # the entry's own line first: a leading link gave the title
             drafts.append(current)
-        kept = []
-        for draft in drafts:
-            draft.links = list({link.url: link for link in draft.links + find_links("\n".join(draft.body))}.values())
-            if _worth_an_item(draft):
-                kept.append(draft)
-        return kept
+        return [draft for draft in drafts if _worth_an_item(draft)]
 
     def _is_repeated(self, heading: str) -> bool:
-        return _repetition_key(heading) in self.repeated
+        return heading_key(heading) in self.repeated
 
 
-def _parse_structure(lines: list[str], offset: int, repeated: frozenset[str] = frozenset(),
+def _parse_structure(lines: list[str], offset: int, repeated: frozenset[bytes] = frozenset(),
                      notes: list[tuple[int, str]] | None = None) -> list[_Draft]:
     return _StructureReader(lines, offset, repeated, notes if notes is not None else []).read()
 
@@ -658,28 +661,52 @@ _CJK_CHAR = re.compile("[\u4e00-\u9fff]")
 REPEATED_SHARE = 0.25  # a line in at least this share of a source's files (and in 3 or more) is boilerplate
 _MIN_FILES = 3
 _DIGITS = re.compile(r"\d+")
-_repeated_cache: dict[tuple[str, int], frozenset[str]] = {}
+_repeated_cache: dict[tuple[str, int], frozenset[bytes]] = {}
+_MEASURED_BYTES = 16 * 1024  # of a file's head and of its tail: where headers, sign-offs and blurbs are
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-_WEB = re.compile(r"https?://[^\s)\]>\"']+")
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 
 
-def _repetition_key(line: str) -> str:
-    """A line as compared across files: its words only (no marks, emoji, spaces), numbers masked (dates change)
-    except in its links (`arxiv.org/abs/2506.04180` is one paper, not any)."""
-    if "://" not in line:
-        return _DIGITS.sub("0", _NOT_WORD.sub("", line)).lower()
-    urls = _WEB.findall(line)
-    return _DIGITS.sub("0", _NOT_WORD.sub("", _WEB.sub("", line))).lower() + " ".join(urls)
+def _line_keys(text: bytes) -> list[bytes]:
+    """Each line of a UTF-8 text as compared across files: spaces collapsed, numbers masked (dates and counts
+    change) unless it has a link (`[论文](https://arxiv.org/abs/2506.04180)` is one paper, not any). A heading
+    (`### **🔍 今日洞察**`) or a bold line standing alone keeps only its words (`#今日洞察`). Empty: not compared.
+
+    Works on bytes: masking a whole text at once is ~20x faster than line by line in Python strings.
+    """
+    keys = []
+    for raw, masked in zip(text.split(b"\n"), text.translate(_ZERO_DIGITS).split(b"\n")):
+        if not 4 <= len(raw) <= 1200:
+            keys.append(b"")
+            continue
+        line = (raw if b"://" in raw else masked).strip()
+        if line[:1] == b"#" or line[:2] == b"**" and line[-2:] == b"**":
+            keys.append(heading_key(line.decode("utf-8", "replace").lstrip("#")))
+        else:
+            keys.append(line)
+    return keys
 
 
-def repeated_lines(folder: Path) -> frozenset[str]:
+def _body_keys(text: bytes) -> list[bytes]:
+    """_line_keys of a body's lines that can be dropped: headings (kept as structure) get no heading key."""
+    return [(raw if b"://" in raw else masked).strip()
+            for raw, masked in zip(text.split(b"\n"), text.translate(_ZERO_DIGITS).split(b"\n"))]
+
+
+def heading_key(title: str) -> bytes:
+    """A heading as compared across files: its words only, numbers masked (`## AI资讯日报 2025/8/12`)."""
+    return ("#" + _NOT_WORD.sub("", title).lower()).encode().translate(_ZERO_DIGITS)
+
+
+def repeated_lines(folder: Path) -> frozenset[bytes]:
     """Keys of the lines that recur in most digest files of a folder (one source): headers, sign-offs, blurbs.
 
-    A folder is one source. Measured once per folder and process (the folder's modification time keys it).
+    A folder is one source. Measured on the first and last 16 KB of each file, once per folder and process (the
+    folder's modification time keys it).
     """
     try:
         stamp = folder.stat().st_mtime_ns
@@ -691,23 +718,26 @@ def repeated_lines(folder: Path) -> frozenset[str]:
     return _repeated_cache[key]
 
 
-def _measure_repetition(folder: Path) -> frozenset[str]:
+def _measure_repetition(folder: Path) -> frozenset[bytes]:
     try:
         files = [p for p in folder.iterdir() if p.suffix.lower() in DIGEST_SUFFIXES and p.is_file()]
     except OSError:
         return frozenset()
     if len(files) < _MIN_FILES:
         return frozenset()
-    counts: dict[str, int] = {}
+    counts: dict[bytes, int] = {}
     for path in files:
         try:
             if path.stat().st_size > DEFAULT_MAX_BYTES:
                 continue
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            data = path.read_bytes()
         except OSError:
             continue
-        seen = {_repetition_key(line) for line in text.splitlines() if 4 <= len(line) <= 400}
-        seen.discard("")
+        if len(data) > 2 * _MEASURED_BYTES:
+            data = data[:_MEASURED_BYTES] + b"\n" + data[-_MEASURED_BYTES:]
+        seen = set(_line_keys(data.replace(b"\r", b"")))
+        seen.discard(b"")
+        seen.discard(b"#")
         for line in seen:
             counts[line] = counts.get(line, 0) + 1
     need = max(_MIN_FILES, REPEATED_SHARE * len(files))
@@ -719,7 +749,7 @@ def _carries_story(line: str) -> bool:
     return "](" in line and any(_weight(link.text) >= 24 for link in find_links(line))
 
 
-def _drop_repeated(lines: list[str], repeated: frozenset[str], offset: int, notes: list[tuple[int, str]]) -> list[str]:
+def _drop_repeated(lines: list[str], repeated: frozenset[bytes], offset: int, notes: list[tuple[int, str]]) -> list[str]:
     """Blank the repeated lines of each block (lines up to a blank line or heading), keeping line numbers.
 
     Headings stay (they give the structure), and so does every line of a block that carries a story: a story a
@@ -728,6 +758,7 @@ def _drop_repeated(lines: list[str], repeated: frozenset[str], offset: int, note
     """
     if not repeated:
         return lines
+    keys = _body_keys("\n".join(lines).encode("utf-8", "surrogatepass"))
     out = list(lines)
     start = 0
     for end in range(len(lines) + 1):
@@ -736,7 +767,7 @@ def _drop_repeated(lines: list[str], repeated: frozenset[str], offset: int, note
             continue  # a block ends at a blank line, a heading, or the next top-level list entry
         block = range(start, end)
         start = end + 1 if end < len(lines) and (not lines[end].strip() or lines[end].startswith("#")) else end
-        hits = [n for n in block if _repetition_key(lines[n]) in repeated]
+        hits = [n for n in block if keys[n] in repeated]
         if not hits or any(_carries_story(lines[n]) for n in block):
             continue
         for n in hits:
@@ -772,7 +803,7 @@ def _linked(drafts: list[_Draft]) -> int:
     return sum(1 for d in drafts if d.links)
 
 
-def choose_reader(layout: str, lines: list[str], offset: int, repeated: frozenset[str],
+def choose_reader(layout: str, lines: list[str], offset: int, repeated: frozenset[bytes],
                   notes: list[tuple[int, str]]) -> tuple[str, list[_Draft], str | None]:
     """Reader, its drafts, and why the structural reader replaced the expected one (None when it did not).
 
@@ -841,7 +872,7 @@ class Note:
 
 
 def parse_digest(path: Path, *, fallback_date: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-                 repeated: frozenset[str] | None = None) -> Digest:
+                 repeated: frozenset[bytes] | None = None) -> Digest:
     """Parse one digest file. Raises InputFileError when the file cannot be used.
 
     `repeated`: keys of the lines that recur across the source's files (default: measured on the file's folder).
