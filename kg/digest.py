@@ -254,6 +254,7 @@ class _Draft:
     links: list[_Link] = field(default_factory=list)
     author: str | None = None
     layout: str = ""
+    unlinked_section: bool = False  # from a section without any link: may retell the file's headlines
 
     def plain(self) -> tuple[str, str]:
         """Title and body as plain text, converted once (the item filter and the item both need them)."""
@@ -392,7 +393,7 @@ class _Unit:
 
     start: int
     end: int
-    kind: str  # "entry", "para", "quote" (a blockquote or table on its own: never an item by itself)
+    kind: str  # "entry", "para", "quote" (a blockquote, table or HTML block: never an item by itself)
     field: bool = False  # a field of the story above (a link line, a labelled line), not a story
     links: list | None = None  # its links, found once
 
@@ -452,7 +453,7 @@ def _build_tree(lines: list[str]) -> _Section:
         elif unit is not None and (not previous_blank or line[:1] in " \t" or entry):
             unit.end = n + 1  # continuation, nested content
         else:
-            unit = _Unit(n, n + 1, "quote" if first in ">|" else "para")
+            unit = _Unit(n, n + 1, "quote" if first in ">|<" else "para")  # quotes, tables, HTML blocks
             stack[-1].children.append(unit)
             list_indent = None
         previous_blank = False
@@ -566,6 +567,7 @@ class _StructureReader:
             if not text:
                 self.notes.append((draft.line, f"heading '{title}' has no text and no link: not an item"))
                 return []
+        draft.unlinked_section = not draft.links
         return [draft] if _worth_an_item(draft) else []
 
     def _list(self, units: list[_Unit], section: _Section, named: bool = False) -> list[_Draft]:
@@ -597,7 +599,11 @@ class _StructureReader:
             current = _Draft(title, ([rest] if rest else []) + lines[1:], unit.start + self.offset, layout="structure")
             current.links = list(self._links(unit))  # the entry's own line first: a leading link gave the title
             drafts.append(current)
-        return [draft for draft in drafts if _worth_an_item(draft)]
+        kept = [draft for draft in drafts if _worth_an_item(draft)]
+        if not any(draft.links for draft in kept):
+            for draft in kept:
+                draft.unlinked_section = True
+        return kept
 
     def _is_repeated(self, heading: str) -> bool:
         return heading_key(heading) in self.repeated
@@ -845,15 +851,17 @@ def _grams(text: str, n: int = 3) -> set[str]:
 
 def _drop_summaries(drafts: list[_Draft], notes: list[tuple[int, str]]) -> list[_Draft]:
     """Drop the blocks without a link that retell the file's linked headlines (目录, 要点汇总, 今日总结, 导语)."""
+    if not any(d.unlinked_section for d in drafts):
+        return drafts
     linked = [d for d in drafts if d.links]
-    if not linked or len(linked) == len(drafts):
+    if not linked:
         return drafts
     headlines: set[str] = set()
     for d in linked:
         headlines |= _grams(d.plain()[0])
     kept = []
     for d in drafts:
-        if not d.links:
+        if d.unlinked_section and not d.links:
             title, text = d.plain()
             grams = _grams(title + text[:300])
             if len(grams) >= 6 and len(grams & headlines) >= 0.6 * len(grams):
