@@ -410,7 +410,8 @@ class _Section:
 _BOLD_LINE = re.compile(r"^\*\*([^*]{2,200}[^*:：])\*\*\s*$")
 _DOMAIN = re.compile(r"[\w-]+(\.[\w-]+)+(/\S*)?")  # link text that is the link: `github.com/x/y`
 _RULE = re.compile(r"^\s{0,3}([-*_=])(\s*\1){2,}\s*$")
-_LABEL = re.compile(r"^[^\w\[]{0,3}\s*(?:\*\*)?([^\s*：:|\[\]()]{1,12}?)(?:\*\*)?\s*[：:]")
+# `来源：…`, `**链接**：…`, `**摘要：**…`; not `**ECS：Elixir 编译器…**：` (a bold headline with a colon inside)
+_LABEL = re.compile(r"^[^\w\[*]{0,3}\s*(?:\*\*([^*：:]{1,12})(?:\*\*\s*[：:]|[：:]\s*\*\*)|([^\s*：:|\[\]()]{1,12}?)\s*[：:])")
 # Labels that mark a field of the story above, whatever the digest: where the link, source, time or summary is.
 _FIELD_LABELS = frozenset(
     "来源 链接 原文 原文链接 出处 证据 摘要 重点 发布时间 时间 评分 推荐 推荐级别 推荐理由 一句话 类别标签 标签 分类 "
@@ -464,7 +465,7 @@ def _build_tree(lines: list[str]) -> _Section:
 
 def _label(text: str) -> str | None:
     m = _LABEL.match(text)
-    return m.group(1).lower() if m else None
+    return (m.group(1) or m.group(2)).strip().lower() if m else None
 
 
 class _StructureReader:
@@ -485,7 +486,7 @@ class _StructureReader:
                 if isinstance(child, _Section):
                     stack.append(child)
                 else:
-                    label = _label(self.lines[child.start].lstrip(" \t-*+0123456789.)"))
+                    label = _label(self._first_text(child))
                     if label:
                         where.setdefault(label, set()).add(section.start)
         return {label for label, sections in where.items() if len(sections) >= 2}
@@ -502,12 +503,16 @@ class _StructureReader:
             unit.links = find_links("\n".join(self.lines[unit.start:unit.end]))
         return unit.links
 
-    def _is_field(self, unit: _Unit) -> bool:
-        first = self.lines[unit.start].strip()
+    def _first_text(self, unit: _Unit) -> str:
+        """A unit's first line without its list mark."""
         if unit.kind == "entry":
-            if first[:1].isdigit():
-                return False  # a numbered entry is a story of a list, never a field of one
-            first = _LIST.match(self.lines[unit.start]).group(2)
+            return _LIST.match(self.lines[unit.start]).group(2)
+        return self.lines[unit.start].strip()
+
+    def _is_field(self, unit: _Unit) -> bool:
+        if unit.kind == "entry" and self.lines[unit.start].lstrip()[:1].isdigit():
+            return False  # a numbered entry is a story of a list, never a field of one
+        first = self._first_text(unit)
         label = _label(first)
         if label and (label in _FIELD_LABELS or label in self.field_labels):
             return True
@@ -666,7 +671,6 @@ _CJK_CHAR = re.compile("[\u4e00-\u9fff]")
 
 REPEATED_SHARE = 0.25  # a line in at least this share of a source's files (and in 3 or more) is boilerplate
 _MIN_FILES = 3
-_DIGITS = re.compile(r"\d+")
 _repeated_cache: dict[tuple[str, int], frozenset[bytes]] = {}
 _MEASURED_BYTES = 16 * 1024  # of a file's head and of its tail: where headers, sign-offs and blurbs are
 

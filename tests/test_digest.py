@@ -272,3 +272,20 @@ def test_annotated_items_of_every_layouts_source_are_found():
     for source, row in table.items():
         assert row["url+title"] >= 0.95 * row["annotated"], source
         assert row["numbered"] == 0, source
+
+
+def test_a_bold_headline_with_a_colon_inside_is_a_story_not_a_field(tmp_path):
+    entry = ("- **ECS：Elixir 编译器预见 MLIR Dialect 愿景**：用户讨论了用 MLIR 实现 ECS 的潜力。\n"
+             "   - 一名用户分享了他们[十年前尝试的 ECS 语言](https://github.com/mzaks/ECS-Lang)。\n")
+    path = write(tmp_path / "2026-02-16.md", (
+        "### Modular ▷ #mojo\n\n- **Span 引发语义混乱**：用户发现 Span 应该实现 Writable。\n"
+        "   - 该 [issue 已在 GitHub 上记录](https://github.com/modular/modular/issues/5870)。\n" + entry +
+        "\n### Modular ▷ #general\n\n- **探讨将 Bevy 游戏引擎移植到 Mojo**：成员们讨论了移植的可行性。\n"
+        "   - 参考 [larecs](https://samufi.github.io/larecs/)。\n" + entry
+    ))
+    items = parse_digest(path).items
+    assert [(i.title, i.url) for i in items] == [
+        ("Span 引发语义混乱", "https://github.com/modular/modular/issues/5870"),
+        ("ECS：Elixir 编译器预见 MLIR Dialect 愿景", "https://github.com/mzaks/ECS-Lang"),
+        ("探讨将 Bevy 游戏引擎移植到 Mojo", "https://samufi.github.io/larecs/"),
+    ]
