@@ -477,8 +477,10 @@ class _StructureReader:
         self.field_labels = self._repeated_labels()
 
     def _repeated_labels(self) -> set[str]:
-        """Labels (`**链接**：`, `来源：`) that open units in two or more sections: fields of each story."""
-        where: dict[str, set[int]] = {}
+        """Short labels (`**融资信息**：`, `类比参考：`) that open three or more units in two or more sections:
+        fields of each story. (A story listed twice, `**GLM-5 发布**：…` in a summary and in a detail section, is
+        not a label: too few, and a headline has spaces or is longer.)"""
+        where: dict[str, list[int]] = {}
         stack = [self.root]
         while stack:
             section = stack.pop()
@@ -487,9 +489,9 @@ class _StructureReader:
                     stack.append(child)
                 else:
                     label = _label(self._first_text(child))
-                    if label:
-                        where.setdefault(label, set()).add(section.start)
-        return {label for label, sections in where.items() if len(sections) >= 2}
+                    if label and len(label) <= 8 and " " not in label:
+                        where.setdefault(label, []).append(section.start)
+        return {label for label, sections in where.items() if len(sections) >= 3 and len(set(sections)) >= 2}
 
     def read(self) -> list[_Draft]:
         return self._section(self.root)

@@ -289,3 +289,11 @@ def test_a_bold_headline_with_a_colon_inside_is_a_story_not_a_field(tmp_path):
         ("ECS：Elixir 编译器预见 MLIR Dialect 愿景", "https://github.com/mzaks/ECS-Lang"),
         ("探讨将 Bevy 游戏引擎移植到 Mojo", "https://samufi.github.io/larecs/"),
     ]
+
+
+def test_a_story_listed_in_two_sections_is_not_taken_for_a_field_label(tmp_path):
+    block = ("- **HF 模型页面集成 Leaderboard**：模型页面可以直接查看 [benchmarks](https://huggingface.co/changelog/lb)。\n"
+             "- **GLM-5 编程模型发布**：Z.ai 发布了开源编程模型，见[此推文](https://x.com/i/status/2021931246247690666)。\n"
+             "- **机器人模拟器开源**：一款 AI 机器人模拟工具已在 [GitHub](https://github.com/principia-cloud/principia-cli) 开源。\n")
+    path = write(tmp_path / "2026-02-12.md", f"## 摘要\n\n### 主题\n\n{block}\n## 详情\n\n### Hugging Face ▷ #general\n\n{block}")
+    assert [i.title for i in parse_digest(path).items] == ["HF 模型页面集成 Leaderboard", "GLM-5 编程模型发布", "机器人模拟器开源"]
