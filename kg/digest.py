@@ -542,7 +542,7 @@ class _StructureReader:
         linked = sum(1 for u in stories if self._links(u))
         entries = sum(1 for u in stories if u.kind == "entry")
         if "](" in section.title and find_links(section.title):
-            if linked >= 2 or sum(1 for u in stories if u.kind == "entry" and self._titled_entry(u)) >= 2:
+            if linked >= 2 or entries >= 2:
                 return self._list(units, section)  # `### #[channel](url)` over a list of stories of its own
             return self._one_item(section)  # a linked headline owns its text
         owned = any(u.field and self._links(u) for u in units)  # a `🔗 链接：` line of the section's story
