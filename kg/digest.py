@@ -515,6 +515,8 @@ class _StructureReader:
         if unit.kind == "entry" and self.lines[unit.start].lstrip()[:1].isdigit():
             return False  # a numbered entry is a story of a list, never a field of one
         first = self._first_text(unit)
+        if "://" not in first and "：" not in first[:40] and ":" not in first[:40]:
+            return False  # no label, no link: the common case, decided without a regex
         label = _label(first)
         if label and (label in _FIELD_LABELS or label in self.field_labels):
             return True
@@ -613,7 +615,7 @@ class _StructureReader:
         return kept
 
     def _is_repeated(self, heading: str) -> bool:
-        return heading_key(heading) in self.repeated
+        return bool(self.repeated) and heading_key(heading) in self.repeated
 
 
 def _parse_structure(lines: list[str], offset: int, repeated: frozenset[bytes] = frozenset(),
@@ -771,6 +773,8 @@ def _drop_repeated(lines: list[str], repeated: frozenset[bytes], offset: int, no
     if not repeated:
         return lines
     keys = _body_keys("\n".join(lines).encode("utf-8", "surrogatepass"))
+    if not any(key in repeated for key in keys):
+        return lines
     out = list(lines)
     start = 0
     for end in range(len(lines) + 1):
@@ -846,8 +850,15 @@ _NUMBER_TAIL = re.compile(r"(?<![A-Za-z])\s+#\d{1,3}\s*$")  # `Issue #422`, `修
 
 def strip_numbering(title: str) -> str:
     """A headline without its list number: `8. X`, `【8】X`, `#8 X`, `X #8` -> `X` (`PR #359` stays)."""
-    stripped = _NUMBER_TAIL.sub("", _NUMBER_LEAD.sub("", title, count=1))
+    stripped = title
+    if stripped[:1] in _NUMBER_STARTS:
+        stripped = _NUMBER_LEAD.sub("", stripped, count=1)
+    if "#" in stripped:
+        stripped = _NUMBER_TAIL.sub("", stripped)
     return stripped if stripped.strip() else title
+
+
+_NUMBER_STARTS = frozenset("0123456789【[(（#N ")
 
 
 def _grams(text: str, n: int = 3) -> set[str]:
@@ -867,7 +878,7 @@ def _drop_summaries(drafts: list[_Draft], notes: list[tuple[int, str]]) -> list[
         headlines |= _grams(d.plain()[0])
     kept = []
     for d in drafts:
-        if d.unlinked_section and not d.links:
+        if d.unlinked_section and not d.links and len(d.title) + sum(map(len, d.body)) <= 600:
             title, text = d.plain()
             grams = _grams(title + text[:300])
             if len(grams) >= 6 and len(grams & headlines) >= 0.6 * len(grams):
