@@ -534,7 +534,8 @@ class _StructureReader:
         if subs and all(self._is_field_heading(s) for s in subs):
             return self._one_item(section)  # `#### [Submission URL](..) | N points | by [user](..)`
         if subs:
-            drafts = self._list(units, section) if units else []
+            named = bool(section.level) and self._is_repeated(section.title)
+            drafts = self._list(units, section, named=named) if units else []
             for sub in subs:
                 drafts.extend(self._section(sub))
             return drafts
@@ -543,11 +544,11 @@ class _StructureReader:
         stories = [u for u in units if u.kind != "quote" and not u.field]
         linked = sum(1 for u in stories if self._links(u))
         entries = sum(1 for u in stories if u.kind == "entry")
-        if "](" in section.title and find_links(section.title):
-            if linked >= 2 or entries >= 2:
-                return self._list(units, section)  # `### #[channel](url)` over a list of stories of its own
-            return self._one_item(section)  # a linked headline owns its text
         owned = any(u.field and self._links(u) for u in units)  # a `🔗 链接：` line of the section's story
+        if "](" in section.title and find_links(section.title):
+            if linked >= 2 or (entries >= 2 and not owned):
+                return self._list(units, section)  # `### #[channel](url)` over a list of stories of its own
+            return self._one_item(section)  # a linked headline owns its text, its fields and their points
         if section.level == 0 or linked >= 2 or (entries >= 2 and not owned):
             return self._list(units, section)
         if len(stories) == 1 and stories[0].kind == "entry" and self._titled_entry(stories[0]):

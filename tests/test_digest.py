@@ -297,3 +297,22 @@ def test_a_story_listed_in_two_sections_is_not_taken_for_a_field_label(tmp_path)
              "- **机器人模拟器开源**：一款 AI 机器人模拟工具已在 [GitHub](https://github.com/principia-cloud/principia-cli) 开源。\n")
     path = write(tmp_path / "2026-02-12.md", f"## 摘要\n\n### 主题\n\n{block}\n## 详情\n\n### Hugging Face ▷ #general\n\n{block}")
     assert [i.title for i in parse_digest(path).items] == ["HF 模型页面集成 Leaderboard", "GLM-5 编程模型发布", "机器人模拟器开源"]
+
+
+def test_a_linked_headline_with_link_fields_and_points_is_one_item(tmp_path):
+    path = write(tmp_path / "2026-07-08-ai-daily-digest.md", (
+        "# 0708日报 | 超越聊天框\n\n"
+        "## 1. [Monogram](https://www.monogram.ai/)（融资 / AI 可视化界面）\n\n"
+        "🔗 链接：[官网](https://www.monogram.ai/) | [Introducing Blog](https://www.monogram.ai/blog/introducing)\n\n"
+        "**融资信息**：$4000 万 Seed 轮，由 DST Global 和 Lux Capital 领投。\n\n"
+        "**为什么值得关注**：\n- 用户用自然语言提问，几秒内得到可视化答案\n- 创始人是 Udemy 创始人\n\n"
+        "## 2. [Norm AI](https://www.norm.ai/)（融资 / 法律 AI）\n\n"
+        "🔗 链接：[官网](https://www.norm.ai/)\n\n**融资信息**：$1.2 亿 C 轮。\n\n"
+        "**为什么值得关注**：\n- 合规 Agent 进入法律和金融\n- 估值 $1.2B\n"
+    ))
+    items = parse_digest(path).items
+    assert [(i.title, i.url) for i in items] == [
+        ("Monogram（融资 / AI 可视化界面）", "https://www.monogram.ai/"),
+        ("Norm AI（融资 / 法律 AI）", "https://www.norm.ai/"),
+    ]
+    assert "Udemy 创始人" in items[0].text
