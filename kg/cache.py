@@ -3,6 +3,7 @@
 An entry is used only when everything that went into it is unchanged:
 
 - the file: its path (items record the file name, warnings the path) and the sha256 of its bytes;
+- the lines that recur across the digests of the file's folder (a source's boilerplate, dropped when it is read);
 - the rules, as far as extraction may read them: every field of the validated rules (gazetteer entities,
   aliases, name patterns with all their options, stopwords, and any field added to them), serialised in a
   canonical form and hashed; not the relation rules (they run after reading, on every build, so changing them
@@ -217,7 +218,25 @@ class BuildCache:
             return None
         fp = self.fingerprints
         return {"format": FORMAT, "path": str(path), "sha256": hashlib.sha256(content).hexdigest(),
-                "rules": fp["rules"], "model": fp["model"], "code": fp["code"], "options": fp["options"]}
+                "rules": fp["rules"], "model": fp["model"], "code": fp["code"], "options": fp["options"],
+                "boilerplate": self._boilerplate(Path(path).parent, content)}
+
+    def _boilerplate(self, folder: Path, content: bytes) -> str:
+        """Those of the lines recurring across the folder's digests (dropped as boilerplate when a file is read)
+        that this file holds: files added to or removed from a source can make a line of an unchanged file
+        boilerplate, or no longer, and then it is read again. Recurring headings are compared by words, not as
+        text, so each counts for every file of the folder."""
+        from .digest import ZERO_DIGITS, repeated_lines
+
+        known = self.__dict__.setdefault("_boilerplate_by_folder", {})
+        if folder not in known:
+            known[folder] = sorted(repeated_lines(folder))
+        repeated = known[folder]
+        if not repeated:
+            return ""
+        masked = content.translate(ZERO_DIGITS)
+        held = [line for line in repeated if line.startswith(b"#") or line in content or line in masked]
+        return hashlib.sha256(b"\n".join(held)).hexdigest()[:16] if held else ""
 
     def _entry(self, path: Path, suffix: str = ENTRY_SUFFIX) -> Path:
         return self.directory / (hashlib.sha256(str(path).encode()).hexdigest()[:32] + suffix)

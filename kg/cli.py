@@ -368,6 +368,72 @@ def entity(graph_file, name):
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--chars", default=60, show_default=True, type=click.IntRange(0), help="Characters of each item's text shown.")
+@click.option("--date", "fallback_date", metavar="YYYY-MM-DD", help="Date for digests that carry none.")
+def inspect(files, fmt, chars, fallback_date):
+    """Show how kg reads digest files: reader, date, each item (title, date, links, text), warnings.
+
+    Run it first on a new source. Lines that recur across most files of a folder are boilerplate: inspect a file
+    where it lies with the rest of its source.
+
+    \b
+    Example:
+        kg inspect digests/2025-12-07.md
+        kg inspect --format json digests/*.md
+    """
+    import json
+
+    from .digest import item_notes, parse_digest
+
+    reports, failed = [], 0
+    for path in files:
+        try:
+            digest = parse_digest(path, fallback_date=fallback_date)
+        except KgError as exc:
+            failed += 1
+            reports.append({"file": str(path), "error": str(exc)})
+            continue
+        warnings = [{"line": None, "message": w.split(": ", 1)[1] if w.startswith(f"{path}: ") else w} for w in digest.warnings]
+        warnings += [{"line": note.line, "message": note.message} for note in item_notes(digest)]
+        reports.append({
+            "file": str(path), "reader": digest.layout, "expected_reader": digest.expected_layout, "date": digest.date,
+            "items": [{"line": i.line, "title": i.title, "date": i.date, "url": i.url, "links": i.links,
+                       "text": i.text[:chars]} for i in digest.items],
+            "warnings": warnings,
+        })
+    if fmt == "json":
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=1))
+    else:
+        for n, report in enumerate(reports):
+            if n:
+                click.echo()
+            click.echo(report["file"])
+            if "error" in report:
+                click.echo(f"  error: {report['error']}")
+                continue
+            reader = report["reader"]
+            if reader != report["expected_reader"]:
+                reader += f" (looked like layout {report['expected_reader']})"
+            click.echo(f"  reader: {reader}")
+            click.echo(f"  date:   {report['date']}")
+            click.echo(f"  items:  {len(report['items'])}")
+            for k, item in enumerate(report["items"], 1):
+                click.echo(f"  {k:>3}. line {item['line']}: {item['title']}")
+                click.echo(f"       date: {item['date']}")
+                for label, url in zip(["url: "] + ["also:"] * len(item["links"]), item["links"] or ["-"]):
+                    click.echo(f"       {label} {url}")
+                if item["text"]:
+                    click.echo(f"       text: {' '.join(item['text'].split())}")
+            for w in report["warnings"]:
+                where = f"line {w['line']}: " if w["line"] else ""
+                click.echo(f"  warning: {where}{w['message']}")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
 @click.argument("graph_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First day of the window.")
 @click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last day of the window (included).")

@@ -34,9 +34,10 @@ class NewsItem:
     links: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # digest files that listed it
     position: int = 0  # 1-based position in its first digest
-    layout: str = ""  # parser that produced it: A, B, B-related, C, generic
+    layout: str = ""  # reader that produced it: A, B, B-related, C, structure
     line: int = 0  # 1-based line of the item in its first digest
     author: str | None = None
+    file: str = ""  # the digest file that first listed it, as given to the reader (with `line`: where it is)
 
     def __reduce__(self):  # a tuple of fields: unpickling calls __init__, faster than dataclass __setstate__
         return NewsItem, (self.id, self.title, self.text, self.date, self.url, self.links, self.sources,
@@ -45,7 +46,7 @@ class NewsItem:
     def with_body(self, text: str, links, date: str, sources: list[str]) -> NewsItem:
         """A copy with this text, links, date and sources (faster than dataclasses.replace in the build's loops)."""
         return NewsItem(self.id, self.title, text, date, self.url, links, sources, self.position, self.layout,
-                        self.line, self.author)
+                        self.line, self.author, self.file)
 
 
 # Mention and Relation are values (hashable, never changed after creation) but not frozen: a frozen dataclass's

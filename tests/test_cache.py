@@ -306,3 +306,24 @@ def test_every_field_of_a_pattern_and_a_gazetteer_entity_is_in_the_cache_key(rul
     stop.stopwords = stop.stopwords | {"x"}
     stop.__dict__.pop("_kg_cache_fingerprint", None)
     assert rules_fingerprint(stop) != base
+
+
+def _digest(day: int, story: str, signed: bool) -> str:
+    text = f"# AI 日报 2026-03-{day:02d}\n\n### {story}\n{story}，谷歌发布了新模型。[阅读原文](https://example.com/{day})\n\n"
+    if signed:
+        text += "### 关注我们\n本日报由机器人自动生成，订阅请访问 [这里](https://example.com/subscribe)\n"
+    return text
+
+
+def test_files_added_to_a_source_that_make_a_line_boilerplate_reread_the_others(tmp_path):
+    folder = tmp_path / "source"
+    folder.mkdir()
+    for day, signed in ((1, True), (2, True), (3, False), (4, False)):
+        (folder / f"2026-03-{day:02d}.md").write_text(_digest(day, f"新闻{day}", signed), encoding="utf-8")
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    assert CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"]).exit_code == 0
+    (folder / "2026-03-05.md").write_text(_digest(5, "新闻5", True), encoding="utf-8")  # the sign-off: 3 files of 5
+    assert CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["build", str(folder), "--out", str(cold), "--no-model", "--no-cache"]).exit_code == 0
+    assert b"subscribe" not in (cold / "graph.ttl").read_bytes()
+    assert (out / "graph.ttl").read_bytes() == (cold / "graph.ttl").read_bytes()

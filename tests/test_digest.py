@@ -1,8 +1,9 @@
-"""The three seed layouts parse exactly; other layouts go through the generic reader; dates are found."""
+"""The three seed layouts parse exactly; other layouts are read from their structure; dates are found."""
 from __future__ import annotations
 
 
 import pytest
+from pathlib import Path
 
 from kg.digest import date_in_filename, date_in_text, detect_layout, parse_digest
 from kg.errors import InputFileError
@@ -65,7 +66,7 @@ def test_layout_c_title_and_author_are_split():
     assert items[2].url == "https://x.com/sama/status/2001724019188408352"
 
 
-def test_generic_layout_numbered_bold_items(tmp_path):
+def test_structure_numbered_bold_items(tmp_path):
     path = tmp_path / "2025-12-05.md"
     path.write_text(
         "---\ntitle: 12-05-日报\n---\n\n## AI资讯日报 2025/12/5\n\n> `AI资讯` | [访问网页版](https://ai.example.app/)\n\n"
@@ -75,14 +76,14 @@ def test_generic_layout_numbered_bold_items(tmp_path):
         encoding="utf-8",
     )
     digest = parse_digest(path)
-    assert digest.layout == "generic"
+    assert digest.layout == "structure"
     assert digest.date == "2025-12-05"
     assert [i.title for i in digest.items] == ["OpenAI视频应用Sora遭遇留存滑铁卢。", "谷歌推出零代码AI代理构建平台。"]
     assert digest.items[0].url == "https://www.qbitai.com/2025/12/358665.html"
     assert "Gemini 3" in digest.items[1].text
 
 
-def test_generic_layout_bullets_with_nested_children(tmp_path):
+def test_structure_bullets_with_nested_children(tmp_path):
     path = tmp_path / "news.md"
     path.write_text(
         "---\ndate: '2024-12-27T01:18:46.567338Z'\n---\n\n# AI Twitter 回顾\n\n"
@@ -156,3 +157,162 @@ def test_only_web_links_become_item_urls(tmp_path):
     item = parse_digest(path).items[0]
     assert item.url == "https://example.com/a"
     assert all(link.startswith("https://") for link in item.links)
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_items_under_deeper_headings_with_a_field_list(tmp_path):
+    """`### N. name` + a short list (link, summary, time): the heading is the item, its list its fields."""
+    path = write(tmp_path / "2026-04-18.md", (
+        "# AI新产品日报 · 2026-04-18\n\n## 今日精选\n\n"
+        "### 1. OpenAI Codex 桌面版升级\n- **链接**：[TechCrunch 报道](https://techcrunch.com/codex)\n"
+        "- **一句话**：OpenAI 大幅增强 Codex 的桌面控制能力。\n- **发布时间**：2026-04-16 09:00\n\n"
+        "### 2. Meta Muse Spark\n- **链接**：[Meta 官方发布](https://ai.meta.com/muse)\n"
+        "- **一句话**：Meta 超级智能实验室首个闭源模型，完全免费使用。\n- **发布时间**：2026-04-17 10:00\n"
+    ))
+    items = parse_digest(path).items
+    assert [(i.title, i.url) for i in items] == [
+        ("OpenAI Codex 桌面版升级", "https://techcrunch.com/codex"),
+        ("Meta Muse Spark", "https://ai.meta.com/muse"),
+    ]
+    assert "大幅增强 Codex" in items[0].text
+    assert (items[1].file, items[1].line) == (str(path), 10)
+
+
+def test_linked_entries_of_a_section_are_items_titled_by_their_link(tmp_path):
+    path = write(tmp_path / "2019-04-22.md", (
+        "### Advances & Business\n\n"
+        "* [Microsoft wants to unleash its AI expertise on climate change](https://www.fastcompany.com/90334623)\n"
+        "— \"In a broad new set of sustainability commitments, the company wants to use its tech.\"\n"
+        "* [Folding Revolution](https://hms.harvard.edu/news/folding-revolution)\n"
+        "— New deep-learning approach predicts protein structure from amino acid sequence\n"
+    ))
+    items = parse_digest(path, fallback_date="2019-04-22").items
+    assert [(i.title, i.url) for i in items] == [
+        ("Microsoft wants to unleash its AI expertise on climate change", "https://www.fastcompany.com/90334623"),
+        ("Folding Revolution", "https://hms.harvard.edu/news/folding-revolution"),
+    ]
+    assert items[1].text.startswith("— New deep-learning approach")
+
+
+def test_a_sub_heading_of_link_fields_belongs_to_the_heading_above(tmp_path):
+    path = write(tmp_path / "digest_2023-07-10.md", (
+        "## AI Submissions for Mon Jul 10 2023\n\n### OpenAI says it could cease operating in the EU\n\n"
+        "#### [Submission URL](https://www.theverge.com/openai-eu) | 24 points | by [pimeys](https://news.ycombinator.com/user?id=pimeys)"
+        " | [6 comments](https://news.ycombinator.com/item?id=36674187)\n\n"
+        "OpenAI has stated that it may stop operating in the European Union.\n"
+    ))
+    [item] = parse_digest(path).items
+    assert (item.title, item.url) == ("OpenAI says it could cease operating in the EU", "https://www.theverge.com/openai-eu")
+    assert item.text.endswith("may stop operating in the European Union.")
+
+
+def test_list_numbers_are_stripped_from_headlines(tmp_path):
+    path = write(tmp_path / "2025-12-01.md", (
+        "## 资讯\n\n"
+        "1. **【8】谷歌发布 Gemini 3 文本模型 #8**：谷歌发布新一代模型。[原文](https://example.com/1)\n"
+        "2. **OpenAI 修复 Issue #422**：修复了一个老问题。[原文](https://example.com/2)\n"
+        "3. **12、英伟达发布 H200**：显存大幅提升。[原文](https://example.com/3)\n"
+    ))
+    assert [i.title for i in parse_digest(path).items] == ["谷歌发布 Gemini 3 文本模型", "OpenAI 修复 Issue #422", "英伟达发布 H200"]
+
+
+def test_header_and_sign_off_repeated_across_a_source_are_not_items(tmp_path):
+    """Repetition across the folder's files decides: the header's video link is not any item's source."""
+    for day, story in [("01", "谷歌发布 Gemini 3"), ("02", "英伟达发布 H200 芯片"), ("03", "OpenAI 发布 GPT-5.2")]:
+        write(tmp_path / f"2025-12-{day}.md", (
+            f"## AI 日报 2025/12/{day}\n\n每日精选 AI 新闻，视频版见 [B站视频](https://www.bilibili.com/video/BV1daily)\n\n"
+            f"### 今日资讯\n\n1. **{story}**：这是当天的一条重要新闻，值得关注。[原文](https://example.com/{day})\n"
+            f"2. **另一条 {day} 新闻**：另一条当天的新闻内容，也值得关注。[原文](https://example.com/{day}b)\n\n"
+            "本文由 AI 辅助撰写，人工审核后发布，欢迎转发分享给朋友。\n"
+        ))
+    digest = parse_digest(tmp_path / "2025-12-02.md")
+    assert [i.title for i in digest.items] == ["英伟达发布 H200 芯片", "另一条 02 新闻"]
+    assert not any("bilibili" in link for i in digest.items for link in i.links)
+    assert [n.line for n in digest.notes if "repeated block dropped" in n.message] == [3, 10]
+
+
+def test_section_headings_and_summaries_are_not_items(tmp_path):
+    path = write(tmp_path / "2026-03-24.md", (
+        "## 03月24日 AI 前沿动态\n\n## 要点汇总\n\n"
+        "- 产业动态：Meta裁员1.6万人押注AI；ChatGPT增强文件管理功能\n\n"
+        "## 详细参考\n\n### 产业动态\n"
+        "**Meta裁员1.6万人押注AI**\n- Meta CEO扎克伯格宣布计划裁员约1.6万人，约占员工总数的5%。\n"
+        "  - 来源: [TechCrunch](https://techcrunch.com/meta)\n\n"
+        "**ChatGPT增强文件管理功能**\n- OpenAI宣布ChatGPT现在可以更方便地查找用户上传的文件。\n"
+        "  - 来源: [@OpenAI](https://x.com/OpenAI/status/1)\n"
+    ))
+    digest = parse_digest(path)
+    assert [(i.title, i.url) for i in digest.items] == [
+        ("Meta裁员1.6万人押注AI", "https://techcrunch.com/meta"),
+        ("ChatGPT增强文件管理功能", "https://x.com/OpenAI/status/1"),
+    ]
+    assert any("retells the file's headlines" in n.message for n in digest.notes)
+
+
+def test_layout_a_reader_proves_itself_on_the_seed():
+    digest = parse_digest(SEED["000"])
+    assert (digest.layout, digest.expected_layout, digest.warnings) == ("A", "A", [])
+
+
+LAYOUTS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "layouts"
+
+
+@pytest.mark.skipif(not LAYOUTS.is_dir(), reason="needs ../shared/corpus/layouts")
+def test_annotated_items_of_every_layouts_source_are_found():
+    """tests/data/items-gold.jsonl: >= 95% of each source's annotated items with their URL and title."""
+    from tests.benchmarks import bench_items
+
+    bench_items.CORPUS = LAYOUTS
+    table = bench_items.measure()
+    assert len(table) == 7
+    for source, row in table.items():
+        assert row["url+title"] >= 0.95 * row["annotated"], source
+        assert row["numbered"] == 0, source
+
+
+def test_a_bold_headline_with_a_colon_inside_is_a_story_not_a_field(tmp_path):
+    entry = ("- **ECS：Elixir 编译器预见 MLIR Dialect 愿景**：用户讨论了用 MLIR 实现 ECS 的潜力。\n"
+             "   - 一名用户分享了他们[十年前尝试的 ECS 语言](https://github.com/mzaks/ECS-Lang)。\n")
+    path = write(tmp_path / "2026-02-16.md", (
+        "### Modular ▷ #mojo\n\n- **Span 引发语义混乱**：用户发现 Span 应该实现 Writable。\n"
+        "   - 该 [issue 已在 GitHub 上记录](https://github.com/modular/modular/issues/5870)。\n" + entry +
+        "\n### Modular ▷ #general\n\n- **探讨将 Bevy 游戏引擎移植到 Mojo**：成员们讨论了移植的可行性。\n"
+        "   - 参考 [larecs](https://samufi.github.io/larecs/)。\n" + entry
+    ))
+    items = parse_digest(path).items
+    assert [(i.title, i.url) for i in items] == [
+        ("Span 引发语义混乱", "https://github.com/modular/modular/issues/5870"),
+        ("ECS：Elixir 编译器预见 MLIR Dialect 愿景", "https://github.com/mzaks/ECS-Lang"),
+        ("探讨将 Bevy 游戏引擎移植到 Mojo", "https://samufi.github.io/larecs/"),
+    ]
+
+
+def test_a_story_listed_in_two_sections_is_not_taken_for_a_field_label(tmp_path):
+    block = ("- **HF 模型页面集成 Leaderboard**：模型页面可以直接查看 [benchmarks](https://huggingface.co/changelog/lb)。\n"
+             "- **GLM-5 编程模型发布**：Z.ai 发布了开源编程模型，见[此推文](https://x.com/i/status/2021931246247690666)。\n"
+             "- **机器人模拟器开源**：一款 AI 机器人模拟工具已在 [GitHub](https://github.com/principia-cloud/principia-cli) 开源。\n")
+    path = write(tmp_path / "2026-02-12.md", f"## 摘要\n\n### 主题\n\n{block}\n## 详情\n\n### Hugging Face ▷ #general\n\n{block}")
+    assert [i.title for i in parse_digest(path).items] == ["HF 模型页面集成 Leaderboard", "GLM-5 编程模型发布", "机器人模拟器开源"]
+
+
+def test_a_linked_headline_with_link_fields_and_points_is_one_item(tmp_path):
+    path = write(tmp_path / "2026-07-08-ai-daily-digest.md", (
+        "# 0708日报 | 超越聊天框\n\n"
+        "## 1. [Monogram](https://www.monogram.ai/)（融资 / AI 可视化界面）\n\n"
+        "🔗 链接：[官网](https://www.monogram.ai/) | [Introducing Blog](https://www.monogram.ai/blog/introducing)\n\n"
+        "**融资信息**：$4000 万 Seed 轮，由 DST Global 和 Lux Capital 领投。\n\n"
+        "**为什么值得关注**：\n- 用户用自然语言提问，几秒内得到可视化答案\n- 创始人是 Udemy 创始人\n\n"
+        "## 2. [Norm AI](https://www.norm.ai/)（融资 / 法律 AI）\n\n"
+        "🔗 链接：[官网](https://www.norm.ai/)\n\n**融资信息**：$1.2 亿 C 轮。\n\n"
+        "**为什么值得关注**：\n- 合规 Agent 进入法律和金融\n- 估值 $1.2B\n"
+    ))
+    items = parse_digest(path).items
+    assert [(i.title, i.url) for i in items] == [
+        ("Monogram（融资 / AI 可视化界面）", "https://www.monogram.ai/"),
+        ("Norm AI（融资 / 法律 AI）", "https://www.norm.ai/"),
+    ]
+    assert "Udemy 创始人" in items[0].text
