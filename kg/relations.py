@@ -6,6 +6,7 @@ relation patterns are regular expressions over that masked sentence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from .extract import item_text, sentence_bounds
@@ -57,8 +58,10 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
     precheck = any_rule_matches(rules)
     found: dict[tuple[str, str, str], Relation] = {}
     ordered = sorted(mentions, key=lambda m: m.start)
+    starts = [m.start for m in ordered]
     for s_start, s_end in sentence_bounds(text):
-        inside = [m for m in ordered if s_start <= m.start and m.end <= s_end]
+        # the mentions that start in the sentence (by bisection: the sentences do not overlap), if they end there
+        inside = [m for m in ordered[bisect_left(starts, s_start) : bisect_right(starts, s_end)] if m.end <= s_end]
         if len(inside) < 2:
             continue
         sentence = text[s_start:s_end]

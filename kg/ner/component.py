@@ -15,7 +15,6 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import get_words_and_spaces
 
 from ..extract import doc_text
 from ..normalize import fold_name
@@ -187,12 +186,14 @@ class ModelMentions:
         from ..extract import _Match
 
         found: list[list] = [[] for _ in texts]
+        ends = [[e for _, e in spans] for spans in taken]  # sorted like the spans, which do not overlap
         for piece, (n, _piece, offset) in zip(self.ner.pipe((p for _, p, _ in pieces), batch_size=256), pieces):
             text = texts[n]
             for ent in piece.ents:
                 start, end = offset + ent.start_char, offset + ent.end_char
-                if any(start < e and s < end for s, e in taken[n]):
-                    continue
+                k = bisect.bisect_right(ends[n], start)  # the first rule span that ends after the start
+                if k < len(taken[n]) and taken[n][k][0] < end:
+                    continue  # overlaps a rule span
                 if not self.keep(text[start:end]) or not plausible_name(text, start, end, self.known_word):
                     continue
                 label = settle_type(ent.label_, text, start, end)
@@ -246,7 +247,8 @@ def _covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
 
 def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) -> set[int]:
     covered: set[int] = set()
-    k = 0
+    k = bisect.bisect_right(taken, (starts[0], float("inf"))) - 1 if starts else 0  # skip the spans before
+    k = max(k, 0)
     for i, (a, word) in enumerate(zip(starts, words)):
         while k < len(taken) and taken[k][1] <= a:
             k += 1
@@ -267,12 +269,41 @@ def _join(*parts: _Tokens) -> _Tokens:
 def _jieba_tokens(tokenizer, text: str, start: int, end: int) -> _Tokens:
     """The words, trailing spaces and start offsets that `tokenizer(text[start:end])` gives its Doc."""
     piece = text[start:end]
-    words, spaces = get_words_and_spaces([w for w in tokenizer.jieba_seg.cut(piece, cut_all=False) if w], piece)
+    words, spaces = words_and_spaces([w for w in tokenizer.jieba_seg.cut(piece, cut_all=False) if w], piece)
     starts, at = [], start
     for word, space in zip(words, spaces):
         starts.append(at)
         at += len(word) + space
     return words, spaces, starts
+
+
+def words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]]:
+    """What `spacy.util.get_words_and_spaces` gives (the words and trailing spaces of the Doc spaCy zh makes),
+    in time linear in the text: it searches each word in a copy of the rest of the text."""
+    if "".join("".join(words).split()) != "".join(text.split()):
+        raise ValueError(f"the words do not make up the text: {text[:80]!r}")
+    text_words: list[str] = []
+    text_spaces: list[bool] = []
+    at = 0
+    for word in words:
+        if word.isspace():
+            continue
+        found = text.find(word, at)
+        if found < 0:
+            raise ValueError(f"the words do not make up the text: {text[:80]!r}")
+        if found > at:
+            text_words.append(text[at:found])
+            text_spaces.append(False)
+        text_words.append(word)
+        text_spaces.append(False)
+        at = found + len(word)
+        if at < len(text) and text[at] == " ":
+            text_spaces[-1] = True
+            at += 1
+    if at < len(text):
+        text_words.append(text[at:])
+        text_spaces.append(False)
+    return text_words, text_spaces
 
 
 def read_meta(model_dir: Path) -> dict:
