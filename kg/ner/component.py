@@ -95,19 +95,25 @@ class ModelMentions:
 
     def _windows(self, words: list[str], covered: set[int]) -> list[tuple[int, int]]:
         spans: list[list[int]] = []
+        self._add_windows(spans, words, 0, covered)
+        return [(a, min(b, len(words))) for a, b in spans]
+
+    def _add_windows(self, spans: list[list[int]], words: list[str], first: int, covered: set[int]) -> None:
+        """Add to `spans` (merged token windows, their ends not cut at the last word) those around the
+        candidates from word `first` on; `covered`: the indices of the words inside rule spans."""
         cache = self._candidate_by_word
-        for i, word in enumerate(words):
+        for i in range(first, len(words)):
+            word = words[i]
             candidate = cache.get(word)
             if candidate is None:
                 candidate = cache[word] = self.is_candidate(word)
             if not candidate or i in covered:
                 continue
-            start, end = max(0, i - self.window), min(len(words), i + self.window + 1)
+            start, end = max(0, i - self.window), i + self.window + 1
             if spans and start <= spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], end)
             else:
                 spans.append([start, end])
-        return [(a, b) for a, b in spans]
 
     def pieces_of_doc(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[Doc, int]]:
         """The model's input: one small Doc per window, with the window's character offset in the text."""
@@ -127,13 +133,20 @@ class ModelMentions:
         there is tokenized as in the whole text (jieba's words, spaCy's whitespace rules; no Doc is made but
         for the windows). A stretch must hold each window and one more token on either side, so that windows
         of two stretches can neither overlap nor touch (as in the whole text); one that does not is widened,
-        joining its neighbours when it reaches them, and only the characters it gains are tokenized. `taken`
-        (the rules' character spans, sorted, not overlapping) marks the covered tokens.
+        joining the stretch before it when it reaches it, and only the characters it gains are tokenized.
+        `taken` (the rules' character spans, sorted, not overlapping) marks the covered tokens.
+
+        Left to right, in time linear in the text: a stretch grows only at its right end (tokens and windows
+        added for the new words alone), and is made into pieces once the next one cannot join it.
         """
         stretches: list[list[int]] = []
         for seed in _LATIN_RUN.finditer(text):
             a, b = seed.span()
             if not _CAN_BE_NAME.search(seed.group()) or _inside(taken, a, b):
+                continue
+            if stretches and a - STRETCH_MARGIN <= stretches[-1][1]:  # joins the stretch before: no cut to find
+                if b + STRETCH_MARGIN > stretches[-1][1]:  # (else the stretch's end is the cut after it)
+                    stretches[-1][1] = _cut_after(text, b + STRETCH_MARGIN)
                 continue
             start, end = _cut_before(text, a - STRETCH_MARGIN), _cut_after(text, b + STRETCH_MARGIN)
             if stretches and start <= stretches[-1][1]:
@@ -141,40 +154,47 @@ class ModelMentions:
             else:
                 stretches.append([start, end])
         pieces: list[tuple[Doc, int]] = []
-        done: list[tuple[int, int, _Tokens, int]] = []  # (start, end, tokens, pieces before it), left to right
-        k, tokens = 0, None
+        current: _Stretch | None = None  # the stretch being grown, not yet made into pieces
+        k = 0
         while k < len(stretches):
             start, end = stretches[k]
-            if tokens is None:
-                tokens = _jieba_tokens(tokenizer, text, start, end)
-            words, spaces, starts = tokens
-            windows = self._windows(words, _covered(starts, words, taken))
-            wider_left = bool(windows) and windows[0][0] == 0 and start > 0
-            wider_right = bool(windows) and windows[-1][1] >= len(words) and end < len(text)
-            if not (wider_left or wider_right):
-                done.append((start, end, tokens, len(pieces)))
-                pieces.extend((Doc(tokenizer.vocab, words=words[a:b], spaces=spaces[a:b]), starts[a]) for a, b in windows)
-                k, tokens = k + 1, None
-                continue
-            # Widen: only the new characters are tokenized (a stretch's edges are cuts, so tokens join up).
-            if wider_left:
-                wider = _cut_before(text, start - 1 - STRETCH_MARGIN)
-                if done and wider <= done[-1][1]:  # reached the stretch before: the two become one
-                    before, before_end, before_tokens, kept = done.pop()
-                    del pieces[kept:]
-                    tokens = _join(before_tokens, _jieba_tokens(tokenizer, text, before_end, start), tokens)
-                    start = before
-                else:
-                    tokens = _join(_jieba_tokens(tokenizer, text, wider, start), tokens)
-                    start = wider
-            if wider_right:
-                wider = _cut_after(text, end + 1 + STRETCH_MARGIN)
-                while k + 1 < len(stretches) and stretches[k + 1][0] <= wider:  # not tokenized yet: absorbed
-                    wider = max(wider, stretches.pop(k + 1)[1])
-                tokens = _join(tokens, _jieba_tokens(tokenizer, text, end, wider))
-                end = wider
-            stretches[k] = [start, end]
+            k += 1
+            new = _Stretch(start, end, _jieba_tokens(tokenizer, text, start, end))
+            self._add_windows(new.spans, new.words, 0, _covered(new.starts, new.words, taken))
+            while new is not None and new.spans and new.spans[0][0] == 0 and new.start > 0:  # widen left
+                wider = _cut_before(text, new.start - 1 - STRETCH_MARGIN)
+                if current is not None and wider <= current.end:  # reached the stretch before: the two become one
+                    self._grow(current, _jieba_tokens(tokenizer, text, current.end, new.start), new.start, taken)
+                    self._grow(current, (new.words, new.spaces, new.starts), new.end, taken)
+                    new = None
+                else:  # a small stretch, its first words only: tokenized and windowed again as a whole
+                    tokens = _join(_jieba_tokens(tokenizer, text, wider, new.start), (new.words, new.spaces, new.starts))
+                    new = _Stretch(wider, new.end, tokens)
+                    self._add_windows(new.spans, new.words, 0, _covered(new.starts, new.words, taken))
+            if new is not None:
+                if current is not None:
+                    pieces.extend(current.pieces(tokenizer.vocab))
+                current = new
+            while current.spans and current.spans[-1][1] >= len(current.words) and current.end < len(text):  # widen right
+                wider = _cut_after(text, current.end + 1 + STRETCH_MARGIN)
+                while k < len(stretches) and stretches[k][0] <= wider:  # not tokenized yet: absorbed
+                    wider = max(wider, stretches[k][1])
+                    k += 1
+                self._grow(current, _jieba_tokens(tokenizer, text, current.end, wider), wider, taken)
+        if current is not None:
+            pieces.extend(current.pieces(tokenizer.vocab))
         return pieces
+
+    def _grow(self, stretch: _Stretch, tokens: _Tokens, end: int, taken: list[tuple[int, int]]) -> None:
+        """Add the tokens of text[stretch.end:end] to the stretch, and the windows around them."""
+        words, spaces, starts = tokens
+        first = len(stretch.words)
+        stretch.words.extend(words)
+        stretch.spaces.extend(spaces)
+        stretch.starts.extend(starts)
+        stretch.end = end
+        covered = {first + i for i in _covered(starts, words, taken)}
+        self._add_windows(stretch.spans, stretch.words, first, covered)
 
     def predictions(self, docs_and_taken: list[tuple[Doc, list[tuple[int, int]]]]) -> list[list]:
         """For each (doc, rule spans) the model's mentions, batched over all the docs' windows."""
@@ -260,6 +280,25 @@ def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) 
 
 
 _Tokens = tuple[list[str], list[bool], list[int]]  # words, trailing spaces, start offsets in the text
+
+
+class _Stretch:
+    """The tokens of text[start:end] (both edges are cuts) and the merged windows around its candidates."""
+
+    __slots__ = ("start", "end", "words", "spaces", "starts", "spans")
+
+    def __init__(self, start: int, end: int, tokens: _Tokens):
+        self.start, self.end = start, end
+        self.words, self.spaces, self.starts = (list(part) for part in tokens)
+        self.spans: list[list[int]] = []  # token windows; an end may pass the last word (cut when made pieces)
+
+    def pieces(self, vocab) -> list[tuple[Doc, int]]:
+        """One Doc per window, with the window's character offset in the text."""
+        out = []
+        for a, b in self.spans:
+            b = min(b, len(self.words))
+            out.append((Doc(vocab, words=self.words[a:b], spaces=self.spaces[a:b]), self.starts[a]))
+        return out
 
 
 def _join(*parts: _Tokens) -> _Tokens:
