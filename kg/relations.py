@@ -78,9 +78,11 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                 if rule.object_list:
                     objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
                 role = match.groupdict().get("role")
-                for si in subjects:
-                    for oi in objects:
-                        rel = _relation(rule.relation, inside[si], inside[oi], item, evidence, rule.id, rule.confidence, role, rules)
+                # a long list names the same entities again and again: each pair of distinct ends once
+                ends = _distinct(inside[oi] for oi in objects)
+                for subj in _distinct(inside[si] for si in subjects):
+                    for obj in ends:
+                        rel = _relation(rule.relation, subj, obj, item, evidence, rule.id, rule.confidence, role, rules)
                         if rel is not None:
                             _keep_best(found, rel)
     return list(found.values())
@@ -91,11 +93,20 @@ _LIST_JOIN_BEFORE = re.compile(
 )
 
 
+def _distinct(mentions: Iterable[Mention]) -> list[Mention]:
+    """The first mention of each (entity, type, confidence): the others give the same relations."""
+    first: dict[tuple[str, str, float], Mention] = {}
+    for m in mentions:
+        first.setdefault((m.entity_id, m.type, m.confidence), m)
+    return list(first.values())
+
+
 def _listed_before(masked: str, slot_start: int, allowed_codes: str) -> list[int]:
     """Entities joined to the subject slot that starts at slot_start (英伟达与港大开源X: 英伟达 too)."""
     more = []
+    reach = 12 + len(str(len(masked)))  # the longest join: a slot (its number has fewer digits) and a separator
     while True:
-        m = _LIST_JOIN_BEFORE.search(masked, 0, slot_start)
+        m = _LIST_JOIN_BEFORE.search(masked, max(0, slot_start - reach), slot_start)
         if not m or m.group(1).upper() not in allowed_codes:
             return more
         more.append(int(m.group(2)))

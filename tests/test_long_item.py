@@ -15,7 +15,7 @@ from kg.extract import GAZETTEER_EXTRACTOR, _Match, _non_overlapping, _patterns_
 from kg.ner.component import words_and_spaces
 from kg.pipeline import build, summarize
 from kg.records import Mention, NewsItem
-from kg.relations import pattern_relations
+from kg.relations import _LIST_JOIN_BEFORE, _listed_before, pattern_relations
 
 from .conftest import edges
 
@@ -109,3 +109,34 @@ def test_a_long_item_builds_with_its_relation_once(tmp_path: Path):
     assert summarize(result) == {"entities": {"Company": 2}, "edges": {"coMention": 1, "partnersWith": 1}}
     ((_, _, edge),) = edges(result.graph, "partnersWith")
     assert edge["date"] == "2025-12-07" and edge["evidence"] == "英伟达与谷歌合作发布新芯片。"
+
+
+def reference_listed_before(masked, slot_start, allowed_codes):
+    more = []
+    while True:
+        m = _LIST_JOIN_BEFORE.search(masked, 0, slot_start)
+        if not m or m.group(1).upper() not in allowed_codes:
+            return more
+        more.append(int(m.group(2)))
+        slot_start = m.start()
+
+
+_masked_pieces = st.sampled_from(["⟨C0⟩", "⟨P12⟩", "⟨c7⟩", "⟨O123456⟩", "、", "和", " and ", "以及", " ", "发布", "/", "⟨", "⟩"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_masked_pieces, max_size=30), st.data())
+def test_subjects_listed_before_a_slot_are_those_the_plain_search_finds(pieces, data):
+    masked = "".join(pieces)
+    slot_start = data.draw(st.integers(0, len(masked)))
+    assert _listed_before(masked, slot_start, "CO") == reference_listed_before(masked, slot_start, "CO")
+
+
+def test_a_long_list_of_makers_and_products_gives_each_pair_once(tmp_path: Path):
+    """英伟达、谷歌、… (2,000 times) 发布了 H200、Gemini 3、… (2,000 times): four develops statements."""
+    digest = tmp_path / "list.md"
+    digest.write_text("---\ndate: 2025-12-07\n---\n\n# 2025-12-07 资讯日报\n\n### 一份很长的名单\n\n"
+                      + "英伟达、谷歌、" * 2000 + "发布了" + "H200、Gemini 3、" * 2000 + "。\n", encoding="utf-8")
+    result = build([digest], use_model=False)
+    develops = sorted((u, v) for u, v, _ in edges(result.graph, "develops"))
+    assert develops == [("google", "gemini-3"), ("google", "nvidia-h200"), ("nvidia", "gemini-3"), ("nvidia", "nvidia-h200")]
