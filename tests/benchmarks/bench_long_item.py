@@ -16,6 +16,10 @@ Sentences (--sentence):
     unknown     创业公司Blorfix发布了Zentra助手，Quillmate也跟进。  (Latin names no rule knows: the model's windows)
     patterns    阿里推出 Qwen9-Omni-TTS，Fooly公司发布Zorblax-V3.2-Exp。  (pattern names the resolver must settle)
     mixed       all four in turn
+    windows     Blorfix，一心一意，一心一意，一心一意，一心一意，一心一意，  (one unknown Latin name every 31
+                characters: the model's stretches around them join one after another)
+    list        英伟达、谷歌、 n times, then 发布了, then H200、Gemini 3、 n times: one sentence, a list of makers
+                and a list of products (each repetition here is one maker and one product pair)
 
 Figures are for this machine; compare the ratios, not the seconds.
 """
@@ -45,12 +49,22 @@ SENTENCES = {
     "patterns": "阿里推出 Qwen9-Omni-TTS，Fooly公司发布Zorblax-V3.2-Exp。",
 }
 SENTENCES["mixed"] = "".join(SENTENCES[name] for name in ("companies", "english", "unknown", "patterns"))
+SENTENCES["windows"] = "Blorfix，" + "一心一意，" * 5
+LISTS = {"list": ("英伟达、谷歌、", "发布了", "H200、Gemini 3、")}  # before, once between, after
 SIZES = (10_000, 20_000, 40_000, 80_000, 160_000)
 
 
 def digest(sentence: str, repetitions: int) -> str:
     return ("---\ndate: 2025-12-07\n---\n\n# 2025-12-07 资讯日报\n\n### 英伟达与谷歌的合作\n\n"
             + sentence * repetitions + "\n")
+
+
+def item_text(shape: str, text: str | None, repetitions: int) -> str:
+    """The long item's text: the sentence repeated, or a list shape."""
+    if text is None and shape in LISTS:
+        before, between, after = LISTS[shape]
+        return before * repetitions + between + after * repetitions + "。"
+    return (text or SENTENCES[shape]) * repetitions
 
 
 def cpu_seconds() -> float:
@@ -61,12 +75,12 @@ def cpu_seconds() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sentence", choices=sorted(SENTENCES), default="companies")
+    parser.add_argument("--sentence", choices=sorted([*SENTENCES, *LISTS]), default="companies")
     parser.add_argument("--text", help="the sentence to repeat (instead of --sentence)")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="repetitions, comma-separated")
     parser.add_argument("--no-model", action="store_true", help="rules only (the default build runs the model too)")
     args = parser.parse_args()
-    sentence = args.text or SENTENCES[args.sentence]
+    sentence = args.text or SENTENCES.get(args.sentence) or " … ".join(LISTS[args.sentence])
     sizes = [int(n) for n in args.sizes.split(",")]
     use_model = not args.no_model
     print(f"sentence: {sentence!r}   model: {'on' if use_model else 'off (--no-model)'}   "
@@ -77,7 +91,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in [10, *sizes]:  # the first (10): loads the pipelines, not shown
             path = Path(tmp) / f"long-{n}.md"
-            path.write_text(digest(sentence, n), encoding="utf-8")
+            path.write_text(digest(item_text(args.sentence, args.text, n), 1), encoding="utf-8")
             cpu = cpu_seconds()
             result, stages = timed_build([path], rules=rules, engine=engine, use_model=use_model)
             cpu = cpu_seconds() - cpu
