@@ -167,7 +167,7 @@ class ModelMentions:
                     self._grow(current, _jieba_tokens(tokenizer, text, current.end, new.start), new.start, taken)
                     self._grow(current, (new.words, new.spaces, new.starts), new.end, taken)
                     new = None
-                else:  # a small stretch, its first words only: tokenized and windowed again as a whole
+                else:  # windowed again as a whole: a few times at most (each adds words before its first window)
                     tokens = _join(_jieba_tokens(tokenizer, text, wider, new.start), (new.words, new.spaces, new.starts))
                     new = _Stretch(wider, new.end, tokens)
                     self._add_windows(new.spans, new.words, 0, _covered(new.starts, new.words, taken))
@@ -267,8 +267,7 @@ def _covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
 
 def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) -> set[int]:
     covered: set[int] = set()
-    k = bisect.bisect_right(taken, (starts[0], float("inf"))) - 1 if starts else 0  # skip the spans before
-    k = max(k, 0)
+    k = max(0, bisect.bisect_right(taken, (starts[0], float("inf"))) - 1) if starts else 0  # skip the spans before
     for i, (a, word) in enumerate(zip(starts, words)):
         while k < len(taken) and taken[k][1] <= a:
             k += 1
