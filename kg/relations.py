@@ -77,12 +77,12 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                     subjects += _listed_before(masked, match.start("S") - 2, rule.subject_types)
                 if rule.object_list:
                     objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
-                role = match.groupdict().get("role")
                 # a long list names the same entities again and again: each pair of distinct ends once
-                ends = _distinct(inside[oi] for oi in objects)
-                for subj in _distinct(inside[si] for si in subjects):
-                    for obj in ends:
-                        rel = _relation(rule.relation, subj, obj, item, evidence, rule.id, rule.confidence, role, rules)
+                subjects, objects = _distinct(inside, subjects), _distinct(inside, objects)
+                role = match.groupdict().get("role")
+                for si in subjects:
+                    for oi in objects:
+                        rel = _relation(rule.relation, inside[si], inside[oi], item, evidence, rule.id, rule.confidence, role, rules)
                         if rel is not None:
                             _keep_best(found, rel)
     return list(found.values())
@@ -93,11 +93,12 @@ _LIST_JOIN_BEFORE = re.compile(
 )
 
 
-def _distinct(mentions: Iterable[Mention]) -> list[Mention]:
-    """The first mention of each (entity, type, confidence): the others give the same relations."""
-    first: dict[tuple[str, str, float], Mention] = {}
-    for m in mentions:
-        first.setdefault((m.entity_id, m.type, m.confidence), m)
+def _distinct(inside: list[Mention], slots: list[int]) -> list[int]:
+    """The first slot of each (entity, type, confidence): the others give the same relations."""
+    first: dict[tuple[str, str, float], int] = {}
+    for i in slots:
+        m = inside[i]
+        first.setdefault((m.entity_id, m.type, m.confidence), i)
     return list(first.values())
 
 
