@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 import ahocorasick
@@ -140,14 +142,27 @@ def _at_word_edges(text: str, start: int, end: int) -> bool:
 
 
 def _non_overlapping(matches: Iterable[_Match]) -> list[_Match]:
-    """Longest first, then leftmost; a gazetteer match beats a pattern match of the same span."""
+    """Longest first, then leftmost; a gazetteer match beats a pattern match of the same span.
+
+    One sweep in that order over a map of the characters already taken (n log n for the sort, then the
+    characters of each match once): a match is kept unless it overlaps one kept before it.
+    """
+    ranked = sorted(matches, key=lambda m: (-m.length, m.start, m.extractor != GAZETTEER_EXTRACTOR))
+    if not ranked:
+        return []
+    size = max(m.end for m in ranked) + 1
+    taken = bytearray(size)  # 1 where a kept match covers the character
+    starts = bytearray(size)  # 1 where a kept match starts
     chosen: list[_Match] = []
-    taken: list[tuple[int, int]] = []
-    for m in sorted(matches, key=lambda m: (-m.length, m.start, m.extractor != GAZETTEER_EXTRACTOR)):
-        if any(m.start < e and s < m.end for s, e in taken):
-            continue
+    for m in ranked:
+        if m.start < m.end:
+            if taken.find(1, m.start, m.end) != -1:
+                continue
+            taken[m.start : m.end] = b"\x01" * (m.end - m.start)
+            starts[m.start] = 1
+        elif 0 < m.start and taken[m.start - 1] and taken[m.start] and not starts[m.start]:
+            continue  # an empty match strictly inside a kept one (empty ones come last: they block nothing)
         chosen.append(m)
-        taken.append((m.start, m.end))
     return sorted(chosen, key=lambda m: m.start)
 
 
@@ -222,7 +237,7 @@ class PatternMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
-        patterns = [m for m in self.find(doc_text(doc)) if _pattern_may_win(m, gazetteer)]
+        patterns = _patterns_that_may_win(self.find(doc_text(doc)), gazetteer)
         merged = _non_overlapping(gazetteer + patterns)
         doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
         return doc
@@ -233,12 +248,22 @@ def _exact_match(doc: Doc, span: Span) -> _Match:
     return _Match(start, end, span.id_ or None, span.label_, span._.kg_extractor or GAZETTEER_EXTRACTOR, span._.kg_confidence)
 
 
-def _pattern_may_win(m: _Match, gazetteer: list[_Match]) -> bool:
-    """A pattern match survives only where it overlaps no gazetteer match, or strictly contains them."""
-    for g in gazetteer:
-        if m.start < g.end and g.start < m.end and not (m.start <= g.start and g.end <= m.end and m.length > g.length):
-            return False
-    return True
+def _patterns_that_may_win(patterns: Iterable[_Match], gazetteer: list[_Match]) -> list[_Match]:
+    """The pattern matches that overlap no gazetteer match, or strictly contain those they overlap.
+
+    The gazetteer matches are sorted once; each pattern match looks only at those that may overlap it (found
+    by bisection: a start before its end, and a running maximum of the ends past its start).
+    """
+    ordered = sorted(gazetteer, key=lambda g: (g.start, g.end))
+    starts = [g.start for g in ordered]
+    reach = list(accumulate((g.end for g in ordered), max))  # the furthest end of the matches up to each one
+    kept = []
+    for m in patterns:
+        first, stop = bisect_right(reach, m.start), bisect_left(starts, m.end)
+        if all(not (m.start < g.end and g.start < m.end) or (m.start <= g.start and g.end <= m.end and m.length > g.length)
+               for g in ordered[first:stop]):
+            kept.append(m)
+    return kept
 
 
 # ---------------------------------------------------------------- spaCy wiring
@@ -391,7 +416,7 @@ def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batc
 def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatcher) -> list[_Match]:
     """What the kg_gazetteer and kg_patterns components leave in `doc.spans`, from the characters alone."""
     chosen = _non_overlapping(m for m in gazetteer.find(text) if not gazetteer._cited_as_source(text, m))
-    return _non_overlapping(chosen + [m for m in patterns.find(text) if _pattern_may_win(m, chosen)])
+    return _non_overlapping(chosen + _patterns_that_may_win(patterns.find(text), chosen))
 
 
 def model_matches(model, nlp: Language, texts: list[str], found: list[list[_Match]]) -> list[list[_Match]]:
@@ -425,8 +450,10 @@ def mentions_from_matches(item: NewsItem, text: str, matches: list[_Match]) -> l
     bounds = sentence_bounds(text)
     mentions = []
     sentences: dict[tuple[int, int], str] = {}  # one string per sentence: a pickle (cache, workers) holds it once
+    starts = [s for s, _ in bounds]  # sorted, and the sentences do not overlap
     for m in matches:
-        span = next(((s, e) for s, e in bounds if s <= m.start < e), (0, len(text)))
+        n = bisect_right(starts, m.start) - 1
+        span = bounds[n] if n >= 0 and m.start < bounds[n][1] else (0, len(text))
         sentence = sentences.get(span)
         if sentence is None:
             sentence = sentences[span] = text[span[0]:span[1]].strip()

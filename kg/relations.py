@@ -6,6 +6,7 @@ relation patterns are regular expressions over that masked sentence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from .extract import item_text, sentence_bounds
@@ -57,8 +58,10 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
     precheck = any_rule_matches(rules)
     found: dict[tuple[str, str, str], Relation] = {}
     ordered = sorted(mentions, key=lambda m: m.start)
+    starts = [m.start for m in ordered]
     for s_start, s_end in sentence_bounds(text):
-        inside = [m for m in ordered if s_start <= m.start and m.end <= s_end]
+        # the mentions that start in the sentence (by bisection: the sentences do not overlap), if they end there
+        inside = [m for m in ordered[bisect_left(starts, s_start) : bisect_right(starts, s_end)] if m.end <= s_end]
         if len(inside) < 2:
             continue
         sentence = text[s_start:s_end]
@@ -74,6 +77,8 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                     subjects += _listed_before(masked, match.start("S") - 2, rule.subject_types)
                 if rule.object_list:
                     objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
+                # a long list names the same entities again and again: each pair of distinct ends once
+                subjects, objects = _distinct(inside, subjects), _distinct(inside, objects)
                 role = match.groupdict().get("role")
                 status = claim_status(masked, match.start(), match.end(), rules)
                 for si in subjects:
@@ -102,11 +107,21 @@ _LIST_JOIN_BEFORE = re.compile(
 )
 
 
+def _distinct(inside: list[Mention], slots: list[int]) -> list[int]:
+    """The first slot of each (entity, type, confidence): the others give the same relations."""
+    first: dict[tuple[str, str, float], int] = {}
+    for i in slots:
+        m = inside[i]
+        first.setdefault((m.entity_id, m.type, m.confidence), i)
+    return list(first.values())
+
+
 def _listed_before(masked: str, slot_start: int, allowed_codes: str) -> list[int]:
     """Entities joined to the subject slot that starts at slot_start (英伟达与港大开源X: 英伟达 too)."""
     more = []
+    reach = 12 + len(str(len(masked)))  # the longest join: a slot (its number has fewer digits) and a separator
     while True:
-        m = _LIST_JOIN_BEFORE.search(masked, 0, slot_start)
+        m = _LIST_JOIN_BEFORE.search(masked, max(0, slot_start - reach), slot_start)
         if not m or m.group(1).upper() not in allowed_codes:
             return more
         more.append(int(m.group(2)))

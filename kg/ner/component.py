@@ -15,7 +15,6 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import get_words_and_spaces
 
 from ..extract import doc_text
 from ..normalize import fold_name
@@ -96,19 +95,25 @@ class ModelMentions:
 
     def _windows(self, words: list[str], covered: set[int]) -> list[tuple[int, int]]:
         spans: list[list[int]] = []
+        self._add_windows(spans, words, 0, covered)
+        return [(a, min(b, len(words))) for a, b in spans]
+
+    def _add_windows(self, spans: list[list[int]], words: list[str], first: int, covered: set[int]) -> None:
+        """Add to `spans` (merged token windows, their ends not cut at the last word) those around the
+        candidates from word `first` on; `covered`: the indices of the words inside rule spans."""
         cache = self._candidate_by_word
-        for i, word in enumerate(words):
+        for i in range(first, len(words)):
+            word = words[i]
             candidate = cache.get(word)
             if candidate is None:
                 candidate = cache[word] = self.is_candidate(word)
             if not candidate or i in covered:
                 continue
-            start, end = max(0, i - self.window), min(len(words), i + self.window + 1)
+            start, end = max(0, i - self.window), i + self.window + 1
             if spans and start <= spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], end)
             else:
                 spans.append([start, end])
-        return [(a, b) for a, b in spans]
 
     def pieces_of_doc(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[Doc, int]]:
         """The model's input: one small Doc per window, with the window's character offset in the text."""
@@ -128,13 +133,20 @@ class ModelMentions:
         there is tokenized as in the whole text (jieba's words, spaCy's whitespace rules; no Doc is made but
         for the windows). A stretch must hold each window and one more token on either side, so that windows
         of two stretches can neither overlap nor touch (as in the whole text); one that does not is widened,
-        joining its neighbours when it reaches them, and only the characters it gains are tokenized. `taken`
-        (the rules' character spans, sorted, not overlapping) marks the covered tokens.
+        joining the stretch before it when it reaches it, and only the characters it gains are tokenized.
+        `taken` (the rules' character spans, sorted, not overlapping) marks the covered tokens.
+
+        Left to right, in time linear in the text: a stretch grows only at its right end (tokens and windows
+        added for the new words alone), and is made into pieces once the next one cannot join it.
         """
         stretches: list[list[int]] = []
         for seed in _LATIN_RUN.finditer(text):
             a, b = seed.span()
             if not _CAN_BE_NAME.search(seed.group()) or _inside(taken, a, b):
+                continue
+            if stretches and a - STRETCH_MARGIN <= stretches[-1][1]:  # joins the stretch before: no cut to find
+                if b + STRETCH_MARGIN > stretches[-1][1]:  # (else the stretch's end is the cut after it)
+                    stretches[-1][1] = _cut_after(text, b + STRETCH_MARGIN)
                 continue
             start, end = _cut_before(text, a - STRETCH_MARGIN), _cut_after(text, b + STRETCH_MARGIN)
             if stretches and start <= stretches[-1][1]:
@@ -142,40 +154,47 @@ class ModelMentions:
             else:
                 stretches.append([start, end])
         pieces: list[tuple[Doc, int]] = []
-        done: list[tuple[int, int, _Tokens, int]] = []  # (start, end, tokens, pieces before it), left to right
-        k, tokens = 0, None
+        current: _Stretch | None = None  # the stretch being grown, not yet made into pieces
+        k = 0
         while k < len(stretches):
             start, end = stretches[k]
-            if tokens is None:
-                tokens = _jieba_tokens(tokenizer, text, start, end)
-            words, spaces, starts = tokens
-            windows = self._windows(words, _covered(starts, words, taken))
-            wider_left = bool(windows) and windows[0][0] == 0 and start > 0
-            wider_right = bool(windows) and windows[-1][1] >= len(words) and end < len(text)
-            if not (wider_left or wider_right):
-                done.append((start, end, tokens, len(pieces)))
-                pieces.extend((Doc(tokenizer.vocab, words=words[a:b], spaces=spaces[a:b]), starts[a]) for a, b in windows)
-                k, tokens = k + 1, None
-                continue
-            # Widen: only the new characters are tokenized (a stretch's edges are cuts, so tokens join up).
-            if wider_left:
-                wider = _cut_before(text, start - 1 - STRETCH_MARGIN)
-                if done and wider <= done[-1][1]:  # reached the stretch before: the two become one
-                    before, before_end, before_tokens, kept = done.pop()
-                    del pieces[kept:]
-                    tokens = _join(before_tokens, _jieba_tokens(tokenizer, text, before_end, start), tokens)
-                    start = before
-                else:
-                    tokens = _join(_jieba_tokens(tokenizer, text, wider, start), tokens)
-                    start = wider
-            if wider_right:
-                wider = _cut_after(text, end + 1 + STRETCH_MARGIN)
-                while k + 1 < len(stretches) and stretches[k + 1][0] <= wider:  # not tokenized yet: absorbed
-                    wider = max(wider, stretches.pop(k + 1)[1])
-                tokens = _join(tokens, _jieba_tokens(tokenizer, text, end, wider))
-                end = wider
-            stretches[k] = [start, end]
+            k += 1
+            new = _Stretch(start, end, _jieba_tokens(tokenizer, text, start, end))
+            self._add_windows(new.spans, new.words, 0, _covered(new.starts, new.words, taken))
+            while new is not None and new.spans and new.spans[0][0] == 0 and new.start > 0:  # widen left
+                wider = _cut_before(text, new.start - 1 - STRETCH_MARGIN)
+                if current is not None and wider <= current.end:  # reached the stretch before: the two become one
+                    self._grow(current, _jieba_tokens(tokenizer, text, current.end, new.start), new.start, taken)
+                    self._grow(current, (new.words, new.spaces, new.starts), new.end, taken)
+                    new = None
+                else:  # windowed again as a whole: a few times at most (each adds words before its first window)
+                    tokens = _join(_jieba_tokens(tokenizer, text, wider, new.start), (new.words, new.spaces, new.starts))
+                    new = _Stretch(wider, new.end, tokens)
+                    self._add_windows(new.spans, new.words, 0, _covered(new.starts, new.words, taken))
+            if new is not None:
+                if current is not None:
+                    pieces.extend(current.pieces(tokenizer.vocab))
+                current = new
+            while current.spans and current.spans[-1][1] >= len(current.words) and current.end < len(text):  # widen right
+                wider = _cut_after(text, current.end + 1 + STRETCH_MARGIN)
+                while k < len(stretches) and stretches[k][0] <= wider:  # not tokenized yet: absorbed
+                    wider = max(wider, stretches[k][1])
+                    k += 1
+                self._grow(current, _jieba_tokens(tokenizer, text, current.end, wider), wider, taken)
+        if current is not None:
+            pieces.extend(current.pieces(tokenizer.vocab))
         return pieces
+
+    def _grow(self, stretch: _Stretch, tokens: _Tokens, end: int, taken: list[tuple[int, int]]) -> None:
+        """Add the tokens of text[stretch.end:end] to the stretch, and the windows around them."""
+        words, spaces, starts = tokens
+        first = len(stretch.words)
+        stretch.words.extend(words)
+        stretch.spaces.extend(spaces)
+        stretch.starts.extend(starts)
+        stretch.end = end
+        covered = {first + i for i in _covered(starts, words, taken)}
+        self._add_windows(stretch.spans, stretch.words, first, covered)
 
     def predictions(self, docs_and_taken: list[tuple[Doc, list[tuple[int, int]]]]) -> list[list]:
         """For each (doc, rule spans) the model's mentions, batched over all the docs' windows."""
@@ -187,12 +206,14 @@ class ModelMentions:
         from ..extract import _Match
 
         found: list[list] = [[] for _ in texts]
+        ends = [[e for _, e in spans] for spans in taken]  # sorted like the spans, which do not overlap
         for piece, (n, _piece, offset) in zip(self.ner.pipe((p for _, p, _ in pieces), batch_size=256), pieces):
             text = texts[n]
             for ent in piece.ents:
                 start, end = offset + ent.start_char, offset + ent.end_char
-                if any(start < e and s < end for s, e in taken[n]):
-                    continue
+                k = bisect.bisect_right(ends[n], start)  # the first rule span that ends after the start
+                if k < len(taken[n]) and taken[n][k][0] < end:
+                    continue  # overlaps a rule span
                 if not self.keep(text[start:end]) or not plausible_name(text, start, end, self.known_word):
                     continue
                 label = settle_type(ent.label_, text, start, end)
@@ -246,7 +267,7 @@ def _covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
 
 def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) -> set[int]:
     covered: set[int] = set()
-    k = 0
+    k = max(0, bisect.bisect_right(taken, (starts[0], float("inf"))) - 1) if starts else 0  # skip the spans before
     for i, (a, word) in enumerate(zip(starts, words)):
         while k < len(taken) and taken[k][1] <= a:
             k += 1
@@ -260,6 +281,25 @@ def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) 
 _Tokens = tuple[list[str], list[bool], list[int]]  # words, trailing spaces, start offsets in the text
 
 
+class _Stretch:
+    """The tokens of text[start:end] (both edges are cuts) and the merged windows around its candidates."""
+
+    __slots__ = ("start", "end", "words", "spaces", "starts", "spans")
+
+    def __init__(self, start: int, end: int, tokens: _Tokens):
+        self.start, self.end = start, end
+        self.words, self.spaces, self.starts = (list(part) for part in tokens)
+        self.spans: list[list[int]] = []  # token windows; an end may pass the last word (cut when made pieces)
+
+    def pieces(self, vocab) -> list[tuple[Doc, int]]:
+        """One Doc per window, with the window's character offset in the text."""
+        out = []
+        for a, b in self.spans:
+            b = min(b, len(self.words))
+            out.append((Doc(vocab, words=self.words[a:b], spaces=self.spaces[a:b]), self.starts[a]))
+        return out
+
+
 def _join(*parts: _Tokens) -> _Tokens:
     return tuple([x for part in parts for x in part[n]] for n in range(3))  # type: ignore[return-value]
 
@@ -267,12 +307,41 @@ def _join(*parts: _Tokens) -> _Tokens:
 def _jieba_tokens(tokenizer, text: str, start: int, end: int) -> _Tokens:
     """The words, trailing spaces and start offsets that `tokenizer(text[start:end])` gives its Doc."""
     piece = text[start:end]
-    words, spaces = get_words_and_spaces([w for w in tokenizer.jieba_seg.cut(piece, cut_all=False) if w], piece)
+    words, spaces = words_and_spaces([w for w in tokenizer.jieba_seg.cut(piece, cut_all=False) if w], piece)
     starts, at = [], start
     for word, space in zip(words, spaces):
         starts.append(at)
         at += len(word) + space
     return words, spaces, starts
+
+
+def words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]]:
+    """What `spacy.util.get_words_and_spaces` gives (the words and trailing spaces of the Doc spaCy zh makes),
+    in time linear in the text: it searches each word in a copy of the rest of the text."""
+    if "".join("".join(words).split()) != "".join(text.split()):
+        raise ValueError(f"the words do not make up the text: {text[:80]!r}")
+    text_words: list[str] = []
+    text_spaces: list[bool] = []
+    at = 0
+    for word in words:
+        if word.isspace():
+            continue
+        found = text.find(word, at)
+        if found < 0:
+            raise ValueError(f"the words do not make up the text: {text[:80]!r}")
+        if found > at:
+            text_words.append(text[at:found])
+            text_spaces.append(False)
+        text_words.append(word)
+        text_spaces.append(False)
+        at = found + len(word)
+        if at < len(text) and text[at] == " ":
+            text_spaces[-1] = True
+            at += 1
+    if at < len(text):
+        text_words.append(text[at:])
+        text_spaces.append(False)
+    return text_words, text_spaces
 
 
 def read_meta(model_dir: Path) -> dict:
