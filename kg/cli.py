@@ -494,6 +494,82 @@ def rules_check(rules_dir):
     )
 
 
+@rules.command("suggest")
+@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--type", "entity_type", type=click.Choice(["Company", "Organization", "Person", "Product", "Hardware"]), help="Only names of this type.")
+@click.option("--min-mentions", type=click.IntRange(1), default=1, show_default=True, help="Only names mentioned at least this often.")
+@click.option("--limit", type=click.IntRange(0), default=50, show_default=True, help="At most this many names (0: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv"]), default="table", show_default=True)
+def rules_suggest(graph_file, entity_type, min_mentions, limit, fmt):
+    """List the names only patterns or the model found: candidates for the gazetteer, most mentioned first.
+
+    \b
+    Example:
+        kg rules suggest exports/graph.ttl --type Company --min-mentions 2
+        kg rules add exports/graph.ttl "Firestorm Labs" "Grok Build"
+    """
+    from .suggest import suggestions
+
+    try:
+        found = suggestions(graph_file, entity_type or "", min_mentions)
+    except KgError as exc:
+        raise _fail(exc) from None
+    shown = found[:limit] if limit else found
+    if fmt == "tsv":
+        click.echo("name\ttype\tmentions\tconfidence\tfirst_seen\tfound_by\texample")
+        for s in shown:
+            click.echo(f"{s.name}\t{s.type}\t{s.mentions}\t{s.confidence:.2f}\t{s.first_seen}\t{s.extractor}\t{s.example}")
+        return
+    if not shown:
+        click.echo("No names found only by patterns or the model.")
+        return
+    width = min(32, max(len(s.name) for s in shown))
+    click.echo(f"{'name':<{width}}  {'type':<12}  {'mentions':>8}  {'conf':>4}  {'first seen':<10}  {'found by':<26}  example")
+    for s in shown:
+        example = s.example if len(s.example) <= 80 else s.example[:79] + "…"
+        click.echo(f"{s.name[:width]:<{width}}  {s.type:<12}  {s.mentions:>8}  {s.confidence:>4.2f}  {s.first_seen:<10}  {s.extractor[:26]:<26}  {example}")
+    if len(found) > len(shown):
+        click.echo(f"… {len(found) - len(shown)} more (--limit 0 lists all)")
+
+
+@rules.command("add")
+@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("names", nargs=-1, required=True)
+@click.option("--type", "entity_type", type=click.Choice(["Company", "Organization", "Person", "Product", "Hardware"]), help="Type to give every name (default: the type the graph gives it).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+def rules_add(graph_file, names, entity_type, rules_dir):
+    """Accept names `kg rules suggest` lists: write them into the gazetteer (rules/gazetteer/<type>.yml).
+
+    The rules are validated after writing; on a problem nothing is changed. Rebuild to use them.
+
+    \b
+    Example:
+        kg rules add exports/graph.ttl "Firestorm Labs" "Grok Build"
+        kg rules add exports/graph.ttl Inkling --type Product
+    """
+    from .normalize import fold_name
+    from .suggest import SuggestError, add_to_gazetteer, suggestions
+
+    try:
+        proposed = {fold_name(s.name): s for s in suggestions(graph_file)}
+        accepted = []
+        for name in names:
+            s = proposed.get(fold_name(name))
+            if s is None and entity_type is None:
+                raise SuggestError(f"{name}: not a name the graph's patterns or model found. Fix: check `kg rules suggest {graph_file}`, or give --type")
+            accepted.append((s.name if s else name, entity_type or s.type))
+        added = add_to_gazetteer(rules_dir, accepted)
+    except RulesError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) in the rules; nothing was added") from None
+    except KgError as exc:
+        raise _fail(exc) from None
+    for entity_id, name, path in added:
+        click.echo(f"Added {name} ({entity_id}) to {path}")
+    click.echo("Rules OK. Rebuild the graph to use them.")
+
+
 # Set by main(): the process ends after the command. A built graph is then kept to the end and not freed object
 # by object (the full ainews-zh graph takes ~2 s to free; the system takes the memory back at once).
 _exit_fast = False
