@@ -375,7 +375,8 @@ def eval_command(gold_file, graph_file):
 @click.option("--max-steps", type=click.IntRange(10), default=4000, show_default=True, help="spaCy training steps.")
 @click.option("--install", is_flag=True, help="Copy the model into the package (kg/models/ner), where kg build runs it.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
-def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir):
+@click.option("--before", multiple=True, metavar="[FOLDER=]YYYY-MM-DD", help="Train only on digests dated before this day, in every corpus folder or in the one named (a time split; repeatable).")
+def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir, before):
     """Train kg's statistical NER with spaCy on digest folders, labelled by the rules (silver data).
 
     The config is kg/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
@@ -386,7 +387,11 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
     Example:
         kg train ../shared/corpus/ainews-zh ../shared/corpus/hextra-ai-insight-daily --install
         kg train ../shared/corpus/ainews-zh --holdout 0.2 --out /tmp/ner-heldout
+        kg train ../shared/corpus/ainews-zh ../shared/corpus/hextra-ai-insight-daily \\
+            --before ainews-zh=2026-07-01 --before hextra-ai-insight-daily=2026-01-01
     """
+    import re
+
     from .ner.train import TrainPlan, install_model
     from .ner.train import train as run_train
     from .rules import load_rules
@@ -395,7 +400,14 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
         raise click.UsageError("--install ships a model trained on all the rules: drop --holdout")
     try:
         rules = load_rules(rules_dir)
-        plan = TrainPlan(list(corpus), work_dir, holdout=holdout, seed=seed, max_docs=max_sentences, max_steps=max_steps)
+        cuts = {}
+        for value in before:
+            folder, _, day = value.rpartition("=")
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                raise click.BadParameter(f"{value!r}: expected [FOLDER=]YYYY-MM-DD, e.g. ainews-zh=2026-07-01", param_hint="--before")
+            cuts[folder] = day
+        plan = TrainPlan(list(corpus), work_dir, holdout=holdout, seed=seed, max_docs=max_sentences, max_steps=max_steps,
+                         before=cuts)
         report = run_train(plan, rules, on_step=lambda message: click.echo(f"kg train: {message}", err=True))
         if install:
             click.echo(f"Installed the model in {install_model(report.model)}")

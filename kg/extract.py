@@ -110,12 +110,16 @@ class GazetteerMatcher:
 
     def _cited_as_source(self, text: str, m: _Match) -> bool:
         """A news outlet named as where the story comes from (据彭博社报道, 新智元消息：, a link titled
-        Bloomberg): every mention of an outlet except where it acts itself (彭博社推出, Bloomberg launches)."""
+        Bloomberg): every mention of an outlet except where it acts itself (彭博社推出, Bloomberg launches).
+        Also a licence named after an institute (MIT 许可证)."""
+        if _LICENCE_AFTER.match(text, m.end):
+            return True  # not the institute: the licence named after it (MIT 许可证, MIT License)
         if not self.rules.entities[m.entity_id].media:
             return False
         return not _MEDIA_ACTS.match(text, m.end)
 
 
+_LICENCE_AFTER = re.compile(r"\s?(?:开源)?(?:许可|协议|授权|[Ll]icen[cs]ed?\b)")
 _MEDIA_ACTS = re.compile(
     r"\s?(?:宣布|推出|发布|上线|收购|被收购|起诉|融资|裁员|(?:has |have )?(?:launch|releas|acquir|su(?:es|ed)|"
     r"partner|rais|hir|lay|introduc|unveil|buy|bought|sign|strik)\w*)", re.I)
@@ -254,7 +258,7 @@ class PatternMatcher:
         longer names known products and chips start (the longest name wins)."""
         extra = [m for m in investor_names(text, self.rules) if _pattern_may_win(m, chosen)]
         merged = _non_overlapping(chosen + extra) if extra else chosen
-        longer = longer_names(text, merged, self.rules)
+        longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
         return _non_overlapping(merged + longer) if longer else merged
 
 
@@ -296,12 +300,18 @@ _NEXT_NAME_WORD = re.compile(
     r"|-(?P<glued>[A-Z][A-Za-z0-9]+)"  # Gemini-SQL: a word glued with a hyphen
 )
 _VERSION_WORD = re.compile(r"[A-Z]*\d+(?:\.\d+)*[A-Za-z]*")
+_COUNTED = re.compile(
+    r"\s?(?:年|月|日|天|个|倍|万|亿|岁|周|小时|分钟|秒|人|家|款|项|次|位|名|种|张|块|台|元|美元|分|%|percent\b|x\b|times\b|"
+    r"years?\b|days?\b|hours?\b|minutes?\b|tokens?\b|[KMGT]B\b|ms\b|points?\b|pts\b|stars?\b|fps\b|FPS\b)")
 # Above this Zipf frequency a capitalised English word in a title-case line is a headline word, not a name's
 # (Gets, Work, Support); below it a name's (Outposts, Terra, Cyber).
 _HEADLINE_WORD_ZIPF = 4.6
 
 
 def _title_case(sentence: str) -> bool:
+    """An English line with most words capitalised (a headline); Latin words in Chinese text are names."""
+    if has_cjk(sentence):
+        return False
     words = re.findall(r"[A-Za-z][A-Za-z'’]+", sentence)
     long = [w for w in words if len(w) > 3]
     return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
@@ -344,14 +354,59 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
                 break
             words.append(word)
             end = stop
-        if not words or all(_VERSION_WORD.fullmatch(w) and not re.search(r"[A-Za-z]", w) for w in words):
-            continue  # a bare version after a name: left to the versioned-name pattern (Gemini 3)
+        while words and _VERSION_WORD.fullmatch(words[-1]) and _COUNTED.match(text, end):
+            words.pop()  # a count, not a version: Gemini 3 年, iPhone 17 GB
+            end = text.rfind(" ", m.end, end)
+        if not words:
+            continue
         if text[end - 1] == ".":
             end -= 1
         name = text[m.start : end]
         known = rules.alias_index.get(fold_name(name))
         entity_type = rules.entities[known].type if known else m.type
-        out.append(_Match(m.start, end, known, entity_type, "pattern:longer-name", 0.7))
+        by_model = m.extractor.startswith("model:")  # a model's name stays the model's (kept from 2 items on)
+        out.append(_Match(m.start, end, known, entity_type, m.extractor if by_model else "pattern:longer-name",
+                          m.confidence if by_model else 0.7))
+    return out
+
+
+_MODEL_CODE = re.compile(r"[ -]?(?P<code>[A-Z]{1,2}\d+(?:\.\d+)?[a-z]?)(?![A-Za-z0-9]|\.\d)")
+
+
+_MAKER_KINDS: dict[int, dict[str, str]] = {}
+
+
+def _maker_kinds(rules: Rules) -> dict[str, str]:
+    """Company id -> Hardware for the makers most of whose gazetteer things are chips or devices."""
+    kinds = _MAKER_KINDS.get(id(rules))
+    if kinds is None:
+        made: dict[str, list[str]] = {}
+        for e in rules.entities.values():
+            if e.developer:
+                made.setdefault(e.developer, []).append(e.type)
+        kinds = _MAKER_KINDS[id(rules)] = {
+            maker: "Hardware" for maker, types in made.items() if types.count("Hardware") > len(types) / 2}
+    return kinds
+
+
+def maker_codes(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A known company followed by a model code is that company's product or chip (MiniMax M3, MiniMax-M3):
+    a chip when the gazetteer's things of that maker are mostly chips. A code the gazetteer gives the same
+    maker (NVIDIA H100) stays the known name."""
+    out = []
+    for m in found:
+        if m.type != "Company" or not m.entity_id or not is_latin_edge(text[m.end - 1]):
+            continue
+        code = _MODEL_CODE.match(text, m.end)
+        if not code:
+            continue
+        known = rules.alias_index.get(fold_name(code.group("code")))
+        if known and rules.entities[known].developer == m.entity_id:
+            continue
+        name = text[m.start : code.end()]
+        whole = rules.alias_index.get(fold_name(name))
+        kind = rules.entities[whole].type if whole else _maker_kinds(rules).get(m.entity_id, "Product")
+        out.append(_Match(m.start, code.end(), whole, kind, "pattern:maker-code", 0.7))
     return out
 
 
@@ -404,6 +459,25 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
                     continue
                 out.append(_Match(start, start + len(name), known, entity_type, "pattern:investor-list", 0.7))
     return out
+
+
+def model_additions(text: str, found: list[_Match], extra: list[_Match], rules: Rules) -> list[_Match]:
+    """The model's names beside the rules' `found`, after the rules' structure: less surnames of a person named
+    in full, and each as long as the name it starts (`Laguna` of `Laguna S 2.1`)."""
+    extra = _without_cut_names(text, found, extra)
+    if not extra:
+        return extra
+    longer = {(m.start, m.end): m for m in longer_names(text, extra, rules)}
+    if not longer:
+        return extra
+    taken = [(m.start, m.end) for m in found]
+    out = []
+    for m in extra:
+        grown = next((g for g in longer.values() if g.start == m.start), None)
+        if grown and not any(grown.start < e and s < grown.end for s, e in taken):
+            m = grown
+        out.append(m)
+    return _non_overlapping(out)
 
 
 def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> list[_Match]:
@@ -492,7 +566,7 @@ class ModelComponent:
         rules_found = [[_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])] for doc in docs]
         taken = [[(m.start, m.end) for m in found] for found in rules_found]
         for doc, found, extra in zip(docs, rules_found, self.mentions.predictions(list(zip(docs, taken)))):
-            extra = _without_cut_names(doc_text(doc), found, extra)
+            extra = model_additions(doc_text(doc), found, extra, self.mentions.rules)
             if extra:
                 merged = sorted(found + extra, key=lambda m: m.start)
                 doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
@@ -562,7 +636,7 @@ def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batc
             found = [rule_matches(text, gazetteer, patterns) for text in texts]
             if model is not None:
                 for text, matches, extra in zip(texts, found, model_matches(model, nlp, texts, found)):
-                    extra = _without_cut_names(text, matches, extra)
+                    extra = model_additions(text, matches, extra, patterns.rules)
                     if extra:
                         matches[:] = sorted(matches + extra, key=lambda m: m.start)
             for item, text, matches in zip(batch, texts, found):
