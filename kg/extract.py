@@ -302,7 +302,7 @@ _NEXT_NAME_WORD = re.compile(
 _VERSION_WORD = re.compile(r"[A-Z]*\d+(?:\.\d+)*[A-Za-z]*")
 _COUNTED = re.compile(
     r"\s?(?:年|月|日|天|个|倍|万|亿|岁|周|小时|分钟|秒|人|家|款|项|次|位|名|种|张|块|台|元|美元|分|%|percent\b|x\b|times\b|"
-    r"years?\b|days?\b|hours?\b|minutes?\b|tokens?\b|[KMGT]B\b|ms\b|points?\b|pts\b|stars?\b|fps\b|FPS\b)")
+    r"years?\b|days?\b|hours?\b|minutes?\b|tokens?\b|[KMGT]B\b|ms\b|points?\b|pts\b|stars?\b|fps\b)", re.I)
 # Above this Zipf frequency a capitalised English word in a title-case line is a headline word, not a name's
 # (Gets, Work, Support); below it a name's (Outposts, Terra, Cyber).
 _HEADLINE_WORD_ZIPF = 4.6
