@@ -259,7 +259,9 @@ class PatternMatcher:
         extra = [m for m in investor_names(text, self.rules) if _pattern_may_win(m, chosen)]
         merged = _non_overlapping(chosen + extra) if extra else chosen
         longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
-        return _non_overlapping(merged + longer) if longer else merged
+        merged = _non_overlapping(merged + longer) if longer else merged
+        again = _named_again(text, merged)
+        return _non_overlapping(merged + again) if again else merged
 
 
 def _exact_match(doc: Doc, span: Span) -> _Match:
@@ -478,6 +480,27 @@ def model_additions(text: str, found: list[_Match], extra: list[_Match], rules: 
             m = grown
         out.append(m)
     return _non_overlapping(out)
+
+
+def _named_again(text: str, found: list[_Match]) -> list[_Match]:
+    """Every other mention, in the same item, of a Latin name a slot proposed (`谷歌开源 Zephyrine 模型……
+    Zephyrine 上线一周`): the slot says what the name is once; the item keeps using it."""
+    proposed = {text[m.start : m.end]: m for m in found
+                if m.entity_id is None and m.extractor.startswith(("pattern:slot-", "pattern:investor-"))}
+    if not proposed:
+        return []
+    taken = [(m.start, m.end) for m in found]
+    out = []
+    for surface, m in proposed.items():
+        if len(surface) < 3 or not surface.isascii():
+            continue
+        for hit in re.finditer(re.escape(surface), text):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
+                continue
+            out.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            taken.append((s, e))
+    return out
 
 
 def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> list[_Match]:

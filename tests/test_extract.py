@@ -180,3 +180,11 @@ def test_a_surname_beside_the_full_name_is_no_entity_of_its_own(rules):
     extra = [_Match(16, 23, None, "Person", "model:x", 0.6)]
     assert text[16:23] == "Zorwell"
     assert _without_cut_names(text, found, extra) == []
+
+
+def test_a_name_a_slot_proposed_is_found_again_in_the_same_item(rules):
+    from kg.extract import extract_mentions
+
+    item = NewsItem(id="x", title="谷歌开源 Zephyrine 文本模型", text="Zephyrine 上线一周，下载量破万。", date="2026-03-01", url=None)
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
+    assert [(m.surface, m.type) for m in mentions if m.surface == "Zephyrine"] == [("Zephyrine", "Product")] * 2
