@@ -640,12 +640,18 @@ def language_of(text: str) -> str:
     return "zh" if cjk_ratio(text) >= 0.1 else "en"
 
 
-def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64) -> Iterator[tuple[NewsItem, list[Mention]]]:
+def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64,
+                     within_digest: bool = True) -> Iterator[tuple[NewsItem, list[Mention]]]:
     """Run the pipelines' components over items; yield each item with its mentions (in text order).
 
     The same mentions as `nlp.pipe` over the items gives, found without segmenting whole texts: the rule
     components match characters, and the model's windows are tokenized on their own (`model_matches`).
+    With `within_digest`, a name a slot proposed in one item is also found in the other items of the same
+    digest (`named_in_digest`): what the components cannot see one item at a time.
     """
+    if within_digest:
+        yield from named_in_digest(extract_mentions(items, pipelines, batch_size, within_digest=False), pipelines)
+        return
     by_lang: dict[str, list[NewsItem]] = {"zh": [], "en": []}
     for item in items:
         by_lang[language_of(item_text(item))].append(item)
@@ -664,6 +670,39 @@ def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batc
                         matches[:] = sorted(matches + extra, key=lambda m: m.start)
             for item, text, matches in zip(batch, texts, found):
                 yield item, mentions_from_matches(item, text, matches)
+
+
+def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: dict[str, Language]) -> Iterator[tuple[NewsItem, list[Mention]]]:
+    """The items with more mentions: every Latin name a slot proposed in an item of a digest, wherever another
+    item of the same digest names it (`Thinking Machines Lab 发布了 Inkling` in one item, `Inkling 的得分` in the
+    next), with the type and extractor it was proposed with."""
+    found = list(found)
+    proposed: dict[str, dict[str, Mention]] = {}
+    for item, mentions in found:
+        digest = item.sources[0] if item.sources else ""
+        for m in mentions:
+            if not m.entity_id and m.extractor.startswith(("pattern:slot-", "pattern:investor-")):
+                if len(m.surface) >= 3 and m.surface.isascii():
+                    proposed.setdefault(digest, {}).setdefault(m.surface, m)
+    for item, mentions in found:
+        names = proposed.get(item.sources[0] if item.sources else "", {})
+        if not names:
+            yield item, mentions
+            continue
+        text = item_text(item)
+        taken = [(m.start, m.end) for m in mentions]
+        extra = []
+        for surface, m in names.items():
+            for hit in re.finditer(re.escape(surface), text):
+                s, e = hit.span()
+                if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
+                    continue
+                extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+                taken.append((s, e))
+        if not extra:
+            yield item, mentions
+            continue
+        yield item, sorted(mentions + mentions_from_matches(item, text, extra), key=lambda m: m.start)
 
 
 def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatcher) -> list[_Match]:

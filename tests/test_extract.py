@@ -188,3 +188,14 @@ def test_a_name_a_slot_proposed_is_found_again_in_the_same_item(rules):
     item = NewsItem(id="x", title="谷歌开源 Zephyrine 文本模型", text="Zephyrine 上线一周，下载量破万。", date="2026-03-01", url=None)
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
     assert [(m.surface, m.type) for m in mentions if m.surface == "Zephyrine"] == [("Zephyrine", "Product")] * 2
+
+
+def test_a_name_a_slot_proposed_is_found_in_the_other_items_of_the_digest(rules):
+    from kg.extract import extract_mentions
+
+    first = NewsItem(id="a", title="Thinking Machines Lab 发布了 Inkwell", text="", date="2026-07-15", url=None, sources=["d1.md"])
+    second = NewsItem(id="b", title="Inkwell 的得分", text="Inkwell 在榜单上得分 4。", date="2026-07-15", url=None, sources=["d1.md"])
+    other = NewsItem(id="c", title="Inkwell 的得分", text="", date="2026-07-16", url=None, sources=["d2.md"])
+    found = {item.id: ms for item, ms in extract_mentions([first, second, other], make_pipelines(rules, use_model=False))}
+    assert [(m.surface, m.type) for m in found["b"]] == [("Inkwell", "Product")] * 2
+    assert found["c"] == []  # another digest: nothing proposed it there
