@@ -523,7 +523,7 @@ def rules_suggest(graph_file, entity_type, min_mentions, limit, fmt):
     from .suggest import suggestions
 
     try:
-        found = suggestions(graph_file, entity_type or "", min_mentions)
+        found = suggestions(graph_file, entity_type or "", min_mentions, limit + 1 if limit else 0)
     except KgError as exc:
         raise _fail(exc) from None
     shown = found[:limit] if limit else found
@@ -541,7 +541,7 @@ def rules_suggest(graph_file, entity_type, min_mentions, limit, fmt):
         example = s.example if len(s.example) <= 80 else s.example[:79] + "…"
         click.echo(f"{s.name[:width]:<{width}}  {s.type:<12}  {s.mentions:>8}  {s.confidence:>4.2f}  {s.first_seen:<10}  {s.extractor[:26]:<26}  {example}")
     if len(found) > len(shown):
-        click.echo(f"… {len(found) - len(shown)} more (--limit 0 lists all)")
+        click.echo("… more (--limit 0 lists all)")
 
 
 @rules.command("add")
@@ -563,7 +563,7 @@ def rules_add(graph_file, names, entity_type, rules_dir):
     from .suggest import SuggestError, add_to_gazetteer, suggestions
 
     try:
-        proposed = {fold_name(s.name): s for s in suggestions(graph_file)}
+        proposed = {fold_name(s.name): s for s in suggestions(graph_file, examples=False)}
         accepted = []
         for name in names:
             s = proposed.get(fold_name(name))

@@ -8,7 +8,7 @@ are raised (`[file -> loc] msg`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -42,8 +42,10 @@ class Suggestion:
     example: str
 
 
-def suggestions(graph_path: Path, entity_type: str = "", min_mentions: int = 1) -> list[Suggestion]:
-    """Names only patterns or the model found, most mentioned first (then by name)."""
+def suggestions(graph_path: Path, entity_type: str = "", min_mentions: int = 1, limit: int = 0,
+                examples: bool = True) -> list[Suggestion]:
+    """Names only patterns or the model found, most mentioned first (then by name): the first `limit` (0: all),
+    with an example sentence each unless `examples` is false."""
     store = load_store(graph_path, persistent=False)
     query = _PREFIXES + """
         SELECT ?e ?name ?class ?mentions ?confidence ?first ?extractor WHERE {
@@ -67,9 +69,12 @@ def suggestions(graph_path: Path, entity_type: str = "", min_mentions: int = 1) 
             confidence=float(row["confidence"].value) if row["confidence"] is not None else 0.0,
             first_seen=row["first"].value if row["first"] is not None else "",
             extractor=row["extractor"].value,
-            example=_example(store, iri),
+            example=iri,  # replaced by a sentence below, for the names returned
         )
-    return sorted(found.values(), key=lambda s: (-s.mentions, fold_name(s.name)))
+    ranked = sorted(found.values(), key=lambda s: (-s.mentions, fold_name(s.name)))
+    if limit:
+        ranked = ranked[:limit]
+    return [replace(s, example=_example(store, s.example) if examples else "") for s in ranked]
 
 
 def _example(store: ox.Store, iri: str) -> str:
