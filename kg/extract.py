@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -320,9 +321,14 @@ def _title_case(sentence: str) -> bool:
 
 
 def _common_english(word: str, zipf: float) -> bool:
+    return word[:1].isupper() and word[1:].islower() and _zipf(word.lower()) >= zipf
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
-    return word[:1].isupper() and word[1:].islower() and zipf_frequency(word.lower(), "en") >= zipf
+    return zipf_frequency(word, "en")
 
 
 def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
@@ -334,9 +340,7 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
         if m.type not in ("Product", "Hardware") or not is_latin_edge(text[m.end - 1]):
             continue
         end, words = m.end, []
-        line_start = text.rfind("\n", 0, m.start) + 1
-        line_end = text.find("\n", m.end)
-        headline = _title_case(text[line_start : line_end if line_end >= 0 else len(text)])
+        headline = None  # whether the line is an English headline: read only when a common word needs it
         while len(words) < 3:
             nxt = _NEXT_NAME_WORD.match(text, end)
             if not nxt:
@@ -352,8 +356,12 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
                 break  # another entity follows (Gemini Google)
             if known and not _VERSION_WORD.fullmatch(word) and len(word) > 3 and rules.entities[known].type == m.type:
                 break  # a list of names: Claude Gemini
-            if headline and _common_english(word, _HEADLINE_WORD_ZIPF):
-                break
+            if _common_english(word, _HEADLINE_WORD_ZIPF):
+                if headline is None:
+                    line_end = text.find("\n", m.end)
+                    headline = _title_case(text[text.rfind("\n", 0, m.start) + 1 : line_end if line_end >= 0 else len(text)])
+                if headline:
+                    break
             words.append(word)
             end = stop
         while words and _VERSION_WORD.fullmatch(words[-1]) and _COUNTED.match(text, end):
@@ -692,17 +700,23 @@ def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: 
         text = item_text(item)
         taken = [(m.start, m.end) for m in mentions]
         extra = []
-        for surface, m in names.items():
-            for hit in re.finditer(re.escape(surface), text):
-                s, e = hit.span()
-                if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
-                    continue
-                extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
-                taken.append((s, e))
+        for hit in _names_regex(tuple(names)).finditer(text):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
+                continue
+            m = names[hit.group(0)]
+            extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            taken.append((s, e))
         if not extra:
             yield item, mentions
             continue
         yield item, sorted(mentions + mentions_from_matches(item, text, extra), key=lambda m: m.start)
+
+
+@lru_cache(maxsize=64)
+def _names_regex(names: tuple[str, ...]) -> re.Pattern:
+    """One regex for all the names (longest first): one pass over each item."""
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
 
 def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatcher) -> list[_Match]:
