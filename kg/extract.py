@@ -221,8 +221,12 @@ class PatternMatcher:
             return False
         if words[0].lower() in _NOT_NAME_WORDS:
             return False
-        if slot_type in ("Product", "Hardware") and len(words) > 1:
+        if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
+            return False  # a phrase (Happy Birthday), not a name
+        if len(words) > 1:
             first = self.rules.alias_index.get(fold_name(words[0]))
+            # a product named by a known company's name and more words is that company and its product
+            # (OpenAI GPT-5); a company named so is a unit or a product of the known one (Perplexity Labs)
             if first and self.rules.entities[first].type in ("Company", "Organization", "Person"):
                 return False
         return True
@@ -298,6 +302,15 @@ _NOT_NAME_WORDS = frozenset(
     when where why how what who which while after before since until about against between through
     inc ltd llc corp co""".split()
 )
+_FIRM_WORDS = frozenset("ventures capital partners labs technologies robotics holdings investments associates".split())
+# After a product's name: what is about it (its community, its kernels, its users), not more of its name.
+_NOT_NAME_TAILS = frozenset(
+    """discord discords community communities faq forum forums server servers channel channels subreddit reddit
+    kernel kernels gpu gpus cpu cpus ai gemm gemv ide users user docs documentation blog newsletter podcast paper
+    papers repo github hub team teams integration integrations support mode benchmark benchmarks leaderboard
+    dataset datasets subsystem fans news update updates release releases launch announcement tutorial guide
+    workshop hackathon meetup office hours""".split()
+)
 _NEXT_NAME_WORD = re.compile(
     r"[ ](?P<word>[A-Z]*\d+(?:\.\d+)*[A-Za-z]*|[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"  # B200, 2.1, Build, API, S
     r"|-(?P<glued>[A-Z][A-Za-z0-9]+)"  # Gemini-SQL: a word glued with a hyphen
@@ -349,7 +362,7 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
             stop = nxt.end()
             if stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/"):
                 break  # part of a longer token: a path, a handle, an identifier
-            if word.lower() in _NOT_NAME_WORDS:
+            if word.lower() in _NOT_NAME_WORDS or word.lower() in _NOT_NAME_TAILS:
                 break
             known = rules.alias_index.get(fold_name(word))
             if known and rules.entities[known].type in ("Company", "Organization", "Person"):
@@ -426,7 +439,7 @@ _INVESTOR_LIST_EN = re.compile(
     r"backers (?:including|include)|funding from|investment from|joined by)\s+"
     r"(?P<list>[^.;:()\n]{3,240}?)(?=[.;:()\n]|\s(?:with|alongside|at|in|to|for)\s|$)"
 )
-_INVESTOR_LIST_ZH = re.compile(r"(?:由|获)(?P<list>[^。；;，,\n]{2,80}?)(?:等)?(?:联合)?(?:领投|跟投|参投|投资)")
+_INVESTOR_LIST_ZH = re.compile(r"由(?P<list>[^。；;，,\n的 ]{2,60}?)(?:等)?(?:联合)?(?:领投|跟投|参投)")
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|、|和|及|与)\s*")
 _COMPANY_NAME = re.compile(
     r"(?:the\s+)?(?P<name>[A-Z0-9][A-Za-z0-9&'’.-]*(?:\s(?:[A-Z0-9][A-Za-z0-9&'’.-]*|of|de|&))*)"

@@ -199,3 +199,10 @@ def test_a_name_a_slot_proposed_is_found_in_the_other_items_of_the_digest(rules)
     found = {item.id: ms for item, ms in extract_mentions([first, second, other], make_pipelines(rules, use_model=False))}
     assert [(m.surface, m.type) for m in found["b"]] == [("Inkwell", "Product")] * 2
     assert found["c"] == []  # another digest: nothing proposed it there
+
+
+def test_slot_noise_a_rule_knows_to_drop(rules):
+    found = _rule_found(rules, "Perplexity Labs 融资 1 亿美元；由红杉资本、Qorvane 创投领投；获得的巨额资本。 LM Studio Discord, H100 GPU")
+    assert "Perplexity Labs" not in found and found["Perplexity"][0] == "Company"  # a known company's unit
+    assert not any(name.startswith(("由", "得的", "的")) for name in found)
+    assert "LM Studio Discord" not in found and "H100 GPU" not in found  # its community, its kind: not its name
