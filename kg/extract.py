@@ -306,7 +306,7 @@ _FIRM_WORDS = frozenset("ventures capital partners labs technologies robotics ho
 # After a product's name: what is about it (its community, its kernels, its users), not more of its name.
 _NOT_NAME_TAILS = frozenset(
     """discord discords community communities faq forum forums server servers channel channels subreddit reddit
-    kernel kernels gpu gpus cpu cpus ai gemm gemv ide users user docs documentation blog newsletter podcast paper
+    app apps kernel kernels gpu gpus cpu cpus ai gemm gemv ide users user docs documentation blog newsletter podcast paper
     papers repo github hub team teams integration integrations support mode benchmark benchmarks leaderboard
     dataset datasets subsystem fans news update updates release releases launch announcement tutorial guide
     workshop hackathon meetup office hours""".split()
@@ -349,6 +349,7 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
     (`Claude Managed Agents API` over `Claude`, `Laguna S 2.1`, `GPT-5.6 Terra`, `DGX B200`). The longer name
     keeps the known one's type (a new version of a chip family is a chip)."""
     out = []
+    starts = {m.start for m in found}
     for m in found:
         if m.type not in ("Product", "Hardware") or not is_latin_edge(text[m.end - 1]):
             continue
@@ -359,6 +360,8 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
             if not nxt:
                 break
             word = nxt.group("word") or nxt.group("glued")
+            if nxt.start("word" if nxt.group("word") else "glued") in starts and not _VERSION_WORD.fullmatch(word):
+                break  # another name starts there (Google Gemini | Nano Banana); a model code does not (DGX B200)
             stop = nxt.end()
             if stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/"):
                 break  # part of a longer token: a path, a handle, an identifier
