@@ -523,7 +523,8 @@ def eval_command(gold_files, graph_file, fmt):
 @click.option("--max-steps", type=click.IntRange(10), default=4000, show_default=True, help="spaCy training steps.")
 @click.option("--install", is_flag=True, help="Copy the model into the package (kg/models/ner), where kg build runs it.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help=RULES_HELP)
-def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir):
+@click.option("--before", multiple=True, metavar="[FOLDER=]YYYY-MM-DD", help="Train only on digests dated before this day, in every corpus folder or in the one named (a time split; repeatable).")
+def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir, before):
     """Train kg's statistical NER with spaCy on digest folders, labelled by the rules (silver data).
 
     The config is kg/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
@@ -534,7 +535,11 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
     Example:
         kg train ../shared/corpus/ainews-zh ../shared/corpus/hextra-ai-insight-daily --install
         kg train ../shared/corpus/ainews-zh --holdout 0.2 --out /tmp/ner-heldout
+        kg train ../shared/corpus/ainews-zh ../shared/corpus/hextra-ai-insight-daily \\
+            --before ainews-zh=2026-07-01 --before hextra-ai-insight-daily=2026-01-01
     """
+    import re
+
     from .ner.train import TrainPlan, install_model
     from .ner.train import train as run_train
     from .rules import load_rules
@@ -543,7 +548,14 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
         raise click.UsageError("--install ships a model trained on all the rules: drop --holdout")
     try:
         rules = load_rules(rules_dir)
-        plan = TrainPlan(list(corpus), work_dir, holdout=holdout, seed=seed, max_docs=max_sentences, max_steps=max_steps)
+        cuts = {}
+        for value in before:
+            folder, _, day = value.rpartition("=")
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                raise click.BadParameter(f"{value!r}: expected [FOLDER=]YYYY-MM-DD, e.g. ainews-zh=2026-07-01", param_hint="--before")
+            cuts[folder] = day
+        plan = TrainPlan(list(corpus), work_dir, holdout=holdout, seed=seed, max_docs=max_sentences, max_steps=max_steps,
+                         before=cuts)
         report = run_train(plan, rules, on_step=lambda message: click.echo(f"kg train: {message}", err=True))
         if install:
             click.echo(f"Installed the model in {install_model(report.model)}")
@@ -663,6 +675,82 @@ def rules_init(directory, force):
         raise _fail(exc) from None
     click.echo(f"Copied {len(written)} rule files to {directory}. Check your edits with: kg rules check --rules"
                f" {directory}; build with them: kg build --rules {directory} (or set KG_RULES={directory}).")
+
+
+@rules.command("suggest")
+@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--type", "entity_type", type=click.Choice(["Company", "Organization", "Person", "Product", "Hardware"]), help="Only names of this type.")
+@click.option("--min-mentions", type=click.IntRange(1), default=1, show_default=True, help="Only names mentioned at least this often.")
+@click.option("--limit", type=click.IntRange(0), default=50, show_default=True, help="At most this many names (0: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv"]), default="table", show_default=True)
+def rules_suggest(graph_file, entity_type, min_mentions, limit, fmt):
+    """List the names only patterns or the model found: candidates for the gazetteer, most mentioned first.
+
+    \b
+    Example:
+        kg rules suggest exports/graph.ttl --type Company --min-mentions 2
+        kg rules add exports/graph.ttl "Firestorm Labs" "Grok Build"
+    """
+    from .suggest import suggestions
+
+    try:
+        found = suggestions(graph_file, entity_type or "", min_mentions, limit + 1 if limit else 0)
+    except KgError as exc:
+        raise _fail(exc) from None
+    shown = found[:limit] if limit else found
+    if fmt == "tsv":
+        click.echo("name\ttype\tmentions\tconfidence\tfirst_seen\tfound_by\texample")
+        for s in shown:
+            click.echo(f"{s.name}\t{s.type}\t{s.mentions}\t{s.confidence:.2f}\t{s.first_seen}\t{s.extractor}\t{s.example}")
+        return
+    if not shown:
+        click.echo("No names found only by patterns or the model.")
+        return
+    width = min(32, max(len(s.name) for s in shown))
+    click.echo(f"{'name':<{width}}  {'type':<12}  {'mentions':>8}  {'conf':>4}  {'first seen':<10}  {'found by':<26}  example")
+    for s in shown:
+        example = s.example if len(s.example) <= 80 else s.example[:79] + "…"
+        click.echo(f"{s.name[:width]:<{width}}  {s.type:<12}  {s.mentions:>8}  {s.confidence:>4.2f}  {s.first_seen:<10}  {s.extractor[:26]:<26}  {example}")
+    if len(found) > len(shown):
+        click.echo("… more (--limit 0 lists all)")
+
+
+@rules.command("add")
+@click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("names", nargs=-1, required=True)
+@click.option("--type", "entity_type", type=click.Choice(["Company", "Organization", "Person", "Product", "Hardware"]), help="Type to give every name (default: the type the graph gives it).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+def rules_add(graph_file, names, entity_type, rules_dir):
+    """Accept names `kg rules suggest` lists: write them into the gazetteer (rules/gazetteer/<type>.yml).
+
+    The rules are validated after writing; on a problem nothing is changed. Rebuild to use them.
+
+    \b
+    Example:
+        kg rules add exports/graph.ttl "Firestorm Labs" "Grok Build"
+        kg rules add exports/graph.ttl Inkling --type Product
+    """
+    from .normalize import fold_name
+    from .suggest import SuggestError, add_to_gazetteer, suggestions
+
+    try:
+        proposed = {fold_name(s.name): s for s in suggestions(graph_file, examples=False)}
+        accepted = []
+        for name in names:
+            s = proposed.get(fold_name(name))
+            if s is None and entity_type is None:
+                raise SuggestError(f"{name}: not a name the graph's patterns or model found. Fix: check `kg rules suggest {graph_file}`, or give --type")
+            accepted.append((s.name if s else name, entity_type or s.type))
+        added = add_to_gazetteer(rules_dir, accepted)
+    except RulesError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) in the rules; nothing was added") from None
+    except KgError as exc:
+        raise _fail(exc) from None
+    for entity_id, name, path in added:
+        click.echo(f"Added {name} ({entity_id}) to {path}")
+    click.echo("Rules OK. Rebuild the graph to use them.")
 
 
 # Set by main(): the process ends after the command. A built graph is then kept to the end and not freed object

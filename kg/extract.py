@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
+from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -36,6 +37,9 @@ if not Span.has_extension("kg_extractor"):
     Span.set_extension("kg_confidence", default=1.0)
 
 _RULES_BY_DIR: dict[str, Rules] = {}
+# Patterns whose id starts with this are slots (rules/patterns.yml): names proposed by where they stand, checked
+# by PatternMatcher._slot_name.
+SLOT_PATTERN_PREFIX = "slot-"
 
 
 @dataclass(frozen=True)
@@ -108,14 +112,20 @@ class GazetteerMatcher:
 
 
     def _cited_as_source(self, text: str, m: _Match) -> bool:
-        """A news outlet named only as where the story comes from (据彭博社报道, 新智元消息：)."""
+        """A news outlet named as where the story comes from (据彭博社报道, 新智元消息：, a link titled
+        Bloomberg): every mention of an outlet except where it acts itself (彭博社推出, Bloomberg launches).
+        Also a licence named after an institute (MIT 许可证)."""
+        if _LICENCE_AFTER.match(text, m.end):
+            return True  # not the institute: the licence named after it (MIT 许可证, MIT License)
         if not self.rules.entities[m.entity_id].media:
             return False
-        return bool(_SOURCE_AFTER.match(text, m.end) or _SOURCE_BEFORE.search(text[max(0, m.start - 16) : m.start]))
+        return not _MEDIA_ACTS.match(text, m.end)
 
 
-_SOURCE_AFTER = re.compile(r"\s?(?:的|网站|记者)?\s?(?:报道|爆料|消息|称|援引|获悉|独家|披露|指出|表示|发文|文章|评论|采访|数据|[:：]|reports?|reported|says|said|writes|wrote)", re.I)
-_SOURCE_BEFORE = re.compile(r"(?:据|根据|援引|来自|来源[:：]?|via|according to|per|reported by|\[)\s?$", re.I)
+_LICENCE_AFTER = re.compile(r"\s?(?:开源)?(?:许可|协议|授权|[Ll]icen[cs]ed?\b)")
+_MEDIA_ACTS = re.compile(
+    r"\s?(?:宣布|推出|发布|上线|收购|被收购|起诉|融资|裁员|(?:has |have )?(?:launch|releas|acquir|su(?:es|ed)|"
+    r"partner|rais|hir|lay|introduc|unveil|buy|bought|sign|strik)\w*)", re.I)
 
 
 def _strip_seps(text: str) -> str:
@@ -200,7 +210,8 @@ class PatternMatcher:
         found = []
         for pattern in self.rules.patterns:
             for m in pattern.regex.finditer(text):
-                start, end = m.span("name")
+                group = "name" if m.group("name") is not None or "name2" not in m.re.groupindex else "name2"
+                start, end = m.span(group)  # a pattern with two alternatives names the second "name2"
                 name = text[start:end].strip()
                 if not name or fold_name(name) in self.rules.stopwords:
                     continue
@@ -211,9 +222,29 @@ class PatternMatcher:
                 if pattern.known_base and not self._base_known(m.group("base"), pattern.known_base):
                     continue
                 known = self.rules.alias_index.get(fold_name(name))
+                if not known and pattern.id.startswith(SLOT_PATTERN_PREFIX) and not self._slot_name(name, pattern.type):
+                    continue
                 entity_type = self.rules.entities[known].type if known else self._type_of_base(name, pattern.type)
                 found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
         return found
+
+    def _slot_name(self, name: str, slot_type: str) -> bool:
+        """A name a slot proposes (the object of a release verb, the subject of a funding): not a common English
+        word (Support, Work) and, for a product, not a known company's name with words after it (OpenAI GPT-5)."""
+        words = name.split()
+        if len(words) == 1 and not re.search(r"\d|[a-z][A-Z]", name) and _common_english(name, 4.5):
+            return False
+        if words[0].lower() in _NOT_NAME_WORDS:
+            return False
+        if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
+            return False  # a phrase (Happy Birthday), not a name
+        if len(words) > 1:
+            first = self.rules.alias_index.get(fold_name(words[0]))
+            # a product named by a known company's name and more words is that company and its product
+            # (OpenAI GPT-5); a company named so is a unit or a product of the known one (Perplexity Labs)
+            if first and self.rules.entities[first].type in ("Company", "Organization", "Person"):
+                return False
+        return True
 
     def _type_of_base(self, name: str, default: str) -> str:
         """A new version of known hardware is hardware (CUDA 13.1, like CUDA); of a product, a product."""
@@ -238,9 +269,19 @@ class PatternMatcher:
     def __call__(self, doc: Doc) -> Doc:
         gazetteer = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
         patterns = _patterns_that_may_win(self.find(doc_text(doc)), gazetteer)
-        merged = _non_overlapping(gazetteer + patterns)
+        merged = self.structure(doc_text(doc), _non_overlapping(gazetteer + patterns))
         doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
         return doc
+
+    def structure(self, text: str, chosen: list[_Match]) -> list[_Match]:
+        """The rule matches with the names their neighbours propose: investors listed in a deal, and the
+        longer names known products and chips start (the longest name wins)."""
+        extra = _patterns_that_may_win(investor_names(text, self.rules), chosen)
+        merged = _non_overlapping(chosen + extra) if extra else chosen
+        longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
+        merged = _non_overlapping(merged + longer) if longer else merged
+        again = _named_again(text, merged)
+        return _non_overlapping(merged + again) if again else merged
 
 
 def _exact_match(doc: Doc, span: Span) -> _Match:
@@ -264,6 +305,265 @@ def _patterns_that_may_win(patterns: Iterable[_Match], gazetteer: list[_Match]) 
                for g in ordered[first:stop]):
             kept.append(m)
     return kept
+
+
+# ---------------------------------------------------------------- structure that proposes names
+#
+# Names no rule lists, proposed by where they stand: the longer name a known product or chip starts
+# (`Claude Managed Agents API`, `Grok Build`, `DGX B200`), the investors of a deal (`led by X, Y and Z`,
+# `由 X 领投`). The regex slots (the object of a release verb, the subject of a funding, `X Capital`,
+# `startup X`) are patterns in rules/patterns.yml; these need the matches found before them.
+
+# Words that end a name rather than continue it (title-case headlines: "Gemini Beats GPT", "Grok Gets").
+_NOT_NAME_WORDS = frozenset(
+    """a an the and or but nor for of in on at to by from with without into onto over under via vs versus as
+    is are was were be been being has have had do does did can could will would may might must should shall
+    now just also still only even then than this that these those its it their our your his her my
+    new all any some more most every each other same first last next says said gets got goes went comes came
+    makes made takes took brings brought beats tops hits adds added launches launched releases released
+    introduces introduced unveils unveiled announces announced debuts arrives expands rolls joins leads wins
+    uses used powers helps lets runs ran raises raised buys bought acquires acquired partners hires opens
+    open-sources surpasses outperforms tops challenges rivals drops cuts sees shows gives puts sets calls
+    when where why how what who which while after before since until about against between through
+    inc ltd llc corp co""".split()
+)
+_FIRM_WORDS = frozenset("ventures capital partners labs technologies robotics holdings investments associates".split())
+# After a product's name: what is about it (its community, its kernels, its users), not more of its name.
+_NOT_NAME_TAILS = frozenset(
+    """discord discords community communities faq forum forums server servers channel channels subreddit reddit
+    app apps kernel kernels gpu gpus cpu cpus ai gemm gemv ide users user docs documentation blog newsletter podcast paper
+    papers repo github hub team teams integration integrations support mode benchmark benchmarks leaderboard
+    dataset datasets subsystem fans news update updates release releases launch announcement tutorial guide
+    workshop hackathon meetup office hours""".split()
+)
+_NEXT_NAME_WORD = re.compile(
+    r"[ ](?P<word>[A-Z]*\d+(?:\.\d+)*[A-Za-z]*|[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"  # B200, 2.1, Build, API, S
+    r"|-(?P<glued>[A-Z][A-Za-z0-9]+)"  # Gemini-SQL: a word glued with a hyphen
+)
+_VERSION_WORD = re.compile(r"[A-Z]*\d+(?:\.\d+)*[A-Za-z]*")
+_COUNTED = re.compile(
+    r"\s?(?:年|月|日|天|个|倍|万|亿|岁|周|小时|分钟|秒|人|家|款|项|次|位|名|种|张|块|台|元|美元|分|%|percent\b|x\b|times\b|"
+    r"years?\b|days?\b|hours?\b|minutes?\b|tokens?\b|[KMGT]B\b|ms\b|points?\b|pts\b|stars?\b|fps\b)", re.I)
+# Above this Zipf frequency a capitalised English word in a title-case line is a headline word, not a name's
+# (Gets, Work, Support); below it a name's (Outposts, Terra, Cyber).
+_HEADLINE_WORD_ZIPF = 4.6
+
+
+def _title_case(sentence: str) -> bool:
+    """An English line with most words capitalised (a headline); Latin words in Chinese text are names."""
+    if has_cjk(sentence):
+        return False
+    words = re.findall(r"[A-Za-z][A-Za-z'’]+", sentence)
+    long = [w for w in words if len(w) > 3]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
+
+
+def _common_english(word: str, zipf: float) -> bool:
+    return word[:1].isupper() and word[1:].islower() and _zipf(word.lower()) >= zipf
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A known product or chip followed by more name words is a longer name: the longest name wins
+    (`Claude Managed Agents API` over `Claude`, `Laguna S 2.1`, `GPT-5.6 Terra`, `DGX B200`). The longer name
+    keeps the known one's type (a new version of a chip family is a chip)."""
+    out = []
+    starts = {m.start for m in found}
+    for m in found:
+        if m.type not in ("Product", "Hardware") or not is_latin_edge(text[m.end - 1]):
+            continue
+        end, words = m.end, []
+        headline = None  # whether the line is an English headline: read only when a common word needs it
+        while len(words) < 3:
+            nxt = _NEXT_NAME_WORD.match(text, end)
+            if not nxt:
+                break
+            word = nxt.group("word") or nxt.group("glued")
+            if nxt.start("word" if nxt.group("word") else "glued") in starts and not _VERSION_WORD.fullmatch(word):
+                break  # another name starts there (Google Gemini | Nano Banana); a model code does not (DGX B200)
+            stop = nxt.end()
+            if stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/"):
+                break  # part of a longer token: a path, a handle, an identifier
+            if word.lower() in _NOT_NAME_WORDS or word.lower() in _NOT_NAME_TAILS:
+                break
+            known = rules.alias_index.get(fold_name(word))
+            if known and rules.entities[known].type in ("Company", "Organization", "Person"):
+                break  # another entity follows (Gemini Google)
+            if known and not _VERSION_WORD.fullmatch(word) and len(word) > 3 and rules.entities[known].type == m.type:
+                break  # a list of names: Claude Gemini
+            if _common_english(word, _HEADLINE_WORD_ZIPF):
+                if headline is None:
+                    line_end = text.find("\n", m.end)
+                    headline = _title_case(text[text.rfind("\n", 0, m.start) + 1 : line_end if line_end >= 0 else len(text)])
+                if headline:
+                    break
+            words.append(word)
+            end = stop
+        while words and _VERSION_WORD.fullmatch(words[-1]) and _COUNTED.match(text, end):
+            words.pop()  # a count, not a version: Gemini 3 年, iPhone 17 GB
+            end = text.rfind(" ", m.end, end)
+        if not words:
+            continue
+        if text[end - 1] == ".":
+            end -= 1
+        name = text[m.start : end]
+        known = rules.alias_index.get(fold_name(name))
+        entity_type = rules.entities[known].type if known else m.type
+        by_model = m.extractor.startswith("model:")  # a model's name stays the model's (kept from 2 items on)
+        out.append(_Match(m.start, end, known, entity_type, m.extractor if by_model else "pattern:longer-name",
+                          m.confidence if by_model else 0.7))
+    return out
+
+
+_MODEL_CODE = re.compile(r"[ -]?(?P<code>[A-Z]{1,2}\d+(?:\.\d+)?[a-z]?)(?![A-Za-z0-9]|\.\d)")
+
+
+_MAKER_KINDS: dict[int, dict[str, str]] = {}
+
+
+def _maker_kinds(rules: Rules) -> dict[str, str]:
+    """Company id -> Hardware for the makers most of whose gazetteer things are chips or devices."""
+    kinds = _MAKER_KINDS.get(id(rules))
+    if kinds is None:
+        made: dict[str, list[str]] = {}
+        for e in rules.entities.values():
+            if e.developer:
+                made.setdefault(e.developer, []).append(e.type)
+        kinds = _MAKER_KINDS[id(rules)] = {
+            maker: "Hardware" for maker, types in made.items() if types.count("Hardware") > len(types) / 2}
+    return kinds
+
+
+def maker_codes(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A known company followed by a model code is that company's product or chip (MiniMax M3, MiniMax-M3):
+    a chip when the gazetteer's things of that maker are mostly chips. A code the gazetteer gives the same
+    maker (NVIDIA H100) stays the known name."""
+    out = []
+    for m in found:
+        if m.type != "Company" or not m.entity_id or not is_latin_edge(text[m.end - 1]):
+            continue
+        code = _MODEL_CODE.match(text, m.end)
+        if not code:
+            continue
+        known = rules.alias_index.get(fold_name(code.group("code")))
+        if known and rules.entities[known].developer == m.entity_id:
+            continue
+        name = text[m.start : code.end()]
+        whole = rules.alias_index.get(fold_name(name))
+        kind = rules.entities[whole].type if whole else _maker_kinds(rules).get(m.entity_id, "Product")
+        out.append(_Match(m.start, code.end(), whole, kind, "pattern:maker-code", 0.7))
+    return out
+
+
+# Investors named as a list: "led by X, with participation from Y, Z and W", "由 X、Y 领投".
+_INVESTOR_LIST_EN = re.compile(
+    r"(?:(?:co-)?led by|participation (?:from|of)|investors? (?:including|include|such as|like)|backed by|"
+    r"backers (?:including|include)|funding from|investment from|joined by)\s+"
+    r"(?P<list>[^.;:()\n]{3,240}?)(?=[.;:()\n]|\s(?:with|alongside|at|in|to|for)\s|$)"
+)
+_INVESTOR_LIST_ZH = re.compile(r"由(?P<list>[^。；;，,\n的 ]{2,60}?)(?:等)?(?:联合)?(?:领投|跟投|参投)")
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|、|和|及|与)\s*")
+_COMPANY_NAME = re.compile(
+    r"(?:the\s+)?(?P<name>[A-Z0-9][A-Za-z0-9&'’.-]*(?:\s(?:[A-Z0-9][A-Za-z0-9&'’.-]*|of|de|&))*)"
+    r"|(?P<zh>[\u4e00-\u9fff]{2,8}(?:资本|创投|基金|投资|证券|银行|集团|Ventures|Capital))"
+)
+_INVESTOR_TAIL = re.compile(r"\s+(?:and|with|as|in|to|for|among|along|who|which|at|on)\b.*$", re.S)
+
+
+def investor_names(text: str, rules: Rules) -> list[_Match]:
+    """Each name in a list of investors (`led by CRV, with participation from LVMH, Cathay Innovation and
+    20VC`; `由红杉资本、高瓴创投领投`): companies, unless the rules know them as something else."""
+    out = []
+    for pattern in (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH):
+        for lm in pattern.finditer(text):
+            base = lm.start("list")
+            listed = lm.group("list")
+            pos = 0
+            for piece in _LIST_SEP.split(listed):
+                at = listed.find(piece, pos)
+                if at < 0 or not piece:
+                    continue
+                pos = at + len(piece)
+                nm = _COMPANY_NAME.match(piece)
+                if not nm:
+                    continue
+                group = "name" if nm.group("name") else "zh"
+                name = _INVESTOR_TAIL.sub("", nm.group(group)).rstrip(" .'’")
+                if nm.end(group) - nm.start(group) != len(piece.rstrip(" .")) and group == "name":
+                    # words after the name that are not a name ("existing investors"): only take pure names
+                    if not re.fullmatch(r"[A-Z0-9][\w&'’.-]*(?:\s[A-Z0-9][\w&'’.-]*)*", piece.strip(" .")):
+                        continue
+                if len(name) < 2 or fold_name(name) in rules.stopwords or name.lower() in _NOT_NAME_WORDS:
+                    continue
+                if " " not in name and name.isupper() is False and _common_english(name, 4.5):
+                    continue
+                start = base + at + nm.start(group)
+                known = rules.alias_index.get(fold_name(name))
+                entity_type = rules.entities[known].type if known else "Company"
+                if entity_type not in ("Company", "Organization", "Person"):
+                    continue
+                out.append(_Match(start, start + len(name), known, entity_type, "pattern:investor-list", 0.7))
+    return out
+
+
+def model_additions(text: str, found: list[_Match], extra: list[_Match], rules: Rules) -> list[_Match]:
+    """The model's names beside the rules' `found`, after the rules' structure: less surnames of a person named
+    in full, and each as long as the name it starts (`Laguna` of `Laguna S 2.1`)."""
+    extra = _without_cut_names(text, found, extra)
+    if not extra:
+        return extra
+    longer = {(m.start, m.end): m for m in longer_names(text, extra, rules)}
+    if not longer:
+        return extra
+    taken = [(m.start, m.end) for m in found]
+    out = []
+    for m in extra:
+        grown = next((g for g in longer.values() if g.start == m.start), None)
+        if grown and not any(grown.start < e and s < grown.end for s, e in taken):
+            m = grown
+        out.append(m)
+    return _non_overlapping(out)
+
+
+def _named_again(text: str, found: list[_Match]) -> list[_Match]:
+    """Every other mention, in the same item, of a Latin name a slot proposed (`谷歌开源 Zephyrine 模型……
+    Zephyrine 上线一周`): the slot says what the name is once; the item keeps using it."""
+    proposed = {text[m.start : m.end]: m for m in found
+                if m.entity_id is None and m.extractor.startswith(("pattern:slot-", "pattern:investor-"))}
+    if not proposed:
+        return []
+    taken = [(m.start, m.end) for m in found]
+    out = []
+    for surface, m in proposed.items():
+        if len(surface) < 3 or not surface.isascii():
+            continue
+        for hit in re.finditer(re.escape(surface), text):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
+                continue
+            out.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            taken.append((s, e))
+    return out
+
+
+def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> list[_Match]:
+    """The model's names less those cut from a person named in full in the same item: a surname beside the
+    full name (`Brockman` beside `Greg Brockman`) is that person, not an entity of its own."""
+    parts = set()
+    for m in found + extra:
+        if m.type == "Person":
+            words = text[m.start : m.end].split()
+            if len(words) > 1:
+                parts.update(fold_name(w) for w in words)
+    if not parts:
+        return extra
+    return [m for m in extra if " " in text[m.start : m.end] or fold_name(text[m.start : m.end]) not in parts]
 
 
 # ---------------------------------------------------------------- spaCy wiring
@@ -338,6 +638,7 @@ class ModelComponent:
         rules_found = [[_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])] for doc in docs]
         taken = [[(m.start, m.end) for m in found] for found in rules_found]
         for doc, found, extra in zip(docs, rules_found, self.mentions.predictions(list(zip(docs, taken)))):
+            extra = model_additions(doc_text(doc), found, extra, self.mentions.rules)
             if extra:
                 merged = sorted(found + extra, key=lambda m: m.start)
                 doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
@@ -388,12 +689,18 @@ def language_of(text: str) -> str:
     return "zh" if cjk_ratio(text) >= 0.1 else "en"
 
 
-def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64) -> Iterator[tuple[NewsItem, list[Mention]]]:
+def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64,
+                     within_digest: bool = True) -> Iterator[tuple[NewsItem, list[Mention]]]:
     """Run the pipelines' components over items; yield each item with its mentions (in text order).
 
     The same mentions as `nlp.pipe` over the items gives, found without segmenting whole texts: the rule
     components match characters, and the model's windows are tokenized on their own (`model_matches`).
+    With `within_digest`, a name a slot proposed in one item is also found in the other items of the same
+    digest (`named_in_digest`): what the components cannot see one item at a time.
     """
+    if within_digest:
+        yield from named_in_digest(extract_mentions(items, pipelines, batch_size, within_digest=False), pipelines)
+        return
     by_lang: dict[str, list[NewsItem]] = {"zh": [], "en": []}
     for item in items:
         by_lang[language_of(item_text(item))].append(item)
@@ -406,17 +713,57 @@ def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batc
             texts = [item_text(item) for item in batch]
             found = [rule_matches(text, gazetteer, patterns) for text in texts]
             if model is not None:
-                for matches, extra in zip(found, model_matches(model, nlp, texts, found)):
+                for text, matches, extra in zip(texts, found, model_matches(model, nlp, texts, found)):
+                    extra = model_additions(text, matches, extra, patterns.rules)
                     if extra:
                         matches[:] = sorted(matches + extra, key=lambda m: m.start)
             for item, text, matches in zip(batch, texts, found):
                 yield item, mentions_from_matches(item, text, matches)
 
 
+def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: dict[str, Language]) -> Iterator[tuple[NewsItem, list[Mention]]]:
+    """The items with more mentions: every Latin name a slot proposed in an item of a digest, wherever another
+    item of the same digest names it (`Thinking Machines Lab 发布了 Inkling` in one item, `Inkling 的得分` in the
+    next), with the type and extractor it was proposed with."""
+    found = list(found)
+    proposed: dict[str, dict[str, Mention]] = {}
+    for item, mentions in found:
+        digest = item.sources[0] if item.sources else ""
+        for m in mentions:
+            if not m.entity_id and m.extractor.startswith(("pattern:slot-", "pattern:investor-")):
+                if len(m.surface) >= 3 and m.surface.isascii():
+                    proposed.setdefault(digest, {}).setdefault(m.surface, m)
+    for item, mentions in found:
+        names = proposed.get(item.sources[0] if item.sources else "", {})
+        if not names:
+            yield item, mentions
+            continue
+        text = item_text(item)
+        taken = [(m.start, m.end) for m in mentions]
+        extra = []
+        for hit in _names_regex(tuple(names)).finditer(text):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
+                continue
+            m = names[hit.group(0)]
+            extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            taken.append((s, e))
+        if not extra:
+            yield item, mentions
+            continue
+        yield item, sorted(mentions + mentions_from_matches(item, text, extra), key=lambda m: m.start)
+
+
+@lru_cache(maxsize=64)
+def _names_regex(names: tuple[str, ...]) -> re.Pattern:
+    """One regex for all the names (longest first): one pass over each item."""
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
 def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatcher) -> list[_Match]:
     """What the kg_gazetteer and kg_patterns components leave in `doc.spans`, from the characters alone."""
     chosen = _non_overlapping(m for m in gazetteer.find(text) if not gazetteer._cited_as_source(text, m))
-    return _non_overlapping(chosen + _patterns_that_may_win(patterns.find(text), chosen))
+    return patterns.structure(text, _non_overlapping(chosen + _patterns_that_may_win(patterns.find(text), chosen)))
 
 
 def model_matches(model, nlp: Language, texts: list[str], found: list[list[_Match]]) -> list[list[_Match]]:

@@ -123,3 +123,86 @@ def test_traditional_relation_triggers_and_original_evidence(rules):
     [rel] = [r for r in pattern_relations(item, mentions, rules) if r.predicate == "develops"]
     assert (rel.subject, rel.object) == ("nvidia", "nvidia-h200")
     assert rel.evidence == "輝達發布H200晶片"  # the original text, not the converted one
+
+
+def _rule_found(rules, text, lang="zh"):
+    from kg.extract import rule_matches
+
+    nlp = make_pipelines(rules, use_model=False)[lang]
+    found = rule_matches(text, nlp.get_pipe("kg_gazetteer"), nlp.get_pipe("kg_patterns"))
+    return {text[m.start : m.end]: (m.type, m.extractor) for m in found}
+
+
+def test_slots_propose_names_no_rule_lists_with_the_type_the_slot_implies(rules):
+    found = _rule_found(rules, "Quorvix 开源 Zephyrine 文本模型；Firestorm Labs 融资 8200 万美元；初创公司 Brindle 推出工具")
+    assert found["Zephyrine"] == ("Product", "pattern:slot-release-object")
+    assert found["Firestorm Labs"][0] == "Company"
+    assert found["Brindle"] == ("Company", "pattern:slot-startup")
+    found = _rule_found(rules, "Theker raised $20M in a round led by CRV, with participation from LVMH, Cathay "
+                               "Innovation and Henkel Ventures. Nimbly launches Orbix for developers.", "en")
+    assert found["Theker"] == ("Company", "pattern:slot-funding-subject")
+    assert {n for n, (t, _) in found.items() if t == "Company"} >= {"CRV", "LVMH", "Cathay Innovation", "Henkel Ventures"}
+    assert found["Orbix"] == ("Product", "pattern:slot-release-object")
+    assert "Orbix for" not in " ".join(found)
+
+
+def test_a_release_slot_takes_no_common_word_and_no_known_company(rules):
+    found = _rule_found(rules, "Startup launches Support for teams. Acme launches OpenAI GPT-5 access.", "en")
+    assert "Support" not in found
+    assert "OpenAI GPT-5" not in found and found["OpenAI"][0] == "Company"
+
+
+def test_the_longest_name_wins_over_a_known_prefix_and_keeps_its_type(rules):
+    found = _rule_found(rules, "或通过 Claude Managed Agents API 自行部署；DGX B200 与 GPT-5.6 Terra；苹果发布 iPhone 17，用了 3 年")
+    assert found["Claude Managed Agents API"] == ("Product", "pattern:longer-name")
+    assert "Claude" not in found
+    assert found["DGX B200"][0] == "Hardware"  # a chip family keeps its type across versions
+    assert found["iPhone 17"][0] == "Hardware"
+    assert found["GPT-5.6 Terra"][0] == "Product"
+    found = _rule_found(rules, "MiniMax M3 beats NVIDIA H100 runs. Claude Code Gets Faster. NVIDIA CEO Jensen Huang spoke.", "en")
+    assert found["MiniMax M3"][0] == "Product"  # a maker's model code
+    assert "NVIDIA H100" not in found and found["H100"][0] == "Hardware"  # the code the gazetteer gives NVIDIA
+    assert "Claude Code Gets" not in found  # a headline verb ends a name
+    assert "NVIDIA CEO" not in found
+
+
+def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
+    found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
+    assert "彭博社" not in found and "Axios" not in found and "MIT" not in found
+    assert found["Bloomberg"][0] == "Company"  # an outlet that acts is an entity
+
+
+def test_a_surname_beside_the_full_name_is_no_entity_of_its_own(rules):
+    from kg.extract import _Match, _without_cut_names
+
+    text = "Greg Zorwell 表示，Zorwell 认为"
+    found = [_Match(0, 12, None, "Person", "pattern:x", 0.8)]
+    extra = [_Match(16, 23, None, "Person", "model:x", 0.6)]
+    assert text[16:23] == "Zorwell"
+    assert _without_cut_names(text, found, extra) == []
+
+
+def test_a_name_a_slot_proposed_is_found_again_in_the_same_item(rules):
+    from kg.extract import extract_mentions
+
+    item = NewsItem(id="x", title="谷歌开源 Zephyrine 文本模型", text="Zephyrine 上线一周，下载量破万。", date="2026-03-01", url=None)
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
+    assert [(m.surface, m.type) for m in mentions if m.surface == "Zephyrine"] == [("Zephyrine", "Product")] * 2
+
+
+def test_a_name_a_slot_proposed_is_found_in_the_other_items_of_the_digest(rules):
+    from kg.extract import extract_mentions
+
+    first = NewsItem(id="a", title="Thinking Machines Lab 发布了 Inkwell", text="", date="2026-07-15", url=None, sources=["d1.md"])
+    second = NewsItem(id="b", title="Inkwell 的得分", text="Inkwell 在榜单上得分 4。", date="2026-07-15", url=None, sources=["d1.md"])
+    other = NewsItem(id="c", title="Inkwell 的得分", text="", date="2026-07-16", url=None, sources=["d2.md"])
+    found = {item.id: ms for item, ms in extract_mentions([first, second, other], make_pipelines(rules, use_model=False))}
+    assert [(m.surface, m.type) for m in found["b"]] == [("Inkwell", "Product")] * 2
+    assert found["c"] == []  # another digest: nothing proposed it there
+
+
+def test_slot_noise_a_rule_knows_to_drop(rules):
+    found = _rule_found(rules, "Perplexity Labs 融资 1 亿美元；由红杉资本、Qorvane 创投领投；获得的巨额资本。 LM Studio Discord, H100 GPU")
+    assert "Perplexity Labs" not in found and found["Perplexity"][0] == "Company"  # a known company's unit
+    assert not any(name.startswith(("由", "得的", "的")) for name in found)
+    assert "LM Studio Discord" not in found and "H100 GPU" not in found  # its community, its kind: not its name

@@ -23,14 +23,15 @@ from .conftest import SEEDS
 
 needs_model = pytest.mark.skipif(not model_available(), reason="the shipped model is not installed (kg train --install)")
 
-# Two news items that name a startup no rule knows (and a Person and a Product the patterns find by their cues).
+# Two news items that name a startup no rule knows (and a Person and a Product the patterns find by their cues;
+# "新公司 X" is a cue of the model's typing, not a slot pattern: "初创公司 X" would be found by the rules).
 NEW_NAMES = (
-    "## 新模型\n\n初创公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
+    "## 新模型\n\n新公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
     "[原文](https://example.com/zentrova-model)\n\n"
-    "## 新产品\n\n初创公司Zentrova宣布，Qorvel-7B 将在 Hugging Face 上开放下载，首席执行官 Marek Wolansky 表示欢迎试用。\n"
+    "## 新产品\n\n新公司Zentrova宣布，Qorvel-7B 将在 Hugging Face 上开放下载，首席执行官 Marek Wolansky 表示欢迎试用。\n"
     "[原文](https://example.com/zentrova-ceo)\n"
 )
-ONE_OFF = "## 快讯\n\n据报道，Meta 收购了 AI 芯片初创公司 Kestrion。\n[原文](https://example.com/kestrion)\n"
+ONE_OFF = "## 快讯\n\n据报道，Meta 收购了 AI 芯片新公司 Kestrion。\n[原文](https://example.com/kestrion)\n"
 
 
 def _digest(tmp_path, body: str):
@@ -50,9 +51,10 @@ def test_silver_doc_labels_rule_spans_and_leaves_unknown_names_missing(rules):
     spans = [(s.start_char, s.end_char, s.label_) for s in doc.spans[extract.SPAN_KEY]]
     silver = silver_doc(nlp, text, spans, SilverStats(), set())
     labelled = {ent.text: ent.label_ for ent in silver.ents}
-    assert labelled == {"谷歌": "Company", "Gemini 3": "Product"}
+    # Orbix is the object of a release verb (a slot pattern): the model learns the names the structure proposes
+    assert labelled == {"谷歌": "Company", "Gemini 3": "Product", "Orbix": "Product"}
     iob = {t.text: t.ent_iob_ for t in silver}
-    assert iob["Zentrova"] == "" and iob["Orbix"] == ""  # missing: neither taught as entity nor as "O"
+    assert iob["Zentrova"] == ""  # missing: neither taught as entity nor as "O"
     assert iob["发布"] == "O"
 
 
@@ -296,7 +298,8 @@ def test_build_extraction_gives_what_the_spacy_components_give(rules):
     """`extract_mentions` (rules on characters, model on stretches) against `nlp.pipe` over whole Docs."""
     pipelines = make_pipelines(rules)
     items = [item for path in sorted(SEEDS) for item in parse_digest(path).items]
-    fast = {id(item): mentions for item, mentions in extract_mentions(items, pipelines)}  # a story may repeat
+    # item by item, as the components see them (within_digest adds what no single item shows)
+    fast = {id(item): mentions for item, mentions in extract_mentions(items, pipelines, within_digest=False)}  # a story may repeat
     for item in items:
         nlp = pipelines[language_of(item_text(item))]
         slow = mentions_from_doc(item, nlp(_make_doc(nlp, item_text(item))))

@@ -38,6 +38,8 @@ def settle_type(label: str, text: str, start: int, end: int) -> str:
     cue = type_cue(text, start, end)
     if cue:
         return cue
+    if text.startswith("@", start) and label in ("Product", "Hardware"):
+        return "Person"  # an account handle names who posts: a person far more often than anything else
     if label == "Company" and not _COMPANY_NAME.fullmatch(text[start:end]):
         return "Product"
     return label

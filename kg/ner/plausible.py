@@ -38,7 +38,7 @@ _ALL_CAPITALS = re.compile(r"[A-Z]{4,}")
 _HASH = re.compile(r"(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,}")  # a commit or content hash
 _LOWER_CAMEL = re.compile(r"[a-z]{3,}[A-Z][A-Za-z0-9]*")  # floatX, lambdaLR: code, not brands (iPhone, xAI)
 _LOWER_WITH_NUMBER = re.compile(r"[a-z]+\d+")  # i32, half2, puzzle10: types, variables, user names
-_BENCHMARK_NAME = re.compile(r"[A-Za-z0-9]+(?:Bench|Eval|V?QA)")  # SimpleBench, HumanEval, HotpotQA: a test
+_BENCHMARK_NAME = re.compile(r"[A-Za-z0-9]+(?:Bench|Eval|V?QA|SWE)")  # SimpleBench, HumanEval, HotpotQA, DeepSWE: a test
 # Standards, formats and conferences with a number: USB4, GDDR6, Wifi 6, AVX-512, E4M3, MP3, CVPR2024.
 _STANDARD = re.compile(
     r"(?:USB|L?P?DDR|GDDR|Wi-?Fi|AVX|SSE|E\dM|MP|H\.?26|VP|CVPR|ICML|ICLR|NeurIPS|EMNLP|ACL|AAAI|IJCAI|KDD)"

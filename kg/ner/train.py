@@ -44,6 +44,8 @@ class TrainPlan:
     max_docs: int = 30000
     max_steps: int = 4000
     eval_share: float = 0.2  # share of files kept out of training, for the held-out evaluation
+    # A time split: only digests dated before a day (YYYY-MM-DD), by corpus folder name ("" = every folder)
+    before: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,11 +57,41 @@ class TrainReport:
     evaluation: dict = field(default_factory=dict)
 
 
-def corpus_files(folders: list[Path]) -> list[Path]:
-    files = sorted(p for folder in folders for p in Path(folder).rglob("*") if p.suffix.lower() in {".md", ".markdown", ".txt"})
+def corpus_files(folders: list[Path], before: dict[str, str] | None = None) -> list[Path]:
+    """The digest files of the folders; with `before` ({folder name or "": day}), only those dated before the
+    day given for their folder (or for every folder); a digest without a date is then left out."""
+    before = before or {}
+    unknown = set(before) - {""} - {Path(f).name for f in folders}
+    if unknown:
+        raise TrainError(f"--before names no corpus folder: {', '.join(sorted(unknown))}. Fix: use a folder's name, "
+                         "e.g. ainews-zh=2026-07-01")
+    files = []
+    for folder in folders:
+        found = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in {".md", ".markdown", ".txt"})
+        cut = before.get(Path(folder).name) or before.get("")
+        if cut:
+            found = [p for p in found if (day := file_date(p)) is not None and day < cut]
+        files.extend(found)
+    files.sort()
     if not files:
-        raise TrainError("no digest files (.md, .txt) in " + ", ".join(map(str, folders)))
+        raise TrainError("no digest files (.md, .txt) in " + ", ".join(map(str, folders)) + (" before the --before days" if before else ""))
     return files
+
+
+def file_date(path: Path) -> str | None:
+    """A digest's date as the build reads it (file name first, else front matter and headings)."""
+    from ..digest import date_in_filename, digest_date, read_text, split_front_matter
+    from ..errors import KgError
+
+    found = date_in_filename(path.name)
+    if found:
+        return found
+    try:
+        text, _warnings = read_text(path)
+        meta, body, _line = split_front_matter(path, text)
+        return digest_date(path, meta, body, None)
+    except KgError:
+        return None
 
 
 def split_files(files: list[Path], eval_share: float, seed: int) -> tuple[list[Path], list[Path]]:
@@ -84,7 +116,7 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
     """Make silver data, train, (with a hold-out) evaluate; the model lands in plan.out/model."""
     from spacy.cli.train import train as spacy_train
 
-    files = corpus_files(plan.corpus)
+    files = corpus_files(plan.corpus, plan.before)
     train_files, eval_files = split_files(files, plan.eval_share if plan.holdout else 0.0, plan.seed)
     held = held_out_ids(rules, plan.holdout, plan.seed)
     training_rules = rules_without(rules, held)
