@@ -1071,12 +1071,28 @@
   }
   api.edgeAlpha = edgeAlpha;
   var labelBoxes = [];
+  var obstacles = []; // the breadcrumb bar over the canvas: no label under it
   function overlaps(box) {
-    for (var k = 0; k < labelBoxes.length; k++) {
-      var o = labelBoxes[k];
+    var k, o;
+    for (k = 0; k < obstacles.length; k++) {
+      o = obstacles[k];
+      if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return true;
+    }
+    for (k = 0; k < labelBoxes.length; k++) {
+      o = labelBoxes[k];
       if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return true;
     }
     return false;
+  }
+  function crumbBoxes() {
+    var bar = $("kg-crumbs"), frame = network.canvas.frame.canvas;
+    if (!bar || !frame) return [];
+    var origin = frame.getBoundingClientRect(), out = [];
+    for (var i = 0; i < bar.children.length; i++) {
+      var r = bar.children[i].getBoundingClientRect();
+      if (r.width) out.push({ l: r.left - origin.left - 2, r: r.right - origin.left + 2, t: r.top - origin.top - 2, b: r.bottom - origin.top + 2 });
+    }
+    return out;
   }
   function textWidth(ctx, text, px, bold) {
     var key = (bold ? "b" : "") + px + "\u0000" + text;
@@ -1182,6 +1198,7 @@
       });
     }
     labelBoxes = [];
+    obstacles = crumbBoxes();
     var todo = [];
     function consider(id) {
       var node = body.nodes[id];
@@ -1225,7 +1242,7 @@
         var width = textWidth(ctx, text, 14, true);
         var lift = Math.max(25, 12 / scale) * scale + 4; // above the hull's padded edge
         var box = { l: p.x - width / 2 - 4, r: p.x + width / 2 + 4, t: p.y - lift - 20, b: p.y - lift };
-        if (box.r < 0 || box.l > w || box.b < 0 || box.t > h || overlaps(box)) return;
+        if (box.l < 0 || box.r > w || box.t < 0 || box.b > h || overlaps(box)) return; // whole names only
         box.id = "community:" + c.id;
         labelBoxes.push(box);
         names.push({ text: text, box: box, color: c.color });
