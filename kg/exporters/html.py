@@ -12,10 +12,11 @@ Data safety: every string from the digests travels as JSON inside a
 U+2029 escaped, and the page builds its DOM with ``textContent`` only.  Only
 ``http(s)`` URLs become links (checked here and again in the browser).
 
-Layout: positions are computed here (a seeded, vectorised force layout), so
-the browser draws with physics off; small graphs (see ``_PHYSICS_MAX_NODES``)
-additionally relax for a bounded number of stabilisation iterations, after
-which physics is switched off.
+Layout: positions are computed here (communities found with a seeded Louvain,
+each laid out with a seeded, vectorised force layout, then packed apart), so the
+browser draws with physics off; small graphs of one community (see
+``_PHYSICS_MAX_NODES``) additionally relax for a bounded number of stabilisation
+iterations, after which physics is switched off.
 """
 from __future__ import annotations
 
@@ -198,7 +199,8 @@ def _layout(n: int, edges: Iterable[tuple[int, int, float]], seed: int = 7) -> l
         else:
             width = col_w * math.ceil(math.sqrt(len(isolated)))
             left, top = -width / 2, -width / 3
-        columns = max(1, int(width // col_w) + 1)
+        # at least as wide as the block is high (a narrow drawing must not become a tall shelf)
+        columns = max(1, int(width // col_w) + 1, math.ceil(math.sqrt(len(isolated) * col_w / spacing)))
         for k, node in enumerate(isolated):
             positions[node] = (left + (k % columns) * col_w, top + (k // columns) * spacing)
     return positions
@@ -342,6 +344,7 @@ COMMUNITY_COLORS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#7f7f7f",
 )
 LOOSE_COLOR = "#e0e0e0"
+_COMMUNITY_SPREAD = 1.6
 
 
 def _communities(graph: nx.MultiDiGraph, pool: list[Any]) -> tuple[dict[Any, int], list[list[Any]], int | None]:
@@ -456,7 +459,7 @@ def _community_layout(nodes: list[dict[str, Any]], weights: dict[tuple[int, int]
         by_community.setdefault(node.get("c", 0), []).append(i)
     positions: list[tuple[float, float]] = [(0.0, 0.0)] * len(nodes)
     discs: list[tuple[float, float, float]] = []  # placed: x, y, radius
-    gap = 160.0
+    gap = 90.0
     for c in sorted(by_community):
         members = by_community[c]
         local = {node: k for k, node in enumerate(members)}
@@ -464,7 +467,8 @@ def _community_layout(nodes: list[dict[str, Any]], weights: dict[tuple[int, int]
         placed = _layout(len(members), pairs)
         cx = sum(x for x, _ in placed) / len(placed)
         cy = sum(y for _, y in placed) / len(placed)
-        placed = [(x - cx, y - cy) for x, y in placed]
+        # spread out: the members of a community are crowded with the same number of links in less room
+        placed = [((x - cx) * _COMMUNITY_SPREAD, (y - cy) * _COMMUNITY_SPREAD) for x, y in placed]
         radius = max((math.hypot(x, y) for x, y in placed), default=0.0) + 40.0
         ox, oy = _free_spot(discs, radius, gap)
         discs.append((ox, oy, radius))
@@ -714,7 +718,8 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             "cut": cut,
         },
         "physics": {
-            "enabled": 1 < len(nodes) <= _PHYSICS_MAX_NODES,
+            # communities laid out apart stay apart: no relaxation that would mix them
+            "enabled": 1 < len(nodes) <= _PHYSICS_MAX_NODES and sum(not c["loose"] for c in communities) < 2,
             "iterations": _PHYSICS_ITERATIONS,
         },
     }
