@@ -4,8 +4,8 @@
         [--cache /tmp/ainews-graph.pickle]
 
 The graph is read from the build's GraphML (networkx ``read_graphml``; the list attributes, JSON strings in
-GraphML, are decoded back), so no corpus is rebuilt: only graph.html is written again from it, with the build's
-default ``--max-nodes`` 500. Prints the export time, then, for --rounds page loads: the time from navigation until
+GraphML, are decoded back), or from its graph.ttl with ``kg.load`` where the package has it, so no corpus is
+rebuilt: only graph.html is written again from it, with the build's default ``--max-nodes`` 500. Prints the export time, then, for --rounds page loads: the time from navigation until
 the page is interactive (the overview drawn, ``kgExplorer.ready``), the time of a focus view (an entity's
 neighbourhood laid out and drawn) and of a path view, the number of network requests (file: and data: are not
 requests) and whether any two drawn labels overlap (checked on their boxes at fit, zoomed in and zoomed out). The
@@ -48,7 +48,14 @@ def load(path: Path, cache: Path | None) -> nx.MultiDiGraph:
     if cache and cache.exists() and cache.stat().st_mtime > path.stat().st_mtime:
         with cache.open("rb") as handle:
             return pickle.load(handle)
-    graph = load_graphml(path)
+    if path.suffix == ".ttl":  # a kg with kg.load reads graph.ttl back, items' dates included
+        import kg
+
+        if not hasattr(kg, "load"):
+            raise SystemExit(f"{path}: this kg has no kg.load; give the build's graph.graphml")
+        graph = kg.load(path)
+    else:
+        graph = load_graphml(path)
     if cache:
         with cache.open("wb") as handle:
             pickle.dump(graph, handle, protocol=pickle.HIGHEST_PROTOCOL)
