@@ -349,8 +349,6 @@
     inView = null;
     pathEdge = null;
     if (view.mode === "focus") {
-      var seen = Object.create(null);
-      seen[view.center] = true;
       var nb = neighbourhood(view.center, view.hops, baseEdge, typePass);
       view.dist = nb.dist;
       view.parent = nb.parent;
@@ -504,7 +502,7 @@
     var c = homePos[ids[0]] || { x: 0, y: 0 };
     var pos = Object.create(null), step = 260;
     ids.forEach(function (id, i) {
-      pos[id] = { x: c.x + i * step, y: c.y + (view.path ? 0 : 0) };
+      pos[id] = { x: c.x + i * step, y: c.y };
     });
     return { pos: pos, center: { x: c.x + ((ids.length - 1) * step) / 2, y: c.y }, radius: ((ids.length - 1) * step) / 2 + 60 };
   }
@@ -697,7 +695,7 @@
         applyFilters();
       });
       label.appendChild(box2);
-      label.appendChild(el("span", "kg-count", topPerCommunity && c.shown > topPerCommunity ? fmt(c.shown) : fmt(c.shown)));
+      label.appendChild(el("span", "kg-count", fmt(c.shown)));
       row.appendChild(sw);
       row.appendChild(name);
       if (topPerCommunity && c.shown > topPerCommunity) row.appendChild(label);
