@@ -182,11 +182,54 @@ def test_data_is_escaped_inside_script():
 def test_max_nodes_keeps_most_mentioned_and_notes_cut():
     page = render(make_graph(), max_nodes=3)
     data = _data(page)
+    # too few places to give each community its own: the most mentioned
     assert {n["id"] for n in data["nodes"]} == {"google", "openai", "nvidia"}
     for e in data["edges"]:
         assert e["from"] in {"google", "openai", "nvidia"} and e["to"] in {"google", "openai", "nvidia"}
     assert "Showing 3 of 7 entities" in page
     assert "Showing" not in render(make_graph(), max_nodes=None).split("<style>")[0]
+
+
+def _two_worlds() -> nx.MultiDiGraph:
+    """Two communities that never meet: a big, much-mentioned one and a small, little-mentioned one."""
+    g = nx.MultiDiGraph()
+    for i in range(14):
+        _node(g, f"big{i}", "Company", f"Big {i}", mentions=1000 - i)
+    for i in range(6):
+        _node(g, f"small{i}", "Product", f"Small {i}", mentions=10 - i)
+    for i in range(14):
+        for j in range(i + 1, 14):
+            _stmt(g, f"b{i}-{j}", f"big{i}", f"big{j}", "partnersWith", "2025-01-02", "https://a.example/1", "t", "e")
+    for i in range(6):
+        _stmt(g, f"s{i}", f"small{i}", f"small{(i + 1) % 6}", "uses", "2025-01-03", "https://b.example/2", "t", "e")
+    return g
+
+
+def test_max_nodes_keeps_every_community_on_the_page_and_names_it():
+    data = _data(render(_two_worlds(), max_nodes=12))
+    ids = {n["id"] for n in data["nodes"]}
+    assert len(ids) == 12
+    # by mentions alone the page would be 12 "big" entities; each community gets its top members first
+    # (3 seats each: a quarter of the page)
+    assert {n for n in ids if n.startswith("small")} == {"small0", "small1", "small2"}
+    communities = data["communities"]
+    assert [c["name"] for c in communities] == ["Big 0 \u00b7 Big 1 \u00b7 Big 2", "Small 0 \u00b7 Small 1 \u00b7 Small 2"]
+    by_id = {n["id"]: n for n in data["nodes"]}
+    assert {by_id[f"small{i}"]["c"] for i in range(3)} == {1} and by_id["big0"]["c"] == 0
+    assert [by_id[f"small{i}"]["cr"] for i in range(3)] == [0, 1, 2]  # rank in the community
+    # laid out apart: every small entity is nearer the small ones' centre than any big entity is
+    import statistics
+
+    cx = statistics.mean(by_id[f"small{i}"]["x"] for i in range(3))
+    cy = statistics.mean(by_id[f"small{i}"]["y"] for i in range(3))
+    far = max(((n["x"] - cx) ** 2 + (n["y"] - cy) ** 2) ** 0.5 for n in data["nodes"] if n["c"] == 1)
+    near = min(((n["x"] - cx) ** 2 + (n["y"] - cy) ** 2) ** 0.5 for n in data["nodes"] if n["c"] == 0)
+    assert far < near
+
+
+def test_export_is_deterministic_with_communities():
+    g = random_graph(600, 2000, seed=9)
+    assert render(g, max_nodes=200) == render(g, max_nodes=200)
 
 
 def test_odd_data_does_not_raise(tmp_path):
@@ -308,6 +351,7 @@ def test_search_enter_cycles_through_matches(page):
 @pytest.mark.browser
 def test_date_filter_hides_edges_outside_range(page):
     drv = page["driver"]
+    drv.execute_script("kgExplorer.overview()")  # the search above left the focus view on
     total = drv.execute_script("return kgExplorer.visibleEdgeIds().length")
     edges = _data(page["path"].read_text(encoding="utf-8"))["edges"]
     assert total == len([e for e in edges if e["relation"] != "coMention"])  # co-mentions: hidden by default
@@ -332,6 +376,7 @@ def test_date_filter_hides_edges_outside_range(page):
 @pytest.mark.browser
 def test_relation_and_type_filters(page):
     drv = page["driver"]
+    drv.execute_script("kgExplorer.overview()")
     script = "return kgExplorer.visibleEdgeIds().map(function (id) { return kgExplorer.data.edges.find(function (e) { return e.id === id; }).relation; })"
     box = drv.find_element("css selector", "input[data-relation=coMention]")
     rels = drv.execute_script(script)
@@ -350,7 +395,7 @@ def test_relation_and_type_filters(page):
 @pytest.mark.browser
 def test_click_node_shows_panel_with_source(page):
     drv = page["driver"]
-    drv.execute_script("kgExplorer.network.fit(); kgExplorer.network.unselectAll();")
+    drv.execute_script("kgExplorer.overview(); kgExplorer.network.fit(); kgExplorer.network.unselectAll();")
     # a real click on the canvas at the node's DOM position
     x, y = drv.execute_script(
         "var p = kgExplorer.network.getPositions(['gemini-3'])['gemini-3'];"
@@ -386,6 +431,7 @@ def test_click_edge_shows_its_attestations(page):
     )
     # drag Sam Altman out of the crowd so that the Sam Altman -> OpenAI edge is
     # long, then pick a point of it that no node's hit box covers
+    drv.execute_script("kgExplorer.overview()")  # the click above left the focus view on
     point = drv.execute_script(
         """var n = kgExplorer.network, b = n.body, all = n.getPositions();
            var minX = Infinity, minY = Infinity;
@@ -654,19 +700,21 @@ def test_timeline_shows_the_graph_as_of_a_date_and_for_a_window(sample_page):
 
 
 @pytest.mark.browser
-def test_labels_biggest_first_all_when_zoomed_in_selected_and_neighbours_always(driver, tmp_path):
+def test_labels_biggest_first_more_when_zoomed_in_selected_and_neighbours_first(driver, tmp_path):
     out = tmp_path / "labels.html"
     export(random_graph(400, 1200, seed=5), out, max_nodes=None)
     _open(driver, out)
     drv = driver
-    drv.execute_script("kgExplorer.network.fit(); kgExplorer.network.redraw()")
+    drv.execute_script("kgExplorer.expandCommunity(0); kgExplorer.network.fit(); kgExplorer.network.redraw()")
     drawn = drv.execute_script("return kgExplorer.drawnLabels()")
     sizes = drv.execute_script("var s = {}; kgExplorer.data.nodes.forEach(function (n) { s[n.id] = n.size; }); return s;")
-    biggest = max(sizes, key=lambda n: (sizes[n], n))
-    assert 0 < len(drawn) < 400 and biggest in drawn
+    visible = drv.execute_script("return kgExplorer.visibleNodeIds()")
+    biggest = max(visible, key=lambda n: (sizes[n], n))
+    assert 0 < len(drawn) < len(visible) and biggest in drawn
+    assert _overlapping(drv.execute_script("return kgExplorer.labelBoxes()")) == []
     # the labels drawn at fit-to-screen are the bigger entities
-    assert sum(sizes[n] for n in drawn) / len(drawn) > sum(sizes.values()) / len(sizes)
-    # zoomed in: every entity in view has its label
+    assert sum(sizes[n] for n in drawn) / len(drawn) > sum(sizes[n] for n in visible) / len(visible)
+    # zoomed in: most entities in view have their label (the others would overlap one)
     in_view = drv.execute_script(
         """var n = kgExplorer.network; n.moveTo({position: n.getPositions([arguments[0]])[arguments[0]], scale: 1.5});
            n.redraw(); var c = n.body.container, w = c.clientWidth, h = c.clientHeight, out = [];
@@ -674,7 +722,8 @@ def test_labels_biggest_first_all_when_zoomed_in_selected_and_neighbours_always(
              if (p.x > 60 && p.x < w - 60 && p.y > 10 && p.y < h - 40) out.push(id); });
            return out;""", biggest)
     drawn = drv.execute_script("return kgExplorer.drawnLabels()")
-    assert in_view and set(in_view) <= set(drawn)
+    assert in_view and len(set(in_view) & set(drawn)) >= 0.6 * len(in_view)
+    assert _overlapping(drv.execute_script("return kgExplorer.labelBoxes()")) == []
     # selected: a small entity's label is drawn, and its neighbours' before any other (on top of them)
     linked = drv.execute_script(
         """var out = {};
@@ -682,10 +731,11 @@ def test_labels_biggest_first_all_when_zoomed_in_selected_and_neighbours_always(
              (out[e.from] = out[e.from] || {})[e.to] = 1; (out[e.to] = out[e.to] || {})[e.from] = 1; } });
            for (var k in out) out[k] = Object.keys(out[k]); return out;""")
     small = min((n for n in linked if len(linked[n]) >= 2), key=lambda n: (sizes[n], n))
-    drv.execute_script("kgExplorer.selectNode(arguments[0], true); kgExplorer.network.fit(); kgExplorer.network.redraw()", small)
+    drv.execute_script("kgExplorer.selectNode(arguments[0], false); kgExplorer.network.fit(); kgExplorer.network.redraw()", small)
     drawn = drv.execute_script("return kgExplorer.drawnLabels()")
     shown = [n for n in drawn[1:] if n in linked[small]]
     assert drawn[0] == small and shown and drawn[1: 1 + len(shown)] == shown
+    assert _overlapping(drv.execute_script("return kgExplorer.labelBoxes()")) == []
 
 
 def _panel_graph() -> nx.MultiDiGraph:
@@ -741,7 +791,7 @@ def test_chinese_names_render_with_a_cjk_font(sample_page):
     if "WenQuanYi Zen Hei" not in fonts:
         pytest.skip("needs fonts-wqy-zenhei")
     drv = sample_page["driver"]
-    drv.execute_script("kgExplorer.selectNode('nvidia')")
+    drv.execute_script("kgExplorer.overview(); kgExplorer.selectNode('nvidia')")
     assert drv.find_element("css selector", "#kg-panel .kg-name-zh").text == "英伟达"
     drv.execute_cdp_cmd("DOM.enable", {})
     drv.execute_cdp_cmd("CSS.enable", {})
@@ -751,3 +801,161 @@ def test_chinese_names_render_with_a_cjk_font(sample_page):
     assert [f["familyName"] for f in used] == ["WenQuanYi Zen Hei"]
     # the canvas labels ask for the same stack
     assert "WenQuanYi Zen Hei" in drv.execute_script("return kgExplorer.network.body.nodes.nvidia.options.font.face")
+
+
+# --------------------------------------------------------------------------
+# at scale: a 5,000-entity graph cut to 500 by community; overview, focus and path views
+# --------------------------------------------------------------------------
+def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a["l"] < b["r"] and a["r"] > b["l"] and a["t"] < b["b"] and a["b"] > b["t"]:
+                out.append((a["id"], b["id"]))
+    return out
+
+
+def _typed_links(data: dict) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for e in data["edges"]:
+        if e["relation"] != "coMention" and e["from"] != e["to"]:
+            out.setdefault(e["from"], set()).add(e["to"])
+            out.setdefault(e["to"], set()).add(e["from"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def big_page(driver, tmp_path_factory):
+    out = tmp_path_factory.mktemp("big") / "graph.html"
+    export(random_graph(5000, 15000, seed=11), out)  # --max-nodes 500
+    driver.get_log("browser")
+    driver.get_log("performance")
+    _open(driver, out)
+    return {"driver": driver, "data": _data(out.read_text(encoding="utf-8")), "path": out}
+
+
+@pytest.mark.browser
+def test_big_graph_opens_as_communities_top_members_first(big_page):
+    drv, data = big_page["driver"], big_page["data"]
+    assert len(data["nodes"]) == 500 and "Showing 500 of 5,000 entities" in drv.find_element("id", "kg-cut-note").text
+    communities = [c for c in data["communities"] if c["shown"]]
+    assert len(communities) >= 2
+    assert drv.execute_script("return kgExplorer.view().mode") == "overview"
+    visible = set(drv.execute_script("return kgExplorer.visibleNodeIds()"))
+    top = data["view"]["top"]
+    by_c: dict[int, list] = {}
+    for n in data["nodes"]:
+        by_c.setdefault(n["c"], []).append(n)
+    for members in by_c.values():  # the top members of every community, no others
+        members.sort(key=lambda n: n["cr"])
+        assert {n["id"] for n in members[:top]} <= visible
+        assert not {n["id"] for n in members[top:]} & visible
+    # the communities are listed by name; expanding one shows all of its members
+    names = [e.text for e in drv.find_elements("css selector", "#kg-communities-list .kg-community-name")]
+    assert names == [c["name"] for c in communities]
+    big = max(by_c, key=lambda c: len(by_c[c]))
+    drv.find_element("css selector", f'input[data-community="{big}"]').click()
+    visible = set(drv.execute_script("return kgExplorer.visibleNodeIds()"))
+    assert {n["id"] for n in by_c[big]} <= visible
+    drv.find_element("css selector", f'input[data-community="{big}"]').click()
+    assert "more in collapsed communities" in drv.find_element("id", "kg-noise-count").text
+
+
+@pytest.mark.browser
+def test_big_graph_noise_thresholds_hide_and_count(big_page):
+    drv, data = big_page["driver"], big_page["data"]
+    median = sorted(n["mentions"] for n in data["nodes"])[250]
+    counts = drv.execute_script("return kgExplorer.setThresholds(arguments[0], 0)", median)
+    noisy = [n for n in data["nodes"] if n["mentions"] < median]
+    assert noisy and drv.execute_script("return kgExplorer.view().hidden.noise") == len(noisy)
+    text = drv.find_element("id", "kg-noise-count").text
+    assert text.startswith(f"{len(noisy)} entities hidden below the thresholds")
+    assert not {n["id"] for n in noisy} & set(drv.execute_script("return kgExplorer.visibleNodeIds()"))
+    assert counts["nodes"] == len(drv.execute_script("return kgExplorer.visibleNodeIds()"))
+    drv.execute_script("kgExplorer.setThresholds(arguments[0], arguments[1])", data["view"]["min_mentions"],
+                       data["view"]["min_confidence"])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scale", [None, 0.15, 0.5, 1.0, 2.0])
+def test_big_graph_labels_never_overlap(big_page, scale):
+    drv = big_page["driver"]
+    drv.execute_script("kgExplorer.overview()")
+    if scale:
+        drv.execute_script("kgExplorer.network.moveTo({scale: arguments[0]}); kgExplorer.network.redraw()", scale)
+    boxes = drv.execute_script("return kgExplorer.labelBoxes()")
+    assert boxes and _overlapping(boxes) == []
+    if scale is None:  # fit: the communities are named
+        assert any(b["id"].startswith("community:") for b in boxes)
+
+
+@pytest.mark.browser
+def test_big_graph_focus_view_and_breadcrumb(big_page):
+    drv, data = big_page["driver"], big_page["data"]
+    links = _typed_links(data)
+    center = max(data["nodes"], key=lambda n: (n["mentions"], n["id"]))["id"]
+    drv.execute_script("kgExplorer.selectNode(arguments[0], true)", center)
+    assert drv.execute_script("return kgExplorer.view().mode") == "focus"
+    # the entity and its neighbours over the relations shown (co-mentions are off), nothing else
+    assert set(drv.execute_script("return kgExplorer.visibleNodeIds()")) == {center} | links[center]
+    boxes = drv.execute_script("return kgExplorer.labelBoxes()")
+    assert _overlapping(boxes) == [] and boxes[0]["id"] == center
+    drawn = drv.execute_script("return kgExplorer.drawnLabels()")
+    assert len([n for n in drawn if n in links[center]]) >= min(12, len(links[center]))
+    # laid out around it: the neighbours on rings, the entity in the middle of the view
+    rings = drv.execute_script(
+        """var me = arguments[0], n = kgExplorer.network, ids = kgExplorer.visibleNodeIds(), p = n.getPositions(ids);
+           var c = p[me], v = n.getViewPosition(); return {center: [c.x - v.x, c.y - v.y], radii: ids.filter(function (id) {
+           return id !== me; }).map(function (id) { return Math.round(Math.hypot(p[id].x - c.x, p[id].y - c.y)); })};""",
+        center)
+    assert max(abs(v) for v in rings["center"]) < 2 and min(rings["radii"]) >= 150
+    # two hops: more entities; a neighbour clicked in the panel: the breadcrumb keeps the way back
+    drv.find_element("css selector", "#kg-hops option[value='2']").click()
+    assert len(drv.execute_script("return kgExplorer.visibleNodeIds()")) > len(links[center]) + 1
+    other = sorted(links[center])[0]
+    drv.execute_script("kgExplorer.selectNode(arguments[0], true)", other)
+    crumbs = [e.text for e in drv.find_elements("css selector", "#kg-crumbs .kg-crumb, #kg-crumbs .kg-crumb-here")]
+    names = {n["id"]: n["name"] for n in data["nodes"]}
+    assert crumbs == ["Overview", names[center], names[other]]
+    drv.find_element("css selector", "#kg-crumbs .kg-crumb").click()  # Overview
+    assert drv.execute_script("return kgExplorer.view().mode") == "overview"
+    assert drv.execute_script("return kgExplorer.lastFocusMs") > 0
+
+
+@pytest.mark.browser
+def test_big_graph_path_view_with_sources(big_page):
+    import collections
+
+    drv, data = big_page["driver"], big_page["data"]
+    links = _typed_links(data)
+    ranked = sorted(links, key=lambda n: n)
+    a = ranked[0]
+    # the farthest entity from a (breadth-first over typed links)
+    dist = {a: 0}
+    queue = collections.deque([a])
+    while queue:
+        u = queue.popleft()
+        for v in sorted(links[u]):
+            if v not in dist:
+                dist[v] = dist[u] + 1
+                queue.append(v)
+    b = max(dist, key=lambda n: (dist[n], n))
+    names = {n["id"]: n["name"] for n in data["nodes"]}
+    drv.find_element("id", "kg-path-from").send_keys(names[a])
+    drv.find_element("id", "kg-path-to").send_keys(names[b])
+    drv.find_element("id", "kg-path-go").click()
+    path = _wait(drv, "return kgExplorer.view().path")
+    assert path[0] == a and path[-1] == b and len(path) == dist[b] + 1  # shortest
+    assert all(path[i + 1] in links[path[i]] for i in range(len(path) - 1))
+    assert set(drv.execute_script("return kgExplorer.visibleNodeIds()")) == set(path)
+    panel = drv.find_element("id", "kg-panel")
+    steps = panel.find_elements("css selector", ".kg-path-step")
+    assert len(steps) == len(path) - 1
+    for step in steps:  # each step with its statements' sources
+        assert [x for x in step.find_elements("css selector", "a") if x.get_attribute("href").startswith("https://news.example.com/")]
+    boxes = drv.execute_script("return kgExplorer.labelBoxes()")
+    assert _overlapping(boxes) == [] and {b["id"] for b in boxes} >= {a, b}
+    assert "path" in drv.find_element("id", "kg-crumbs").text
+    drv.execute_script("kgExplorer.overview()")
+    assert [u for u in _requests(drv) if not u.startswith(("file:", "data:"))] == []
+    assert [e for e in drv.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -224,25 +224,169 @@
   var arrowsOn = true;
   var viewChanged = function () {}; // set in start() for big graphs
 
+  // ------------------------------------------------------------------ views
+  // overview: the top members of each community (a community expanded shows all of its members);
+  // focus: an entity's neighbourhood (1 or 2 hops over the relations and dates that pass the filters), laid out
+  // in rings around it; path: the shortest typed path between two entities, laid out in a row.
+  var COMMUNITIES = Array.isArray(DATA.communities) ? DATA.communities : [];
+  var VIEW = DATA.view && typeof DATA.view === "object" ? DATA.view : {};
+  var topPerCommunity = Number(VIEW.top) || 0;
+  var expanded = Object.create(null);
+  var minMentions = Number(VIEW.min_mentions) || 0;
+  var minConfidence = Number(VIEW.min_confidence) || 0;
+  var MAX_SECOND_HOP = 150;
+  var view = { mode: "overview", center: null, hops: 1, from: null, to: null, trail: [], path: null, dist: null, order: [] };
+  var inView = null; // focus / path: the entities of the view
+  var pathEdge = null; // path: the drawn edges of the path
+  var hidden = { noise: 0, collapsed: 0, cut: 0 };
+
+  function noisy(n) {
+    return (n.mentions || 0) < minMentions || (typeof n.confidence === "number" && n.confidence < minConfidence);
+  }
+
+  // breadth-first over the edges that pass: {dist, parent, order}
+  function neighbourhood(center, hops, edgeOk, basePass) {
+    var dist = Object.create(null), parent = Object.create(null), order = [center];
+    dist[center] = 0;
+    var frontier = [center];
+    hidden.cut = 0;
+    for (var h = 1; h <= hops && frontier.length; h++) {
+      var next = [];
+      for (var i = 0; i < frontier.length; i++) {
+        var ids = adjacency[frontier[i]] || [];
+        for (var k = 0; k < ids.length; k++) {
+          if (!edgeOk[ids[k]]) continue;
+          var e = edgeById[ids[k]];
+          var other = e.from === frontier[i] ? e.to : e.from;
+          if (dist[other] !== undefined || !basePass[other]) continue;
+          dist[other] = h;
+          parent[other] = frontier[i];
+          next.push(other);
+        }
+      }
+      next.sort(bySizeDesc);
+      if (h > 1 && next.length > MAX_SECOND_HOP) {
+        next.slice(MAX_SECOND_HOP).forEach(function (id) {
+          delete dist[id];
+        });
+        hidden.cut = next.length - MAX_SECOND_HOP;
+        next = next.slice(0, MAX_SECOND_HOP);
+      }
+      order = order.concat(next);
+      frontier = next;
+    }
+    return { dist: dist, parent: parent, order: order };
+  }
+  function bySizeDesc(a, b) {
+    return (nodeById[b].size || 0) - (nodeById[a].size || 0) || (nodeById[b].mentions || 0) - (nodeById[a].mentions || 0) || (a < b ? -1 : 1);
+  }
+
+  // the shortest path over typed relations (co-mentions never), each step's drawn edges
+  function shortestPath(a, b, edgeOk, basePass) {
+    if (!nodeById[a] || !nodeById[b]) return null;
+    var parent = Object.create(null);
+    parent[a] = null;
+    var queue = [a];
+    for (var q = 0; q < queue.length && parent[b] === undefined; q++) {
+      var id = queue[q];
+      var ids = (adjacency[id] || []).slice().sort(function (x, y) {
+        return bySizeDesc(otherEnd(x, id), otherEnd(y, id));
+      });
+      for (var k = 0; k < ids.length; k++) {
+        var e = edgeById[ids[k]];
+        if (e.relation === CO || !edgeOk[ids[k]]) continue;
+        var other = e.from === id ? e.to : e.from;
+        if (parent[other] !== undefined || (!basePass[other] && other !== b)) continue;
+        parent[other] = id;
+        queue.push(other);
+      }
+    }
+    if (parent[b] === undefined) return null;
+    var nodes = [b];
+    while (parent[nodes[0]] !== null) nodes.unshift(parent[nodes[0]]);
+    var steps = [];
+    for (var i = 0; i + 1 < nodes.length; i++) {
+      var u = nodes[i], v = nodes[i + 1];
+      steps.push((adjacency[u] || []).filter(function (eid) {
+        var o = edgeById[eid];
+        return o.relation !== CO && edgeOk[eid] && ((o.from === u && o.to === v) || (o.from === v && o.to === u));
+      }));
+    }
+    return { nodes: nodes, steps: steps };
+  }
+  function otherEnd(eid, id) {
+    var e = edgeById[eid];
+    return e.from === id ? e.to : e.from;
+  }
+
   function computeFilters() {
     var changedNodes = false;
     var changedEdges = false;
     var active = dateActive();
     var typePass = Object.create(null);
     var degree = Object.create(null);
+    var baseEdge = Object.create(null);
     var i, n, e, ok;
+    hidden.noise = 0;
+    hidden.collapsed = 0;
     for (i = 0; i < NODES.length; i++) {
       n = NODES[i];
       // with a date range, an entity is shown when it was named inside it (first seen by its end, last
       // seen from its start)
-      typePass[n.id] = typeOn[n.type] !== false &&
+      ok = typeOn[n.type] !== false &&
         (!active || (!!n.first_date && n.first_date <= dateTo && (!n.last_date || n.last_date >= dateFrom)));
+      if (ok && noisy(n)) {
+        hidden.noise++;
+        ok = false;
+      }
+      typePass[n.id] = ok;
       degree[n.id] = 0;
+    }
+    for (i = 0; i < EDGES.length; i++) {
+      e = EDGES[i];
+      baseEdge[e.id] = relOn[e.relation] === true && datePass(e, active);
+    }
+    inView = null;
+    pathEdge = null;
+    if (view.mode === "focus") {
+      var nb = neighbourhood(view.center, view.hops, baseEdge, typePass);
+      view.dist = nb.dist;
+      view.parent = nb.parent;
+      view.order = nb.order;
+      inView = nb.dist;
+    } else if (view.mode === "path") {
+      view.path = shortestPath(view.from, view.to, baseEdge, typePass);
+      inView = Object.create(null);
+      pathEdge = Object.create(null);
+      inView[view.from] = inView[view.to] = true;
+      if (view.path) {
+        view.path.nodes.forEach(function (id) {
+          inView[id] = true;
+        });
+        view.path.steps.forEach(function (ids) {
+          ids.forEach(function (eid) {
+            pathEdge[eid] = true;
+          });
+        });
+      }
+    }
+    var show = Object.create(null);
+    for (i = 0; i < NODES.length; i++) {
+      n = NODES[i];
+      if (inView) ok = inView[n.id] !== undefined;
+      else {
+        ok = typePass[n.id];
+        if (ok && topPerCommunity && !expanded[n.c || 0] && (n.cr || 0) >= topPerCommunity) {
+          hidden.collapsed++;
+          ok = false;
+        }
+      }
+      show[n.id] = ok;
     }
     var shownEdges = 0;
     for (i = 0; i < EDGES.length; i++) {
       e = EDGES[i];
-      ok = !!(relOn[e.relation] === true && typePass[e.from] && typePass[e.to] && datePass(e, active));
+      ok = !!(baseEdge[e.id] && show[e.from] && show[e.to] && (!pathEdge || pathEdge[e.id]));
       if (edgePass[e.id] !== ok) changedEdges = true;
       edgePass[e.id] = ok;
       if (ok) {
@@ -254,7 +398,7 @@
     var shownNodes = 0;
     for (i = 0; i < NODES.length; i++) {
       n = NODES[i];
-      ok = !!(typePass[n.id] && (!hideIsolated || degree[n.id] > 0));
+      ok = !!(show[n.id] && (inView || !hideIsolated || degree[n.id] > 0));
       if (nodePass[n.id] !== ok) changedNodes = true;
       nodePass[n.id] = ok;
       if (ok) shownNodes++;
@@ -269,11 +413,12 @@
     // network synchronously (~100 ms at 10,000 edges).  Refresh only the views
     // whose content changed, and hold vis's redraw flag (the one it uses itself
     // in setData) so that the two refreshes cost a single redraw.
-    if (nodesView && (counts.changedEdges || counts.changedNodes)) {
+    if (nodesView) {
       var renderer = network && network.renderer;
       var hold = renderer && renderer.allowRedraw === true;
       if (hold) renderer.allowRedraw = false;
       try {
+        placeView();
         if (counts.changedEdges) edgesView.refresh();
         if (counts.changedNodes) nodesView.refresh();
       } finally {
@@ -290,6 +435,13 @@
         "Visible: " + fmt(counts.nodes) + " of " + fmt(NODES.length) + " entities, " +
         fmt(counts.edges) + " of " + fmt(EDGES.length) + " links";
     }
+    var noise = $("kg-noise-count");
+    if (noise) {
+      noise.textContent = fmt(hidden.noise) + " entit" + (hidden.noise === 1 ? "y" : "ies") + " hidden below the thresholds" +
+        (hidden.collapsed ? "; " + fmt(hidden.collapsed) + " more in collapsed communities" : "");
+    }
+    renderCrumbs();
+    renderCommunities();
     return counts;
   }
   api.applyFilters = applyFilters;
@@ -304,6 +456,282 @@
   };
   api.visibleNodeIds = function () {
     return nodesView ? nodesView.getIds() : [];
+  };
+
+  // positions of the view: the precomputed layout (overview), rings around the entity (focus), a row (path)
+  var homePos = Object.create(null);
+  NODES.forEach(function (n) {
+    homePos[n.id] = { x: typeof n.x === "number" ? n.x : 0, y: typeof n.y === "number" ? n.y : 0 };
+  });
+  var moved = Object.create(null);
+  var viewPos = null;
+  var RING_GAP = 190, RING_SPACING = 120;
+  function focusLayout() {
+    var c = homePos[view.center] || { x: 0, y: 0 };
+    var pos = Object.create(null), angle = Object.create(null);
+    pos[view.center] = { x: c.x, y: c.y };
+    var radius = 0;
+    for (var h = 1; h <= view.hops; h++) {
+      var ids = view.order.filter(function (id) {
+        return view.dist[id] === h;
+      });
+      if (h > 1) {
+        // the second ring follows the first: each entity near the one it hangs from
+        ids.sort(function (a, b) {
+          return angle[view.parent[a]] - angle[view.parent[b]] || bySizeDesc(a, b);
+        });
+      }
+      var k = 0;
+      while (k < ids.length) {
+        radius += RING_GAP;
+        var cap = Math.max(6, Math.floor((2 * Math.PI * radius) / RING_SPACING));
+        var ring = ids.slice(k, k + cap);
+        var offset = h === 1 ? -Math.PI / 2 : -Math.PI / 2 + Math.PI / Math.max(ring.length, 1);
+        ring.forEach(function (id, j) {
+          var a = offset + (2 * Math.PI * j) / ring.length;
+          angle[id] = ((a % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
+          pos[id] = { x: c.x + radius * Math.cos(a), y: c.y + radius * Math.sin(a) };
+        });
+        k += cap;
+      }
+    }
+    return { pos: pos, center: { x: c.x, y: c.y }, radius: radius };
+  }
+  function pathLayout() {
+    var ids = view.path ? view.path.nodes : [view.from, view.to];
+    var c = homePos[ids[0]] || { x: 0, y: 0 };
+    var pos = Object.create(null), step = 260;
+    ids.forEach(function (id, i) {
+      pos[id] = { x: c.x + i * step, y: c.y };
+    });
+    return { pos: pos, center: { x: c.x + ((ids.length - 1) * step) / 2, y: c.y }, radius: ((ids.length - 1) * step) / 2 + 60 };
+  }
+  function placeView() {
+    if (!nodesSet) return;
+    var updates = [];
+    var target = view.mode === "focus" ? focusLayout() : view.mode === "path" ? pathLayout() : null;
+    viewPos = target;
+    var pos = target ? target.pos : Object.create(null);
+    Object.keys(moved).forEach(function (id) {
+      if (!pos[id]) {
+        updates.push({ id: id, x: homePos[id].x, y: homePos[id].y });
+        delete moved[id];
+      }
+    });
+    Object.keys(pos).forEach(function (id) {
+      updates.push({ id: id, x: pos[id].x, y: pos[id].y });
+      moved[id] = true;
+    });
+    if (updates.length) nodesSet.update(updates);
+  }
+  function frameView() {
+    if (!network || !viewPos) return;
+    var c = network.body.container;
+    var w = c.clientWidth || 800, h = c.clientHeight || 600;
+    var r = Math.max(viewPos.radius + 90, 200);
+    var scale = Math.min(1.4, Math.min(w / (2 * r), h / (2 * r)));
+    network.moveTo({ position: viewPos.center, scale: scale, animation: false });
+    viewChanged();
+  }
+
+  function focusOn(id, hops, keepTrail) {
+    if (!nodeById[id]) return;
+    var t0 = performance.now();
+    if (view.mode === "focus" && view.center !== id && !keepTrail) view.trail.push(view.center);
+    if (view.mode !== "focus") view.trail = [];
+    view.mode = "focus";
+    view.center = id;
+    if (hops) view.hops = hops === 2 ? 2 : 1;
+    var renderer = network && network.renderer;
+    var hold = renderer && renderer.allowRedraw === true;
+    if (hold) renderer.allowRedraw = false;
+    try {
+      applyFilters();
+      if (network) {
+        network.selectNodes([id]);
+        frameView();
+      }
+    } finally {
+      if (hold) renderer.allowRedraw = true;
+    }
+    if (network) network.redraw();
+    api.lastFocusMs = performance.now() - t0;
+  }
+  function showOverview() {
+    view.mode = "overview";
+    view.center = null;
+    view.trail = [];
+    applyFilters();
+    if (network) {
+      network.unselectAll();
+      network.fit({ animation: false });
+      viewChanged();
+      network.redraw();
+    }
+  }
+  function showPathView(a, b) {
+    var t0 = performance.now();
+    if (!nodeById[a] || !nodeById[b]) return null;
+    view.mode = "path";
+    view.from = a;
+    view.to = b;
+    view.trail = [];
+    applyFilters();
+    if (network) {
+      network.selectNodes([a, b].filter(function (id) {
+        return nodePass[id];
+      }));
+      frameView();
+      network.redraw();
+    }
+    showPathPanel();
+    api.lastPathMs = performance.now() - t0;
+    return view.path ? view.path.nodes.slice() : null;
+  }
+  api.focus = focusOn;
+  api.overview = showOverview;
+  api.path = showPathView;
+  api.view = function () {
+    return {
+      mode: view.mode,
+      center: view.center,
+      hops: view.hops,
+      trail: view.trail.slice(),
+      path: view.mode === "path" && view.path ? view.path.nodes.slice() : null,
+      hidden: { noise: hidden.noise, collapsed: hidden.collapsed, cut: hidden.cut },
+    };
+  };
+
+  // breadcrumb: Overview > earlier focused entities > the current view
+  function crumb(text, onClick) {
+    var b = el("button", "kg-crumb", text);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function renderCrumbs() {
+    var bar = $("kg-crumbs");
+    if (!bar) return;
+    while (bar.firstChild) bar.removeChild(bar.firstChild);
+    if (view.mode === "overview") {
+      bar.appendChild(el("span", "kg-crumb-here", "Overview"));
+      var nc = COMMUNITIES.filter(function (c) {
+        return c.shown;
+      }).length;
+      if (nc) bar.appendChild(el("span", "kg-muted", " \u00b7 " + nc + " communit" + (nc === 1 ? "y" : "ies") + " \u00b7 click an entity to focus on it"));
+      return;
+    }
+    bar.appendChild(crumb("Overview", showOverview));
+    var sep = function () {
+      bar.appendChild(el("span", "kg-crumb-sep", "\u203a"));
+    };
+    if (view.mode === "focus") {
+      view.trail.slice(-4).forEach(function (id) {
+        sep();
+        bar.appendChild(crumb(clip(nodeName(id), 24), function () {
+          var at = view.trail.lastIndexOf(id);
+          view.trail = view.trail.slice(0, at);
+          focusOn(id, 0, true);
+          showNode(id);
+        }));
+      });
+      sep();
+      bar.appendChild(el("span", "kg-crumb-here", clip(nodeName(view.center), 30)));
+      var hops = el("select");
+      hops.id = "kg-hops";
+      hops.setAttribute("aria-label", "Hops around the entity");
+      [1, 2].forEach(function (h) {
+        var o = el("option", null, h + (h === 1 ? " hop" : " hops"));
+        o.value = String(h);
+        if (h === view.hops) o.selected = true;
+        hops.appendChild(o);
+      });
+      hops.addEventListener("change", function () {
+        focusOn(view.center, Number(hops.value), true);
+      });
+      bar.appendChild(hops);
+      var nn = view.order.length - 1;
+      bar.appendChild(el("span", "kg-muted", fmt(nn) + " linked" + (hidden.cut ? " (+" + fmt(hidden.cut) + " smaller not shown)" : "")));
+    } else {
+      sep();
+      var text = "path " + clip(nodeName(view.from), 24) + " \u2192 " + clip(nodeName(view.to), 24);
+      bar.appendChild(el("span", "kg-crumb-here", text));
+      bar.appendChild(el("span", "kg-muted", view.path ? (view.path.nodes.length - 1) + " step" + (view.path.nodes.length === 2 ? "" : "s") : "no typed path with the current filters"));
+    }
+  }
+
+  // communities: name (top members), members on the page, expand
+  function renderCommunities() {
+    var box = $("kg-communities-list");
+    if (!box || box.getAttribute("data-built")) {
+      if (box) {
+        COMMUNITIES.forEach(function (c) {
+          var b = box.querySelector('input[data-community="' + c.id + '"]');
+          if (b) b.checked = !!expanded[c.id];
+        });
+      }
+      return;
+    }
+    box.setAttribute("data-built", "1");
+    COMMUNITIES.forEach(function (c) {
+      if (!c.shown) return;
+      var row = el("div", "kg-community");
+      row.setAttribute("data-community-row", String(c.id));
+      var sw = el("span", "kg-swatch kg-dot");
+      sw.style.backgroundColor = c.color;
+      var name = el("button", "kg-community-name", c.name);
+      name.type = "button";
+      name.title = "Show this community";
+      name.addEventListener("click", function () {
+        showCommunity(c.id);
+      });
+      var label = el("label", "kg-expand");
+      var box2 = el("input");
+      box2.type = "checkbox";
+      box2.setAttribute("data-community", String(c.id));
+      box2.title = "Show all of its entities";
+      box2.addEventListener("change", function () {
+        expanded[c.id] = box2.checked;
+        applyFilters();
+      });
+      label.appendChild(box2);
+      label.appendChild(el("span", "kg-count", fmt(c.shown)));
+      row.appendChild(sw);
+      row.appendChild(name);
+      if (topPerCommunity && c.shown > topPerCommunity) row.appendChild(label);
+      else row.appendChild(el("span", "kg-count", fmt(c.shown)));
+      box.appendChild(row);
+    });
+  }
+  function showCommunity(cid) {
+    expanded[cid] = true;
+    if (view.mode !== "overview") {
+      view.mode = "overview";
+      view.trail = [];
+    }
+    applyFilters();
+    if (!network) return;
+    var ids = NODES.filter(function (n) {
+      return (n.c || 0) === cid && nodePass[n.id];
+    }).map(function (n) {
+      return n.id;
+    });
+    network.unselectAll();
+    if (ids.length) network.fit({ nodes: ids, animation: false });
+    viewChanged();
+    network.redraw();
+  }
+  api.expandCommunity = function (cid, on) {
+    expanded[cid] = on !== false;
+    applyFilters();
+  };
+  api.showCommunity = showCommunity;
+  api.setThresholds = function (mentions, confidence) {
+    minMentions = Number(mentions) || 0;
+    minConfidence = Number(confidence) || 0;
+    $("kg-min-mentions").value = String(minMentions);
+    $("kg-min-confidence").value = String(minConfidence);
+    return applyFilters();
   };
 
   function buildControls() {
@@ -379,6 +807,27 @@
       onDate();
     });
     buildTimeline();
+    var mm = $("kg-min-mentions"), mc = $("kg-min-confidence");
+    mm.value = String(minMentions);
+    mc.value = String(minConfidence);
+    mm.addEventListener("input", function () {
+      minMentions = Math.max(0, Number(mm.value) || 0);
+      applyFilters();
+    });
+    mc.addEventListener("input", function () {
+      minConfidence = Math.max(0, Number(mc.value) || 0);
+      applyFilters();
+    });
+    $("kg-path-go").addEventListener("click", function () {
+      var a = findMatches($("kg-path-from").value)[0], b = findMatches($("kg-path-to").value)[0];
+      var status = $("kg-path-status");
+      if (!a || !b) {
+        status.textContent = "No entity matches \u201c" + (!a ? $("kg-path-from").value : $("kg-path-to").value) + "\u201d.";
+        return;
+      }
+      status.textContent = "";
+      showPathView(a, b);
+    });
     $("kg-hide-isolated").addEventListener("change", function (ev) {
       hideIsolated = ev.target.checked;
       applyFilters();
@@ -612,74 +1061,211 @@
     });
     return out;
   }
+  var COMMUNITY_LABEL_SCALE = 0.6;
+  function edgeAlpha() {
+    if (view.mode !== "overview" || !network) return 1;
+    var scale = network.getScale();
+    return scale >= 0.6 ? 1 : scale >= 0.3 ? 0.5 : 0.25;
+  }
+  api.edgeAlpha = edgeAlpha;
+  var labelBoxes = [];
+  var obstacles = []; // the breadcrumb bar over the canvas: no label under it
+  function overlaps(box) {
+    var k, o;
+    for (k = 0; k < obstacles.length; k++) {
+      o = obstacles[k];
+      if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return true;
+    }
+    for (k = 0; k < labelBoxes.length; k++) {
+      o = labelBoxes[k];
+      if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return true;
+    }
+    return false;
+  }
+  function crumbBoxes() {
+    var bar = $("kg-crumbs"), frame = network.canvas.frame.canvas;
+    if (!bar || !frame) return [];
+    var origin = frame.getBoundingClientRect(), out = [];
+    for (var i = 0; i < bar.children.length; i++) {
+      var r = bar.children[i].getBoundingClientRect();
+      if (r.width) out.push({ l: r.left - origin.left - 2, r: r.right - origin.left + 2, t: r.top - origin.top - 2, b: r.bottom - origin.top + 2 });
+    }
+    return out;
+  }
+  function textWidth(ctx, text, px, bold) {
+    var key = (bold ? "b" : "") + px + "\u0000" + text;
+    if (widthCache[key] === undefined) {
+      ctx.font = (bold ? "600 " : "") + px + "px " + LABEL_FONT;
+      widthCache[key] = ctx.measureText(text).width;
+    }
+    return widthCache[key];
+  }
+  // members of each community shown (overview): hull corners in canvas coordinates
+  function communityPoints() {
+    var body = network.body, pts = Object.create(null);
+    var ids = nodesView.getIds();
+    for (var i = 0; i < ids.length; i++) {
+      var n = nodeById[ids[i]], node = body.nodes[ids[i]];
+      if (!n || !node) continue;
+      var c = n.c || 0;
+      (pts[c] = pts[c] || []).push([node.x, node.y]);
+    }
+    return pts;
+  }
+  function hull(points) {
+    var p = points.slice().sort(function (a, b) {
+      return a[0] - b[0] || a[1] - b[1];
+    });
+    if (p.length < 3) return p;
+    function cross(o, a, b) {
+      return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    }
+    var lower = [], upper = [], i;
+    for (i = 0; i < p.length; i++) {
+      while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p[i]) <= 0) lower.pop();
+      lower.push(p[i]);
+    }
+    for (i = p.length - 1; i >= 0; i--) {
+      while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p[i]) <= 0) upper.pop();
+      upper.push(p[i]);
+    }
+    upper.pop();
+    lower.pop();
+    return lower.concat(upper);
+  }
+  var hullCache = [];
+  function drawHulls(ctx) {
+    hullCache = [];
+    if (view.mode !== "overview" || COMMUNITIES.length < 2) return;
+    var pts = communityPoints();
+    var scale = network.getScale();
+    ctx.save();
+    ctx.lineJoin = "round";
+    ctx.lineCap = "round";
+    Object.keys(pts).forEach(function (key) {
+      var c = COMMUNITIES[Number(key)];
+      if (!c || c.loose) return;
+      var h = hull(pts[key]);
+      var minX = Infinity, maxX = -Infinity, minY = Infinity;
+      h.forEach(function (q) {
+        minX = Math.min(minX, q[0]);
+        maxX = Math.max(maxX, q[0]);
+        minY = Math.min(minY, q[1]);
+      });
+      hullCache.push({ id: c.id, x: (minX + maxX) / 2, y: minY });
+      ctx.beginPath();
+      h.forEach(function (q, i) {
+        if (i) ctx.lineTo(q[0], q[1]);
+        else ctx.moveTo(q[0], q[1]);
+      });
+      ctx.closePath();
+      ctx.globalAlpha = 0.16;
+      ctx.fillStyle = c.color;
+      ctx.strokeStyle = c.color;
+      ctx.lineWidth = Math.max(50, 24 / scale); // the hull padded around its members
+      ctx.fill();
+      ctx.stroke();
+    });
+    ctx.restore();
+  }
+
+  // Labels: every label where it fits, never over another one. Placed in order of importance: the focused or
+  // selected entity, the path, the neighbours (biggest first), the communities' names (zoomed out), then
+  // everyone else biggest first; a label that does not fit below its entity tries above, right and left.
   function drawLabels(ctx) {
     var began = performance.now();
     var body = network.body;
     var scale = network.getScale();
     var ratio = (network.canvas && network.canvas.pixelRatio) || window.devicePixelRatio || 1;
     var w = network.canvas.frame.canvas.clientWidth, h = network.canvas.frame.canvas.clientHeight;
-    var selected = (network.getSelectedNodes() || [])[0];
+    var selected = view.mode === "focus" ? view.center : (network.getSelectedNodes() || [])[0];
     var first = [];
     var strong = Object.create(null);
-    if (selected && nodePass[selected]) {
+    if (view.mode === "path") {
+      (view.path ? view.path.nodes : [view.from, view.to]).forEach(function (id) {
+        first.push(id);
+        strong[id] = 2;
+      });
+    } else if (selected && nodePass[selected]) {
       first.push(selected);
       strong[selected] = 2;
-      var near = neighbours(selected).sort(function (a, b) {
-        return (nodeById[b].size || 0) - (nodeById[a].size || 0) || (a < b ? -1 : 1);
-      });
+      var near = neighbours(selected).sort(bySizeDesc);
       near.forEach(function (id, k) {
         first.push(id);
-        strong[id] = k < NEIGHBOUR_LABELS ? 2 : 1; // the biggest neighbours always, the others where they fit
+        strong[id] = k < NEIGHBOUR_LABELS ? 2 : 1;
       });
     }
-    var placed = [];
+    labelBoxes = [];
+    obstacles = crumbBoxes();
     var todo = [];
-    var crowded = scale < 1;
     function consider(id) {
       var node = body.nodes[id];
       if (!node || !nodePass[id]) return;
       var p = network.canvasToDOM({ x: node.x, y: node.y });
       var r = (node.options.size || 10) * scale;
       var lines = labelLines[id];
-      var px = strong[id] ? LABEL_PX + 1 : LABEL_PX;
+      var bold = !!strong[id];
+      var px = bold ? LABEL_PX + 1 : LABEL_PX;
       var width = 0;
-      for (var i = 0; i < lines.length; i++) {
-        var key = px + "\u0000" + lines[i];
-        if (widthCache[key] === undefined) {
-          ctx.font = (strong[id] ? "600 " : "") + px + "px " + LABEL_FONT;
-          widthCache[key] = ctx.measureText(lines[i]).width;
-        }
-        width = Math.max(width, widthCache[key]);
+      for (var i = 0; i < lines.length; i++) width = Math.max(width, textWidth(ctx, lines[i], px, bold));
+      var height = lines.length * px * 1.2 + 2;
+      var hw = width / 2 + 2;
+      var spots = [
+        { l: p.x - hw, r: p.x + hw, t: p.y + r + 1, b: p.y + r + 1 + height },
+        { l: p.x - hw, r: p.x + hw, t: p.y - r - 1 - height, b: p.y - r - 1 },
+        { l: p.x + r + 2, r: p.x + r + 2 + 2 * hw, t: p.y - height / 2, b: p.y + height / 2 },
+        { l: p.x - r - 2 - 2 * hw, r: p.x - r - 2, t: p.y - height / 2, b: p.y + height / 2 },
+      ];
+      for (var s2 = 0; s2 < spots.length; s2++) {
+        var box = spots[s2];
+        if (box.r < 0 || box.l > w || box.b < 0 || box.t > h) continue;
+        if (overlaps(box)) continue;
+        box.id = id;
+        labelBoxes.push(box);
+        todo.push({ id: id, x: (box.l + box.r) / 2, box: box, lines: lines, px: px });
+        return;
       }
-      var height = lines.length * px * 1.2;
-      var box = { l: p.x - width / 2 - 2, r: p.x + width / 2 + 2, t: p.y + r + 1, b: p.y + r + 3 + height };
-      if (box.r < 0 || box.l > w || box.b < 0 || box.t > h) return;
-      if (strong[id] !== 2 && crowded) {
-        for (var k = 0; k < placed.length; k++) {
-          var o = placed[k];
-          if (box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t) return;
-        }
-      }
-      placed.push(box);
-      todo.push({ id: id, x: p.x, box: box, lines: lines, px: px });
     }
     var seen = Object.create(null);
     first.forEach(function (id) {
       seen[id] = true;
       consider(id);
     });
+    var names = [];
+    if (view.mode === "overview" && scale < COMMUNITY_LABEL_SCALE) {
+      hullCache.forEach(function (hc) {
+        var c = COMMUNITIES[hc.id];
+        var p = network.canvasToDOM({ x: hc.x, y: hc.y });
+        var text = clip(c.name, 60);
+        var width = textWidth(ctx, text, 14, true);
+        var lift = Math.max(25, 12 / scale) * scale + 4; // above the hull's padded edge
+        var box = { l: p.x - width / 2 - 4, r: p.x + width / 2 + 4, t: p.y - lift - 20, b: p.y - lift };
+        if (box.l < 0 || box.r > w || box.t < 0 || box.b > h || overlaps(box)) return; // whole names only
+        box.id = "community:" + c.id;
+        labelBoxes.push(box);
+        names.push({ text: text, box: box, color: c.color });
+      });
+    }
     for (var i = 0; i < bySize.length; i++) if (!seen[bySize[i]]) consider(bySize[i]);
     ctx.save();
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     ctx.lineJoin = "round";
+    names.forEach(function (nm) {
+      ctx.font = "600 14px " + LABEL_FONT;
+      ctx.strokeStyle = "#ffffff";
+      ctx.lineWidth = 4;
+      ctx.strokeText(nm.text, (nm.box.l + nm.box.r) / 2, nm.box.t + 2);
+      ctx.fillStyle = "#333";
+      ctx.fillText(nm.text, (nm.box.l + nm.box.r) / 2, nm.box.t + 2);
+    });
     for (var j = todo.length - 1; j >= 0; j--) {
       // the first placed (selected, neighbours) are drawn last: on top
       var t = todo[j];
       var level = strong[t.id] || 0;
       if (level) {
-        var isSelected = t.id === selected;
+        var isSelected = t.id === selected || (view.mode === "path" && (t.id === view.from || t.id === view.to));
         ctx.fillStyle = isSelected ? "#fff6c7" : "rgba(255,255,255,0.92)";
         ctx.strokeStyle = isSelected ? "#c99a00" : "#bbb";
         ctx.lineWidth = 1;
@@ -704,6 +1290,11 @@
     });
     api.lastLabelMs = performance.now() - began;
   }
+  api.labelBoxes = function () {
+    return labelBoxes.map(function (b) {
+      return { id: b.id, l: b.l, r: b.r, t: b.t, b: b.b };
+    });
+  };
   function drawNewHalos(ctx) {
     var ids = Object.keys(timeline.newIds);
     if (!ids.length) return;
@@ -793,24 +1384,19 @@
   }
   api.clearSearch = clearSearch;
 
-  // fromSearch: the search box chose it (its text stays); any other choice clears the search box
+  // fromSearch: the search box chose it (its text stays); any other choice clears the search box.
+  // focus: show the entity's neighbourhood (the focus view); otherwise only select it where it is
   function selectNode(id, focus, fromSearch) {
     if (!nodeById[id]) return;
     if (!fromSearch) clearSearch();
     showNode(id); // first: opening the panel narrows the canvas
-    if (network && nodePass[id]) {
-      network.selectNodes([id]);
-      if (focus) {
-        // vis animates frame by frame: on big graphs every frame is a full
-        // redraw, so jump there directly
-        network.focus(id, {
-          scale: Math.max(network.getScale(), 1.1),
-          animation: large ? false : { duration: 350, easingFunction: "easeInOutQuad" },
-        });
-        viewChanged();
-      }
-    }
     api.selectedNode = id;
+    if (!network) return;
+    if (focus) {
+      focusOn(id);
+    } else if (nodePass[id]) {
+      network.selectNodes([id]);
+    }
   }
   api.selectNode = selectNode;
 
@@ -923,8 +1509,15 @@
   function attOrder(a, b) {
     return conf(b) - conf(a) || ((b.date || "") < (a.date || "") ? -1 : (b.date || "") > (a.date || "") ? 1 : 0);
   }
+  var bestCache = Object.create(null);
   function bestAtt(edge) {
-    return edge.atts.slice().sort(attOrder)[0] || {};
+    var best = bestCache[edge.id];
+    if (!best) {
+      best = edge.atts[0] || {};
+      for (var i = 1; i < edge.atts.length; i++) if (attOrder(edge.atts[i], best) < 0) best = edge.atts[i];
+      bestCache[edge.id] = best;
+    }
+    return best;
   }
   // edges: by their most confident statement, then its date, then the number of statements
   function edgeOrder(a, b) {
@@ -1092,6 +1685,7 @@
     fact(dl, "Id", n.id);
     panel.appendChild(dl);
     if (n.months && n.months.length) panel.appendChild(monthlyChart(n));
+    panel.appendChild(pathButtons(id));
 
     var ids = adjacency[id] || [];
     panel.appendChild(el("h3", null, ids.length ? "Relations" : "No relations"));
@@ -1100,6 +1694,63 @@
     });
   }
   api.showNode = showNode;
+
+  var pathStart = null;
+  function pathButtons(id) {
+    var row = el("div", "kg-path-buttons");
+    var from = el("button", "kg-more", "path from here\u2026");
+    from.type = "button";
+    from.addEventListener("click", function () {
+      pathStart = id;
+      $("kg-path-from").value = nodeName(id);
+      $("kg-path-status").textContent = "Now choose the other end (click an entity, or type it).";
+      $("kg-path-to").focus();
+    });
+    row.appendChild(from);
+    if (pathStart && pathStart !== id && nodeById[pathStart]) {
+      var to = el("button", "kg-more kg-path-here", "path from " + clip(nodeName(pathStart), 24) + " to here");
+      to.type = "button";
+      var a = pathStart;
+      to.addEventListener("click", function () {
+        $("kg-path-to").value = nodeName(id);
+        showPathView(a, id);
+      });
+      row.appendChild(to);
+    }
+    return row;
+  }
+
+  function showPathPanel() {
+    openPanel("path");
+    panel.setAttribute("data-id", view.from + "\u0000" + view.to);
+    var title = el("h2", "kg-pair");
+    title.appendChild(entityButton(view.from));
+    title.appendChild(el("span", "kg-muted", " \u2192 "));
+    title.appendChild(entityButton(view.to));
+    panel.appendChild(title);
+    if (!view.path) {
+      panel.appendChild(el("p", "kg-hidden-note", "No path of typed relations links them with the current filters (co-mentions are not used)."));
+      return;
+    }
+    var n = view.path.nodes.length - 1;
+    panel.appendChild(el("p", "kg-muted", "Shortest path of typed relations: " + n + " step" + (n === 1 ? "" : "s") + ". Each step with its sources."));
+    view.path.steps.forEach(function (ids, i) {
+      var sec = el("section", "kg-path-step");
+      sec.setAttribute("data-step", String(i));
+      sec.appendChild(el("h4", null, (i + 1) + ". " + nodeName(view.path.nodes[i]) + " \u2013 " + nodeName(view.path.nodes[i + 1])));
+      ids.map(function (eid) {
+        return edgeById[eid];
+      }).sort(edgeOrder).forEach(function (e) {
+        var box = el("div", "kg-edge");
+        box.setAttribute("data-edge", e.id);
+        box.appendChild(statementLine(e));
+        box.appendChild(attestationList(e, 3));
+        sec.appendChild(box);
+      });
+      panel.appendChild(sec);
+    });
+  }
+  api.showPathPanel = showPathPanel;
 
   function showEdge(edgeId) {
     var e = edgeById[edgeId];
@@ -1245,16 +1896,38 @@
       network.on("zoom", viewChanged);
       network.on("animationFinished", viewChanged);
     }
+    network.on("beforeDrawing", drawHulls);
     network.on("beforeDrawing", drawNewHalos);
+    // level of detail: in the overview, edges are faded when zoomed out (the entities and labels stay crisp)
+    var renderer = network.renderer;
+    if (renderer && typeof renderer._drawEdges === "function") {
+      var drawEdges = renderer._drawEdges;
+      renderer._drawEdges = function (ctx) {
+        var alpha = edgeAlpha();
+        if (alpha >= 1) return drawEdges.apply(this, arguments);
+        ctx.save();
+        ctx.globalAlpha = alpha;
+        try {
+          return drawEdges.apply(this, arguments);
+        } finally {
+          ctx.restore();
+        }
+      };
+    }
     network.on("afterDrawing", drawLabels);
     api.arrowsOn = function () {
       return arrowsOn;
     };
     network.on("click", function (params) {
       if (params.nodes && params.nodes.length) {
-        api.selectedNode = params.nodes[0];
-        clearSearch();
-        showNode(params.nodes[0]);
+        var id = params.nodes[0];
+        if (pathStart && pathStart !== id && /^Now choose/.test($("kg-path-status").textContent)) {
+          $("kg-path-to").value = nodeName(id);
+          $("kg-path-status").textContent = "";
+          showPathView(pathStart, id);
+          return;
+        }
+        selectNode(id, true);
       } else if (params.edges && params.edges.length) {
         showEdge(params.edges[0]);
       }
@@ -1265,6 +1938,10 @@
       });
       network.once("stabilizationIterationsDone", function () {
         network.setOptions({ physics: { enabled: false } });
+        var relaxed = network.getPositions();
+        Object.keys(relaxed).forEach(function (id) {
+          homePos[id] = relaxed[id];
+        });
         network.once("afterDrawing", markReady);
         network.fit();
         network.redraw();

@@ -12,10 +12,11 @@ Data safety: every string from the digests travels as JSON inside a
 U+2029 escaped, and the page builds its DOM with ``textContent`` only.  Only
 ``http(s)`` URLs become links (checked here and again in the browser).
 
-Layout: positions are computed here (a seeded, vectorised force layout), so
-the browser draws with physics off; small graphs (see ``_PHYSICS_MAX_NODES``)
-additionally relax for a bounded number of stabilisation iterations, after
-which physics is switched off.
+Layout: positions are computed here (communities found with a seeded Louvain,
+each laid out with a seeded, vectorised force layout, then packed apart), so the
+browser draws with physics off; small graphs of one community (see
+``_PHYSICS_MAX_NODES``) additionally relax for a bounded number of stabilisation
+iterations, after which physics is switched off.
 """
 from __future__ import annotations
 
@@ -198,7 +199,8 @@ def _layout(n: int, edges: Iterable[tuple[int, int, float]], seed: int = 7) -> l
         else:
             width = col_w * math.ceil(math.sqrt(len(isolated)))
             left, top = -width / 2, -width / 3
-        columns = max(1, int(width // col_w) + 1)
+        # at least as wide as the block is high (a narrow drawing must not become a tall shelf)
+        columns = max(1, int(width // col_w) + 1, math.ceil(math.sqrt(len(isolated) * col_w / spacing)))
         for k, node in enumerate(isolated):
             positions[node] = (left + (k % columns) * col_w, top + (k // columns) * spacing)
     return positions
@@ -321,6 +323,179 @@ def _circle_layout(n: int) -> list[tuple[float, float]]:  # pragma: no cover
 
 
 # --------------------------------------------------------------------------
+# communities: found at export (Louvain, fixed seed), so two builds give the same page
+# --------------------------------------------------------------------------
+#: Communities are found among this many times --max-nodes most mentioned entities (at least _POOL_MIN).
+_POOL_FACTOR = 4
+_POOL_MIN = 2000
+#: At most this many communities are named and coloured; smaller ones join the "loosely linked" group.
+_MAX_COMMUNITIES = 20
+_MIN_COMMUNITY = 3
+#: Each community gets this many of the --max-nodes seats (its most mentioned members; fewer when that would
+#: fill more than half the page) before the rest go by mentions, so every community is on the page.
+_COMMUNITY_SEATS = 5
+#: Pages with more entities than this open with the top members of each community only (expand in the page).
+_COLLAPSE_OVER = 150
+_COMMUNITY_TOP = 12
+_COMMUNITY_SEED = 7
+#: Hull colours (Tableau 20, the light half first).
+COMMUNITY_COLORS = (
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#c7c7c7",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#7f7f7f",
+)
+LOOSE_COLOR = "#e0e0e0"
+_COMMUNITY_SPREAD = 1.6
+
+
+def _communities(graph: nx.MultiDiGraph, pool: list[Any]) -> tuple[dict[Any, int], list[list[Any]], int | None]:
+    """Community index of each entity of ``pool`` (in mention order) and the members of each, biggest first.
+
+    Louvain (networkx, seed fixed) on the entities' undirected graph: a typed statement weighs 1, a co-mention
+    log(1 + items). Community 0..k-1 are the named ones, by the mentions of their members; the last, when there is
+    one, gathers the entities in communities smaller than _MIN_COMMUNITY ("loosely linked").
+    """
+    if not pool:
+        return {}, [], None
+    members = set(pool)
+    simple = nx.Graph()
+    simple.add_nodes_from(pool)
+    for u, v, data in graph.edges(pool, data=True):
+        if u == v or v not in members:
+            continue
+        data = data or {}
+        if _str(data.get("relation")) == CO_MENTION:
+            w = math.log1p(max(_int(data.get("count"), 1), 1))
+        else:
+            w = 1.0
+        if simple.has_edge(u, v):
+            simple[u][v]["weight"] += w
+        else:
+            simple.add_edge(u, v, weight=w)
+    found = nx.community.louvain_communities(simple, weight="weight", seed=_COMMUNITY_SEED) if simple.number_of_edges() else []
+    order = {node: i for i, node in enumerate(pool)}  # mention rank
+    mentions = {node: max(_int((graph.nodes[node] or {}).get("mentions")), 0) for node in pool}
+    groups = [sorted(c, key=order.__getitem__) for c in found if len(c) >= _MIN_COMMUNITY]
+    groups.sort(key=lambda c: (-sum(mentions[n] for n in c), order[c[0]]))
+    loose = groups[_MAX_COMMUNITIES:]
+    groups = groups[:_MAX_COMMUNITIES]
+    placed = {n for c in groups for n in c}
+    rest = sorted({n for c in loose for n in c} | (members - placed), key=order.__getitem__)
+    loose_index = None
+    if rest:
+        loose_index = len(groups)
+        groups.append(rest)
+    community_of = {node: i for i, c in enumerate(groups) for node in c}
+    return community_of, groups, loose_index
+
+
+def _choose_by_community(pool: list[Any], groups: list[list[Any]], loose_index: int | None, limit: int) -> set[Any]:
+    """``limit`` entities: the top members of every community first, then the most mentioned."""
+    chosen: list[Any] = []
+    seen: set[Any] = set()
+    named = [c for i, c in enumerate(groups) if i != loose_index]
+    # at most half of the page goes to these seats, the rest to the most mentioned
+    seats = min(_COMMUNITY_SEATS, limit // (2 * len(named))) if named else 0
+    for rank in range(seats):
+        for c in named:
+            if rank < len(c) and len(chosen) < limit:
+                chosen.append(c[rank])
+                seen.add(c[rank])
+    for node in pool:
+        if len(chosen) >= limit:
+            break
+        if node not in seen:
+            chosen.append(node)
+            seen.add(node)
+    return seen
+
+
+def _community_list(nodes: list[dict[str, Any]], groups: list[list[Any]], loose_index: int | None) -> list[dict[str, Any]]:
+    """The communities of the page: name (top members), colour, members on the page and in the graph."""
+    shown: dict[int, list[dict[str, Any]]] = {}
+    for node in nodes:
+        shown.setdefault(node.get("c", 0), []).append(node)
+    out = []
+    for i, members in enumerate(groups):
+        on_page = sorted(shown.get(i, []), key=lambda n: (-n.get("mentions", 0), n["id"]))
+        for rank, node in enumerate(on_page):
+            node["cr"] = rank
+        loose = i == loose_index
+        top = [n["name"] for n in on_page[:3]]
+        out.append({
+            "id": i,
+            "name": ("Loosely linked: " if loose and top else "Loosely linked" if loose else "")
+            + " \u00b7 ".join(_clip(t, 24) for t in top),
+            "color": LOOSE_COLOR if loose else COMMUNITY_COLORS[i % len(COMMUNITY_COLORS)],
+            "shown": len(on_page),
+            "total": len(members),
+            "loose": loose,
+        })
+    return out
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _view_defaults(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the page shows when it opens: on big pages the top members of each community, no noise."""
+    big = len(nodes) > _COLLAPSE_OVER
+    return {
+        "top": _COMMUNITY_TOP if big else 0,
+        "min_mentions": _NOISE_MENTIONS if big else 0,
+        "min_confidence": _NOISE_CONFIDENCE if big else 0,
+    }
+
+
+#: On big pages, entities named in fewer items, or found with a lower confidence, start hidden (sliders in the page).
+_NOISE_MENTIONS = 2
+_NOISE_CONFIDENCE = 0.75
+
+
+def _community_layout(nodes: list[dict[str, Any]], weights: dict[tuple[int, int], float]) -> list[tuple[float, float]]:
+    """Each community's own layout, then the communities packed around the biggest, a gap between them."""
+    by_community: dict[int, list[int]] = {}
+    for i, node in enumerate(nodes):
+        by_community.setdefault(node.get("c", 0), []).append(i)
+    positions: list[tuple[float, float]] = [(0.0, 0.0)] * len(nodes)
+    discs: list[tuple[float, float, float]] = []  # placed: x, y, radius
+    gap = 90.0
+    for c in sorted(by_community):
+        members = by_community[c]
+        local = {node: k for k, node in enumerate(members)}
+        pairs = [(local[a], local[b], w) for (a, b), w in weights.items() if a in local and b in local]
+        placed = _layout(len(members), pairs)
+        cx = sum(x for x, _ in placed) / len(placed)
+        cy = sum(y for _, y in placed) / len(placed)
+        # spread out: the members of a community are crowded with the same number of links in less room
+        placed = [((x - cx) * _COMMUNITY_SPREAD, (y - cy) * _COMMUNITY_SPREAD) for x, y in placed]
+        radius = max((math.hypot(x, y) for x, y in placed), default=0.0) + 40.0
+        ox, oy = _free_spot(discs, radius, gap)
+        discs.append((ox, oy, radius))
+        for node, (x, y) in zip(members, placed):
+            positions[node] = (x + ox, y + oy)
+    return positions
+
+
+def _free_spot(discs: list[tuple[float, float, float]], radius: float, gap: float) -> tuple[float, float]:
+    """The point nearest the centre where a disc of ``radius`` overlaps none of ``discs`` (greedy packing)."""
+    if not discs:
+        return 0.0, 0.0
+    best: tuple[float, float, float] | None = None
+    for x0, y0, r0 in discs:
+        for step in range(36):
+            angle = 2 * math.pi * step / 36
+            d = r0 + radius + gap
+            x, y = x0 + d * math.cos(angle), y0 + d * math.sin(angle)
+            if all(math.hypot(x - x1, y - y1) >= r1 + radius + gap - 1e-6 for x1, y1, r1 in discs):
+                dist = math.hypot(x, y * 1.4)  # a little wider than high, like a screen
+                if best is None or dist < best[0] - 1e-9:
+                    best = (dist, x, y)
+    assert best is not None  # the outermost disc always has a free side
+    return round(best[1], 3), round(best[2], 3)
+
+
+# --------------------------------------------------------------------------
 # payload
 # --------------------------------------------------------------------------
 def _item_lookup(graph: nx.MultiDiGraph) -> dict[str, Any]:
@@ -343,23 +518,22 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
     total_nodes = len(all_nodes)
     total_edges = graph.number_of_edges()
 
-    if max_nodes is not None and total_nodes > max(int(max_nodes), 0):
-        limit = max(int(max_nodes), 0)
-        ranked = sorted(
-            all_nodes,
-            key=lambda nd: (
-                -_int((nd[1] or {}).get("mentions")),
-                -graph.degree(nd[0]),
-                _str(nd[0]),
-            ),
-        )
-        kept = ranked[:limit]
-        keep_ids = {n for n, _ in kept}
-        # keep the original (insertion) order for stable output
-        kept = [nd for nd in all_nodes if nd[0] in keep_ids]
-    else:
-        kept = all_nodes
-        keep_ids = None
+    cut = max_nodes is not None and total_nodes > max(int(max_nodes), 0)
+    limit = max(int(max_nodes), 0) if cut else total_nodes
+    ranked = sorted(
+        all_nodes,
+        key=lambda nd: (
+            -_int((nd[1] or {}).get("mentions")),
+            -graph.degree(nd[0]),
+            _str(nd[0]),
+        ),
+    )
+    # communities are found among the most mentioned entities (all of them on a page that shows everything)
+    pool = [n for n, _ in ranked[: max(_POOL_FACTOR * limit, _POOL_MIN) if cut else total_nodes]]
+    community_of, community_members, loose_index = _communities(graph, pool)
+    keep_ids = _choose_by_community(pool, community_members, loose_index, limit) if cut else None
+    # keep the original (insertion) order for stable output
+    kept = [nd for nd in all_nodes if nd[0] in keep_ids] if cut else all_nodes
 
     # stable, unique string ids for the browser
     js_id: dict[Any, str] = {}
@@ -404,6 +578,7 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
                     "last_date": _date(data.get("last_date")),
                     "size": round(10 + 30 * math.sqrt(mention_count / max_mentions), 1),
                     "months": _months(data.get("items"), items),
+                    "c": community_of.get(node, 0),
                 }
             )
         )
@@ -493,14 +668,16 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
         dates.extend(group["dates"][:1] + group["dates"][-1:])
         edges.append(group)
 
-    # precomputed layout (undirected, weighted by log(#statements))
+    # precomputed layout (undirected, weighted by log(#statements)): each community laid out on its own, the
+    # communities then packed apart, the biggest in the middle
     weights: dict[tuple[int, int], float] = {}
     for group in edges:
         a, b = group.pop("_pair")
         pair = (min(a, b), max(a, b))
         strength = 0.3 if group["relation"] == CO_MENTION else 1.0
         weights[pair] = weights.get(pair, 0.0) + strength * (1 + math.log1p(len(group["atts"])) / 2)
-    positions = _layout(len(nodes), ((a, b, w) for (a, b), w in weights.items()))
+    communities = _community_list(nodes, community_members, loose_index)
+    positions = _community_layout(nodes, weights)
     for node, (x, y) in zip(nodes, positions):
         node["x"] = round(x, 1) if math.isfinite(x) else 0.0
         node["y"] = round(y, 1) if math.isfinite(y) else 0.0
@@ -533,15 +710,18 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
         ],
         "date_min": min(dates, default=""),
         "date_max": max(dates, default=""),
+        "communities": communities,
+        "view": _view_defaults(nodes),
         "stats": {
             "total_nodes": total_nodes,
             "shown_nodes": len(nodes),
             "total_statements": total_edges,
             "shown_statements": shown_statements,
-            "cut": keep_ids is not None,
+            "cut": cut,
         },
         "physics": {
-            "enabled": 1 < len(nodes) <= _PHYSICS_MAX_NODES,
+            # communities laid out apart stay apart: no relaxation that would mix them
+            "enabled": 1 < len(nodes) <= _PHYSICS_MAX_NODES and sum(not c["loose"] for c in communities) < 2,
             "iterations": _PHYSICS_ITERATIONS,
         },
     }
@@ -604,7 +784,7 @@ def render(graph: nx.MultiDiGraph, *, max_nodes: int | None = 500, title: str = 
     if stats["cut"]:
         cut_note = (
             f"Showing {_fmt(stats['shown_nodes'])} of {_fmt(stats['total_nodes'])} entities "
-            f"(the most mentioned) and {_fmt(stats['shown_statements'])} of "
+            f"(the most mentioned of each community) and {_fmt(stats['shown_statements'])} of "
             f"{_fmt(stats['total_statements'])} statements."
         )
 
@@ -640,6 +820,20 @@ _BODY = """<div id="kg-main">
     <datalist id="kg-names"></datalist>
     <div id="kg-search-status" class="kg-muted" aria-live="polite"></div>
   </div>
+  <fieldset class="kg-box" id="kg-path"><legend>Path between</legend>
+    <input id="kg-path-from" type="search" list="kg-names" autocomplete="off" placeholder="from" aria-label="Path from">
+    <input id="kg-path-to" type="search" list="kg-names" autocomplete="off" placeholder="to" aria-label="Path to">
+    <button type="button" id="kg-path-go">show path</button>
+    <div id="kg-path-status" class="kg-muted" aria-live="polite"></div>
+  </fieldset>
+  <fieldset class="kg-box" id="kg-communities"><legend>Communities</legend>
+    <div id="kg-communities-list"></div>
+  </fieldset>
+  <fieldset class="kg-box" id="kg-noise"><legend>Noise</legend>
+    <label>min. mentions <input type="number" id="kg-min-mentions" min="0" step="1" value="0"></label>
+    <label>min. confidence <input type="number" id="kg-min-confidence" min="0" max="1" step="0.05" value="0"></label>
+    <div id="kg-noise-count" class="kg-muted" aria-live="polite"></div>
+  </fieldset>
   <fieldset class="kg-box" id="kg-types"><legend>Entity types</legend></fieldset>
   <fieldset class="kg-box" id="kg-relations"><legend>Relations</legend></fieldset>
   <fieldset class="kg-box" id="kg-timeline"><legend>Timeline</legend>
@@ -668,6 +862,7 @@ _BODY = """<div id="kg-main">
 </aside>
 <div id="kg-canvas-wrap">
   <div id="kg-network"></div>
+  <nav id="kg-crumbs" aria-label="Views"></nav>
   <div id="kg-overlay" hidden></div>
 </div>
 <aside id="kg-panel" hidden aria-live="polite"></aside>
