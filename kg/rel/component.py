@@ -4,7 +4,8 @@ For every item, each sentence naming two or more entities gives its candidate pa
 directions as separate instances, except pairs a relation rule already linked in that item. The shipped spaCy
 text classifier (kg/models/rel) labels each with one relation or `none`; a label is kept when its probability
 reaches the model's threshold for that relation (meta.json `kg.thresholds`, else `kg.threshold`; chosen on the
-dev gold) and the types fit the relation. Of the two directions
+dev gold; `kg.known_threshold` for a pair the gazetteer links by that relation: a product and its maker, a
+person and their employer) and the types fit the relation. Of the two directions
 of one pair the surer wins. The factuality cues of the rules (kg.relations.claim_status) mark the statement
 reported, planned or denied, as for the rules' statements.
 """
@@ -36,14 +37,15 @@ def _load(model_dir: str):
     nlp = spacy.load(model_dir)
     meta = nlp.meta.get("kg", {})
     default = float(meta.get("threshold", 0.5))
-    return nlp, {label: float(meta.get("thresholds", {}).get(label, default)) for label in SIGNATURES}
+    thresholds = {label: float(meta.get("thresholds", {}).get(label, default)) for label in SIGNATURES}
+    return nlp, thresholds, float(meta.get("known_threshold", default))
 
 
 class RelationModel:
     """The shipped classifier, loaded once per process."""
 
     def __init__(self, model_dir: Path = MODEL_DIR):
-        self.nlp, self.thresholds = _load(str(model_dir))
+        self.nlp, self.thresholds, self.known_threshold = _load(str(model_dir))
 
     def relations(self, found: Iterable[tuple[NewsItem, list[Mention], list[Relation]]], rules: Rules) -> list[list[Relation]]:
         """For each (item, resolved mentions, relations found so far), the model's further relations."""
@@ -73,9 +75,9 @@ class RelationModel:
             return [[] for _ in work]
         for (n, item, inside, si, oi, sentence, s_start), doc in zip(instances, self.nlp.pipe(docs, batch_size=BATCH)):
             label, score = max(doc.cats.items(), key=lambda kv: kv[1])
-            if label == "none" or score < self.thresholds[label]:
-                continue
             subj, obj = inside[si], inside[oi]
+            if label == "none" or score < min(self.thresholds[label], self._known(label, subj, obj, rules)):
+                continue
             allowed_s, allowed_o = SIGNATURES[label]
             if subj.type not in allowed_s or obj.type not in allowed_o:
                 continue
@@ -87,6 +89,17 @@ class RelationModel:
             if old is None or rel.confidence > old.confidence:
                 out[n][key] = rel
         return [list(found.values()) for found in out]
+
+    def _known(self, label: str, subj: Mention, obj: Mention, rules: Rules) -> float:
+        """The lower threshold of a pair the gazetteer links by this relation (a product's maker, a person's
+        employer), else 1."""
+        if label == "develops":
+            known = rules.entities.get(obj.entity_id)
+            return self.known_threshold if known is not None and known.developer == subj.entity_id else 1.0
+        if label == "worksFor":
+            known = rules.entities.get(subj.entity_id)
+            return self.known_threshold if known is not None and known.works_for == obj.entity_id else 1.0
+        return 1.0
 
 
 def _relation(label: str, subj: Mention, obj: Mention, item: NewsItem, inside: list[Mention], si: int, oi: int,

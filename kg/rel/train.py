@@ -92,7 +92,7 @@ def train_relations(shared: Path, rules: Rules, out: Path = MODEL_DIR, hand: Pat
     report.seconds = round(time.perf_counter() - started, 1)
     out.mkdir(parents=True, exist_ok=True)
     nlp.meta["name"] = "kg_relations"
-    nlp.meta["kg"] = {"labels": list(LABELS), "threshold": threshold,
+    nlp.meta["kg"] = {"labels": list(LABELS), "threshold": threshold, "known_threshold": float(params["known_threshold"]),
                       "thresholds": {k: float(v) for k, v in config["kg_thresholds"].items()}, "seed": seed, "training_files": report.files,
                       "pairs": {k: dict(sorted(v.items())) for k, v in report.counts.items()},
                       "train_seconds": report.seconds}
