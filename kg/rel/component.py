@@ -106,10 +106,11 @@ def _relation(label: str, subj: Mention, obj: Mention, item: NewsItem, inside: l
               sentence: str, s_start: int, score: float, rules: Rules) -> Relation | None:
     from ..relations import claim_status, mask_sentence
 
-    if label == "uses":
-        known = rules.entities.get(obj.entity_id)
-        if known is not None and known.developer == subj.entity_id:
-            return None  # a maker does not "use" its own product
+    known = rules.entities.get(obj.entity_id)
+    if label == "uses" and known is not None and known.developer == subj.entity_id:
+        return None  # a maker does not "use" its own product
+    if label == "develops" and known is not None and known.developer and known.developer != subj.entity_id:
+        return None  # the gazetteer names another maker (GitHub and Apple M3 in one sentence)
     masked = mask_sentence(sentence, s_start, inside)
     slots = sorted((masked.find(slot), len(slot)) for slot in
                    (f"{MENTION_OPEN}{TYPE_CODES[inside[i].type]}{i}{MENTION_CLOSE}" for i in (si, oi)))
