@@ -169,7 +169,8 @@ def build(
     """Build the knowledge graph of the given digests (default: the bundled sample corpus).
 
     `workers` > 1 parses and extracts files in that many processes; the result is the same.
-    `use_model` runs the shipped statistical NER after the rules (when it is installed).
+    `use_model` runs the shipped statistical NER after the rules and the relation classifier after the relation
+    rules (each when it is installed).
     `engine` "dask" reads the files on the Dask cluster at `scheduler` (tcp://HOST:PORT); the result is the same.
     `cache` is a folder of per-file results (kg/cache.py): unchanged files are not read again, and what they
     add to the graph is not worked out again unless what it depends on changed (kg/pieces.py).
