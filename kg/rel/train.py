@@ -3,7 +3,6 @@
 kg/rel/config.cfg. The evaluation text (layouts, the newest months, the gold files) is never read."""
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections import Counter
@@ -11,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
@@ -102,7 +100,3 @@ def train_relations(shared: Path, rules: Rules, out: Path = MODEL_DIR, hand: Pat
 
 def configured_threshold() -> float:
     return float(load_config(CONFIG)["kg_training"]["threshold"])
-
-
-def read_meta(model_dir: Path = MODEL_DIR) -> dict:
-    return json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
