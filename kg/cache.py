@@ -87,7 +87,7 @@ _PIECE_CODE = ("pieces.py", "pipeline.py", "relations.py", "resolve.py")
 
 def assembly_fingerprint(rules: Rules) -> str:
     """Changes with what turns a file's result into its piece (kg/pieces.py): every rules file (the relation
-    rules too), the reading code and the modules that make pieces."""
+    rules too), the reading code, the modules that make pieces and the relation classifier's model files."""
     cached = rules.__dict__.get("_kg_assembly_fingerprint")
     if cached:
         return cached
@@ -95,6 +95,10 @@ def assembly_fingerprint(rules: Rules) -> str:
     parts = [json.dumps(rule_file_hashes(rules), sort_keys=True).encode(), code_fingerprint().encode()]
     for name in _PIECE_CODE:
         parts += [name.encode(), (root / name).read_bytes()]
+    relation_model = root / "models" / "rel"
+    for path in sorted(relation_model.rglob("*")) if relation_model.is_dir() else ():
+        if path.is_file():
+            parts += [str(path.relative_to(root)).encode(), path.read_bytes()]
     rules.__dict__["_kg_assembly_fingerprint"] = fp = _sha(*parts)[:16]
     return fp
 

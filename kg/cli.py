@@ -574,6 +574,36 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
         click.echo(f"{len(ev['precision_sample'])} model predictions to hand-check are in {work_dir / 'report.json'}.")
 
 
+@cli.command("train-relations")
+@click.argument("shared", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Model folder  [default: the package's kg/models/rel]")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Probability a relation needs  [default: kg/rel/config.cfg]")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+def train_relations(shared, out, threshold, rules_dir):
+    """Train kg's relation classifier from the shared corpora folder (SHARED, holding corpus/).
+
+    Silver pairs come from the precise relation rules and the gazetteer's facts on the training part of
+    hextra-ai-insight-daily (before 2026-01) and ainews-zh (before 26-07), plus the hand-annotated pairs of
+    tests/data/relations-train.jsonl. Config and seed: kg/rel/config.cfg.
+
+    \b
+    Example:
+        kg train-relations ../shared
+    """
+    from .rel.train import MODEL_DIR, configured_threshold, train_relations as run
+    from .rules import load_rules
+
+    try:
+        rules = load_rules(rules_dir)
+        report = run(shared, rules, out=out or MODEL_DIR, threshold=configured_threshold() if threshold is None else threshold,
+                     on_step=lambda message: click.echo(f"kg train-relations: {message}", err=True))
+    except KgError as exc:
+        raise _fail(exc) from None
+    for kind, counts in report.counts.items():
+        click.echo(f"{kind} pairs: " + ", ".join(f"{label} {n}" for label, n in sorted(counts.items())))
+    click.echo(f"Trained in {report.seconds:.0f} s on {report.files} files. Model: {out or MODEL_DIR}")
+
+
 @cli.command()
 @click.argument("graph_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--endpoint", required=True, metavar="URL", help="Graph Store (SPARQL 1.1 GSP) endpoint of the server.")

@@ -23,10 +23,12 @@ from pathlib import Path
 from .errors import InputProblem
 from .normalize import fold_name
 from .records import Mention, NewsItem, Relation
+from .rel.component import RelationModel
 from .relations import knowledge_relations, named_ids, pattern_relations, variant_relations
 from .resolve import EntityResolver, NameTally
 from .rules import Rules
 
+MODEL_BATCH = 64  # items whose pairs the relation model classifies together
 ItemLoader = Callable[[str], tuple[NewsItem, list[Mention]]]  # item id -> full item and its mentions
 
 
@@ -67,13 +69,29 @@ class Piece:
 
 
 def find_relations(piece: Piece, load: ItemLoader, resolver: EntityResolver, base_of: dict[str, str],
-                   rules: Rules) -> None:
-    """Relations and named entities of the piece's new items (read with `load`), and what they depended on."""
+                   rules: Rules, model: RelationModel | None = None) -> None:
+    """Relations and named entities of the piece's new items (read with `load`), and what they depended on.
+
+    The relation rules run first; then `model` (the relation classifier) over the pairs they left alone, a batch
+    of items at a time, or without a model the gazetteer's facts (a product's maker, a person's employer named in
+    one sentence: the model decides those pairs from the sentence); then the version names."""
     relations: list[Relation] = []
     named: list[tuple[str, tuple[str, ...]]] = []
     resolutions: dict[str, tuple[str, str] | None] = {}
     bases: dict[str, str | None] = {}
-    for item_id in piece.new_ids:  # one item in memory at a time
+    batch: list[tuple[NewsItem, list[Mention], list[Relation]]] = []
+
+    def flush() -> None:
+        extra = model.relations(batch, rules) if model is not None else [[] for _ in batch]
+        for (item, found, item_relations), more in zip(batch, extra):
+            item_relations += more
+            if model is None:
+                item_relations += knowledge_relations(item, found, rules, item_relations)
+            item_relations += variant_relations(item, found, base_of)
+            relations.extend(item_relations)
+        batch.clear()
+
+    for item_id in piece.new_ids:  # a batch of items in memory at a time
         item, mentions = load(item_id)
         found = []
         for m in mentions:
@@ -86,14 +104,14 @@ def find_relations(piece: Piece, load: ItemLoader, resolver: EntityResolver, bas
             resolution = resolutions[key]
             if resolution is not None:
                 found.append(m.resolved(*resolution))
-        item_relations = pattern_relations(item, found, rules)
-        item_relations += knowledge_relations(item, found, rules, item_relations)
-        item_relations += variant_relations(item, found, base_of)
-        relations.extend(item_relations)
+        batch.append((item, found, pattern_relations(item, found, rules)))
+        if len(batch) >= MODEL_BATCH:
+            flush()
         ids = named_ids(found)
         for entity_id in ids:
             bases.setdefault(entity_id, base_of.get(entity_id))
         named.append((item_id, ids))
+    flush()
     piece.relations, piece.named, piece.resolutions, piece.bases = relations, named, resolutions, bases
 
 

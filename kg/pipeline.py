@@ -24,6 +24,8 @@ from .extract import MODEL_DIR, model_available
 from .graph import build_graph
 from .normalize import fold_name
 from .pieces import Piece, dated, find_relations
+from .rel.component import RelationModel
+from .rel.component import model_installed as relation_model_installed
 from .records import Entity, Mention, NewsItem, Relation
 from .relations import co_mention_pairs
 from .resolve import EntityResolver
@@ -206,7 +208,8 @@ def build(
     """Build the knowledge graph of the given digests (default: the bundled sample corpus).
 
     `workers` > 1 parses and extracts files in that many processes; the result is the same.
-    `use_model` runs the shipped statistical NER after the rules (when it is installed).
+    `use_model` runs the shipped statistical NER after the rules and the relation classifier after the relation
+    rules (each when it is installed).
     `engine` "dask" reads the files on the Dask cluster at `scheduler` (tcp://HOST:PORT); the result is the same.
     `cache` is a folder of per-file results (kg/cache.py): unchanged files are not read again, and what they
     add to the graph is not worked out again unless what it depends on changed (kg/pieces.py).
@@ -263,7 +266,7 @@ def build(
             if not items:
                 raise NothingReadError(report)
             with collector.paused():  # millions of objects that live to the end, and no garbage cycles
-                return _assemble(items, pieces, spill, store, resolver, rules, report)
+                return _assemble(items, pieces, spill, store, resolver, rules, report, use_model)
         except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir
             spill.close()
             raise
@@ -297,7 +300,7 @@ def _listed_again(items: dict[str, NewsItem], item: NewsItem, report: BuildRepor
 
 
 def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill, store: BuildCache | None,
-              resolver: EntityResolver, rules: Rules, report: BuildReport) -> BuildResult:
+              resolver: EntityResolver, rules: Rules, report: BuildReport, use_model: bool = True) -> BuildResult:
     """Entities, relations and the graph: each piece's relations kept when their resolutions still hold, else
     found again, streaming each item's text and mentions back from the spill (or the piece's cache entry)."""
     clock = time.perf_counter()
@@ -310,12 +313,13 @@ def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill,
 
     clock = time.perf_counter()
     relations: list[Relation] = []
+    model = RelationModel() if use_model and relation_model_installed() else None
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     mentioned_in: dict[str, set[str]] = defaultdict(set)
     elsewhere: dict[str, Path] = {}  # id -> file, of the new items of cached pieces (their text is not in the spill)
     for piece in pieces:
         if not piece.holds(resolver, base_of):
-            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules)
+            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
             if store is not None:
                 store.store_piece(piece.path, store.keys.get(piece.path), piece)
             report.pieces_redone += 1

@@ -9,8 +9,11 @@ large corpora (a time split).
 
 The evaluation graph is one `kg build` of every layouts source (whole folders: a source's files are read
 together, as a user would) plus the large-corpus files the gold items come from. Besides `kg eval`'s tables it
-prints the recall of gold entities no rule names (no folded name or alias in the gazetteer) and the type
-confusion (gold type x type of the graph entity carrying one of its names).
+prints the recall of gold entities no rule names (no folded name or alias in the gazetteer), the type
+confusion (gold type x type of the graph entity carrying one of its names), the relation scores restricted to
+gold relations whose two ends were both found (and statements between found gold entities), the scores per
+extractor kind (rule, model, gazetteer), and how many gold relations the text hedges, plans or denies
+("status" in the gold) the graph asserts as plain facts (a statement without kg:status).
 """
 from __future__ import annotations
 
@@ -30,7 +33,9 @@ FOLDERS = {"hextra": "hextra-ai-insight-daily", "ainews-zh": "ainews-zh"}
 
 sys.path.insert(0, str(ROOT))
 
-from kg.evaluate import evaluate, format_evaluation  # noqa: E402
+from kg.evaluate import _graph_items, _item_entities, evaluate, format_evaluation, read_gold  # noqa: E402
+from kg.query import _PREFIXES, load_store  # noqa: E402
+from kg.records import SYMMETRIC_RELATIONS  # noqa: E402
 from kg.normalize import fold_name  # noqa: E402
 from kg.records import ENTITY_TYPES  # noqa: E402
 from kg.rules import load_rules  # noqa: E402
@@ -75,14 +80,109 @@ def confusion(outcomes) -> str:
     return "\n".join(lines)
 
 
+def _statements(store, item_iri: str) -> list[tuple[str, str, str, str, str]]:
+    """(subject, predicate, object, extractor kind, status or "") of the statements derived from one item."""
+    import pyoxigraph as ox
+
+    query = _PREFIXES + (
+        "SELECT ?s ?p ?o ?x ?st WHERE { VALUES ?i { " + str(ox.NamedNode(item_iri)) + " } ?t a kg:Statement ; "
+        "prov:wasDerivedFrom ?i ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o "
+        "OPTIONAL { ?t kg:extractor ?x } OPTIONAL { ?t kg:status ?st } }"
+    )
+    return [(r["s"].value, r["p"].value.rsplit("#", 1)[-1], r["o"].value,
+             (r["x"].value.split(":", 1)[0] if r["x"] is not None else "?"),
+             (r["st"].value if r["st"] is not None else "")) for r in store.query(query)]
+
+
+def relation_details(gold_path: Path, graph_path: Path) -> str:
+    """Relations where both ends were found, per extractor kind, and hedged gold relations asserted as facts."""
+    store = load_store(graph_path)
+    by_url, by_title = _graph_items(store)
+    both = {"tp": 0, "fn": 0, "fp": 0}
+    per_kind: dict[str, Counter] = {}
+    per_relation_both: dict[str, Counter] = {}
+    hedged = Counter()
+    from kg.normalize import normalize_url
+
+    for record in read_gold(gold_path):
+        item_iri = (by_url.get(normalize_url(record["url"])) if record.get("url") else None) or \
+            by_title.get((fold_name(record["title"]), record["date"]))
+        if not item_iri:
+            hedged["gold"] += sum(1 for r in record["relations"] if r.get("status"))
+            continue
+        predicted = _item_entities(store, item_iri)
+        resolved, used = {}, set()
+        for g in record["entities"]:
+            keys = {fold_name(g["name"])} | {fold_name(a) for a in g.get("aliases", [])}
+            hit = next((p for p in predicted if p.type == g["type"] and p.names & keys and p.iri not in used), None)
+            if hit:
+                resolved[g["name"]] = hit.iri
+                used.add(hit.iri)
+        statements = _statements(store, item_iri)
+        matched = set()
+        for r in record["relations"]:
+            s, o = resolved.get(r["s"]), resolved.get(r["o"])
+            ends = [(s, o), (o, s)] if r["p"] in SYMMETRIC_RELATIONS else [(s, o)]
+            hits = [st for st in statements if st[1] == r["p"] and (st[0], st[2]) in ends and None not in (s, o)]
+            matched.update((st[0], st[1], st[2]) for st in hits)
+            if r.get("status"):
+                hedged["gold"] += 1
+                hedged["found"] += bool(hits)
+                hedged["asserted"] += any(not st[4] for st in hits)
+            if s is not None and o is not None:
+                table = per_relation_both.setdefault(r["p"], Counter())
+                if hits:
+                    both["tp"] += 1
+                    table["tp"] += 1
+                else:
+                    both["fn"] += 1
+                    table["fn"] += 1
+            for kind in {st[3] for st in hits}:
+                per_kind.setdefault(kind, Counter())["recall_tp"] += 1
+        found_iris = set(resolved.values())
+        for st in statements:
+            key = (st[0], st[1], st[2])
+            kind = per_kind.setdefault(st[3], Counter())
+            kind["found"] += 1
+            kind["correct"] += key in matched
+            if key not in matched and st[0] in found_iris and st[2] in found_iris:
+                both["fp"] += 1
+                per_relation_both.setdefault(st[1], Counter())["fp"] += 1
+        per_kind.setdefault("all", Counter())["gold"] += len(record["relations"])
+
+    def prf(tp, fp, fn):
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    lines = ["Relations with both ends found (statements between two found gold entities)",
+             f"{'relation':<14}{'gold':>6}{'found':>7}{'P':>8}{'R':>8}{'F1':>8}"]
+    for name, c in sorted(per_relation_both.items()) + [("all", Counter(both))]:
+        p, r, f = prf(c["tp"], c["fp"], c["fn"])
+        lines.append(f"{name:<14}{c['tp'] + c['fn']:>6}{c['tp'] + c['fp']:>7}{p:>8.2f}{r:>8.2f}{f:>8.2f}")
+    gold_total = per_kind.pop("all", Counter())["gold"]
+    lines += ["", "By extractor     found correct       P  gold hit  R (of all gold)"]
+    for kind, c in sorted(per_kind.items()):
+        p = c["correct"] / c["found"] if c["found"] else 0.0
+        lines.append(f"{kind:<14}{c['found']:>8}{c['correct']:>8}{p:>8.2f}{c['recall_tp']:>10}{c['recall_tp'] / gold_total if gold_total else 0:>8.2f}")
+    lines += ["", f"Gold relations with a status (reported/planned/denied): {hedged['gold']}, in the graph "
+                  f"{hedged['found']}, asserted without status: {hedged['asserted']}"]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["dev", "test", "both"], default="both")
     parser.add_argument("--graph", type=Path, help="score this graph.ttl instead of building one")
     parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--gold", type=Path, help="score this gold file instead of the dev/test split (with --graph)")
     args = parser.parse_args()
     splits = ["dev", "test"] if args.split == "both" else [args.split]
     gold_files = [GOLD / f"{split}.jsonl" for split in splits]
+    if args.gold:
+        if args.graph is None:
+            sys.exit("--gold scores an existing graph: give --graph too")
+        splits, gold_files = [args.gold.stem], [args.gold.resolve()]
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} not found: the evaluation reads the shared corpora")
     rules = load_rules()
@@ -100,6 +200,8 @@ def main() -> None:
             print(f"\nGold names no rule lists: {absent}, found {found} (recall {found / absent if absent else 0:.2f})")
             print("\nType confusion (gold entities of found items):")
             print(confusion(result.outcomes))
+            print()
+            print(relation_details(gold, graph))
             print()
 
 

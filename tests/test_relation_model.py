@@ -1,0 +1,134 @@
+"""The learned relation classifier: instances, training data, and what the shipped model adds to a build."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli
+from kg.extract import extract_mentions, make_pipelines
+from kg.normalize import fold_name
+from kg.records import Mention, NewsItem
+from kg.rel.component import EXTRACTOR, RelationModel, model_installed
+from kg.rel.instances import MAX_PAIRS, candidate_pairs, pair_words
+from kg.rel.silver import TrainingDataError, gold_files, hand_instances, training_files
+from kg.relations import pattern_relations
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+KG = "https://w3id.org/kg-ai/vocab#"
+needs_model = pytest.mark.skipif(not model_installed(), reason="the relation model is not installed (kg train-relations)")
+
+
+def _mention(text: str, surface: str, kind: str) -> Mention:
+    start = text.index(surface)
+    return Mention("x", start, start + len(surface), surface, kind, fold_name(surface), "test", 1.0, text)
+
+
+def test_instance_marks_subject_object_and_their_order():
+    text = "红杉资本领投了月之暗面的新一轮融资"
+    mentions = [_mention(text, "红杉资本", "Company"), _mention(text, "月之暗面", "Company")]
+    forward = pair_words(text, 0, mentions, 0, 1)
+    backward = pair_words(text, 0, mentions, 1, 0)
+    assert forward[:2] == ["T:Company>Company", "DIR:SO"]
+    assert "«S:Company»" in forward and "«O:Company»" in forward
+    assert forward.index("«S:Company»") < forward.index("«O:Company»")
+    assert backward.index("«O:Company»") < backward.index("«S:Company»")
+    assert "领" in forward and "投" in forward  # Chinese cut into characters
+
+
+def test_pairs_only_where_some_relation_allows_the_types_and_capped():
+    text = "张三和李四"
+    people = [_mention(text, "张三", "Person"), _mention(text, "李四", "Person")]
+    assert candidate_pairs(people, text, 0) == []  # no relation links two people
+    many = "、".join(f"公司{i}" for i in range(8))
+    companies = [_mention(many, f"公司{i}", "Company") for i in range(8)]
+    assert len(candidate_pairs(companies, many, 0)) == MAX_PAIRS
+
+
+def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path):
+    instances = hand_instances(ROOT / "tests" / "data" / "relations-train.jsonl")
+    labels = {i.label for i in instances}
+    assert {"none", "develops", "uses", "partnersWith", "investsIn", "worksFor", "acquires"} <= labels
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(TrainingDataError, match="bad.jsonl:1"):
+        hand_instances(bad)
+
+
+def test_hand_annotated_pairs_come_from_training_text_only():
+    gold = gold_files()
+    assert "2025-06-01.md" in gold and "26-07-23-not-much.md" in gold  # tests/data/gold.jsonl and gold/ both count
+    for line in (ROOT / "tests" / "data" / "relations-train.jsonl").read_text(encoding="utf-8").splitlines():
+        source = json.loads(line)["source"]
+        assert source.startswith(("hextra-ai-insight-daily/", "ainews-zh/")), source
+        name = source.rsplit("/", 1)[-1]
+        assert not name.startswith(("2026-01", "26-07")), source  # the newest months are evaluation text
+        assert name not in gold, source
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared (the shared corpora)")
+def test_training_files_leave_out_the_evaluation_text():
+    files = training_files(SHARED)
+    assert len(files) > 500
+    assert not any("layouts" in str(p) for p in files)
+    assert not {p.name for p in files} & gold_files()
+    assert not any(p.name.startswith(("2026-01", "26-07")) for p in files)
+
+
+def _model_relations(rules, title):
+    item = NewsItem(id="x", title=title, text="", date="2026-03-01", url="https://example.com/x")
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
+    mentions = [m if m.entity_id else m.resolved(fold_name(m.surface), m.type) for m in mentions]
+    [found] = RelationModel().relations([(item, mentions, pattern_relations(item, mentions, rules))], rules)
+    return {(r.subject, r.predicate, r.object): r for r in found}
+
+
+@needs_model
+def test_model_relations_carry_extractor_confidence_and_evidence(rules):
+    found = _model_relations(rules, "宇树科技和京东联手了。")  # no rule matches 联手了 at the end
+    assert list(found) == [("jd", "partnersWith", "unitree")]  # symmetric: one direction, ids in order
+    rel = found[("jd", "partnersWith", "unitree")]
+    assert rel.extractor == EXTRACTOR
+    assert 0.5 <= rel.confidence <= 1
+    assert rel.evidence == "宇树科技和京东联手了。"
+    assert rel.status is None
+
+
+@needs_model
+def test_a_rumoured_deal_is_not_a_fact(rules):
+    found = _model_relations(rules, "据悉，宇树科技和京东联手了。")
+    assert found[("jd", "partnersWith", "unitree")].status == "reported"
+
+
+def _statements(graph: Path) -> set[tuple[str, str]]:
+    store = ox.Store()
+    store.bulk_load(path=str(graph), format=ox.RdfFormat.TURTLE)
+    query = (f"SELECT ?p ?x WHERE {{ ?t a <{KG}Statement> ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?p ; "
+             f"<{KG}extractor> ?x }}")
+    return {(row["p"].value.rsplit("#", 1)[-1], row["x"].value) for row in store.query(query)}
+
+
+@needs_model
+def test_build_uses_the_model_unless_told_not_to(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-03-01.md").write_text(
+        "# AI 日报 2026-03-01\n\n### 机器人零售\n\n宇树科技和京东联手了。\n"
+        "[阅读原文](https://example.com/a)\n", encoding="utf-8")
+    runner = CliRunner()
+    with_model = runner.invoke(cli, ["build", str(folder), "--out", str(tmp_path / "a")])
+    assert with_model.exit_code == 0, with_model.output
+    assert ("partnersWith", EXTRACTOR) in _statements(tmp_path / "a" / "graph.ttl")
+    without = runner.invoke(cli, ["build", str(folder), "--out", str(tmp_path / "b"), "--no-model"])
+    assert without.exit_code == 0, without.output
+    assert not any(x == EXTRACTOR for _, x in _statements(tmp_path / "b" / "graph.ttl"))
+
+
+def test_train_relations_needs_the_shared_folder(tmp_path):
+    result = CliRunner().invoke(cli, ["train-relations", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
