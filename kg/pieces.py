@@ -24,7 +24,7 @@ from .errors import InputProblem
 from .normalize import fold_name
 from .records import Mention, NewsItem, Relation
 from .rel.component import RelationModel
-from .relations import knowledge_relations, named_ids, pattern_relations, variant_relations
+from .relations import knowledge_relations, named_ids, pattern_relations, round_investors, variant_relations
 from .resolve import EntityResolver, NameTally
 from .rules import Rules
 
@@ -104,7 +104,9 @@ def find_relations(piece: Piece, load: ItemLoader, resolver: EntityResolver, bas
             resolution = resolutions[key]
             if resolution is not None:
                 found.append(m.resolved(*resolution))
-        batch.append((item, found, pattern_relations(item, found, rules)))
+        item_relations = pattern_relations(item, found, rules)
+        item_relations += round_investors(item, found, rules, item_relations)
+        batch.append((item, found, item_relations))
         if len(batch) >= MODEL_BATCH:
             flush()
         ids = named_ids(found)

@@ -178,6 +178,69 @@ def _keep_best(found: dict, rel: Relation) -> None:
         found[key] = rel
 
 
+# A funding round's investors named in a body sentence whose company is the item's subject (a headline such as
+# "ThinkLabs AI" over "由 A 领投，B、C 参投" or "led by A, with participation from B and C").
+_LEAD_AFTER = re.compile(r"(?:联合领投|共同领投|领投|参投|跟投|共同投资|参与投资)")
+_INVESTORS_FOLLOW = re.compile(
+    r"(?:投资方(?:包括|为|有)|投资者(?:包括|为|有)|投资人(?:包括|为|有)|投资机构(?:包括|为|有)|\bled by\b|\bco-led by\b|"
+    r"participation (?:from|of)|\binvestors? (?:include[sd]?|including|are|were)\b|\bbacked by\b|\bfunded by\b)", re.I)
+_ROUND = re.compile(r"融资|募资|轮|\braise[sd]?\b|\braising\b|\bfunding\b|\bround\b|\bseries [a-z]\b|\bseed\b", re.I)
+_CLAUSE_END = re.compile(r"[，,；;：:（(]")
+_INVESTOR_TYPES = {"Company", "Organization", "Person"}
+
+
+def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
+    """investsIn from the investors a funding sentence lists (before 领投/参投, after 投资方包括 / led by /
+    participation from) to the company the sentence names before its round, else the first company of the
+    headline, when no pattern related them already."""
+    text = item_text(item)
+    if not _LEAD_AFTER.search(text) and not _INVESTORS_FOLLOW.search(text):
+        return []
+    title_end = len(item.title)
+    in_title = [m for m in mentions if m.end <= title_end and m.type == "Company"]
+    have = {(r.subject, r.predicate, r.object) for r in already}
+    ordered = sorted(mentions, key=lambda m: m.start)
+    starts = [m.start for m in ordered]
+    out: dict[tuple[str, str, str], Relation] = {}
+    for s_start, s_end in sentence_bounds(text):
+        if s_start < title_end:
+            continue
+        sentence = text[s_start:s_end]
+        if not _ROUND.search(sentence):
+            continue
+        inside = ordered[bisect_left(starts, s_start) : bisect_left(starts, s_end)]
+        investors: list[Mention] = []
+        for cue in _LEAD_AFTER.finditer(sentence):  # 由 A 领投，B、C 参投: the clause before each cue
+            clause_start = max((c.end() for c in _CLAUSE_END.finditer(sentence, 0, cue.start())), default=0)
+            investors += [m for m in inside if s_start + clause_start <= m.start and m.end <= s_start + cue.start()]
+        for cue in _INVESTORS_FOLLOW.finditer(sentence):  # 投资方包括 A、B 等 / led by A, with participation from B
+            stop = _LEAD_AFTER.search(sentence, cue.end())
+            end = s_start + (stop.start() if stop else len(sentence))
+            investors += [m for m in inside if s_start + cue.end() <= m.start and m.end <= end]
+        investors = [m for m in investors if m.type in _INVESTOR_TYPES]
+        if not investors:
+            continue
+        first_investor = min(m.start for m in investors)
+        funded = [m for m in inside if m.type == "Company" and m.end <= first_investor and m not in investors]
+        target = funded[0] if funded else (in_title[0] if in_title else None)
+        if target is None:
+            continue
+        status = None  # cues up to the last investor: "资金将用于…" after them is about the money, not the round
+        claim = to_simplified(text[s_start : max(m.end for m in investors)])
+        for name, cues in rules.factuality.items():
+            if cues.search(claim):
+                status = name
+                break
+        for investor in investors:
+            key = (investor.entity_id, "investsIn", target.entity_id)
+            if investor.entity_id == target.entity_id or key in have or key in out:
+                continue
+            confidence = round(0.75 * min(investor.confidence, target.confidence), 3)
+            out[key] = Relation(investor.entity_id, "investsIn", target.entity_id, item.id, item.date, item.url,
+                                sentence.strip(), "rule:round-investors", confidence, None, status)
+    return list(out.values())
+
+
 def knowledge_relations(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
     """develops / worksFor that the gazetteer states, where one sentence names both ends and no pattern fired."""
     have = {(r.subject, r.predicate, r.object) for r in already}

@@ -1,0 +1,46 @@
+"""Relation rules on phrasings of deal and product news: a funding round's investors, "built with" tools."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+import kg
+from kg.cli import cli
+
+
+def _statements(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-05-01.md").write_text(body, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
+    assert result.exit_code == 0, result.output
+    graph = kg.load(out / "graph.ttl")
+    return {(graph.nodes[s]["name"], d["relation"], graph.nodes[o]["name"], d.get("status", ""))
+            for s, o, d in graph.edges(data=True) if d["relation"] != "coMention"}
+
+
+def test_investors_of_a_round_fund_the_company_of_the_headline(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Acme Robotics（融资）\n"
+        "融资信息：完成 2800 万美元 A 轮融资，由红杉资本领投，英伟达、腾讯参投。资金将用于扩大团队。\n"
+        "[官网](https://example.com/acme)\n"))
+    assert {(s, o) for s, p, o, _ in found if p == "investsIn"} == {
+        ("Sequoia Capital", "Acme Robotics"), ("NVIDIA", "Acme Robotics"), ("Tencent", "Acme Robotics")}
+    assert all(status == "" for *_, status in found)  # "资金将用于" is about the money, not a planned round
+    assert ("Sequoia Capital", "investsIn", "NVIDIA", "") not in found  # "A 领投，B 参投": two investors
+
+
+def test_investors_listed_after_led_by_in_english(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Acme Robotics raises $50M\n"
+        "Acme Robotics raised a $50M Series B led by Sequoia Capital, with participation from Nvidia.\n"
+        "[link](https://example.com/acme)\n"))
+    assert {(s, o) for s, p, o, _ in found if p == "investsIn"} == {
+        ("Sequoia Capital", "Acme Robotics"), ("NVIDIA", "Acme Robotics")}
+
+
+def test_a_company_building_with_tools_uses_them(tmp_path):  # (a maker building with its own models does not "use" them)
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n### 字节跳动工程团队\n借助 Claude 和 GPT-5，字节跳动开发了几乎全由 AI 生成的软件系统。\n"
+        "[阅读原文](https://example.com/codex)\n"))
+    assert {(s, o) for s, p, o, _ in found if p == "uses"} >= {("ByteDance", "Claude"), ("ByteDance", "GPT-5")}
