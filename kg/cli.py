@@ -261,11 +261,20 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
 @click.option("--graph", "graph_iri", metavar="IRI", help="Named graph to hold the triples.  [default: kg push's graph]")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
-def serve(graph_file, host, port, graph_iri, quiet):
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), metavar="SECONDS",
+              help="Longest a query may run (it is then stopped: 503), and wait for a free worker.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Queries answered at once, each in its own process.")
+@click.option("--max-request-kb", default=1024, show_default=True, type=click.IntRange(1),
+              help="Largest request body or query string (larger: 413).")
+@click.option("--max-result-mb", default=64, show_default=True, type=click.IntRange(1),
+              help="Largest serialized result (larger: 500; add a LIMIT).")
+def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_request_kb, max_result_mb):
     """Serve an exported graph.ttl as a read-only SPARQL endpoint, held in memory for fast queries.
 
     Loading takes a while once (about 40 s for 3.6 M triples); then `kg query --endpoint`, curl or any SPARQL
-    client gets answers without reading the file again. Stop it with Ctrl-C.
+    client gets answers without reading the file again. Each query runs in a worker process and is stopped at
+    --timeout. Stop it with Ctrl-C. Limits and status codes: docs/server.md.
 
     \b
     Example:
@@ -282,11 +291,15 @@ def serve(graph_file, host, port, graph_iri, quiet):
     except KgError as exc:
         raise _fail(exc) from None
     try:
-        server = s.SparqlServer(store, host, port, log=None if quiet else lambda line: click.echo(line, err=True))
+        limits = s.Limits(timeout=timeout, workers=workers, max_request_bytes=max_request_kb * 1024,
+                          max_result_bytes=max_result_mb * 1024 * 1024)
+        server = s.SparqlServer(store, host, port, log=None if quiet else lambda line: click.echo(line, err=True),
+                                limits=limits)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another --port") from None
+    del store  # the workers' factory holds it
     click.echo(f"Serving {server.triples:,} triples at {server.url} (loaded in {time.perf_counter() - started:.1f} s;"
-               " Ctrl-C to stop)", err=True)
+               f" {workers} workers, {timeout:g} s per query; Ctrl-C to stop)", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

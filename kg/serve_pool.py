@@ -1,0 +1,307 @@
+"""Worker processes for `kg serve`: each query runs in a forked process that can be killed at its time limit.
+
+pyoxigraph cannot interrupt a query from another thread, so a query that must stop has to lose its process.
+The layout, all on one machine:
+
+    kg serve (HTTP threads, supervisor) --socket--> factory --fork--> worker, worker, ...
+
+- The **factory** is forked from `kg serve` once the store is loaded and before any thread starts. It holds
+  the store and does one thing: fork a worker when asked, and hand the worker's socket back (SCM_RIGHTS). A fork
+  shares the store's memory pages with the factory (copy-on-write; queries only read them), so a new worker
+  costs a few milliseconds and a little memory, whatever the graph's size. Forking from a single-threaded
+  process is safe; forking from the HTTP server's threads would not be.
+- A **worker** takes one request at a time from its socket, runs it and answers. Before its first query it
+  gives up what a query has no use for: every file descriptor but its socket, and the right to open new ones
+  (RLIMIT_NOFILE), so nothing a query says can open a file or a network connection (SPARQL `SERVICE`).
+- The **supervisor** (WorkerPool, in the HTTP server's process) hands each request to an idle worker and waits
+  for the answer up to the time limit. A worker still busy at the limit is killed (SIGKILL: the work stops at
+  once) and replaced by a fresh fork. A query still running after `slow_after` seconds has its worker's
+  priority lowered (nice +10) so short queries keep the CPU; that worker is replaced once it answers. If the
+  client hangs up while its query runs, the worker is killed and replaced as well.
+
+The factory and every worker die with their parent (PR_SET_PDEATHSIG), so stopping `kg serve` in any way stops
+them all.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import select
+import signal
+import socket
+import struct
+import threading
+import time
+from multiprocessing.connection import Connection
+
+_PR_SET_PDEATHSIG = 1
+_WORKER_FD = 3  # a worker keeps fds 0-2 (stdin from /dev/null) and its socket, and can open no other
+try:
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+except OSError:  # not Linux/glibc: workers then outlive a killed parent until their socket closes
+    _LIBC = None
+
+
+class PoolError(Exception):
+    """A request the pool could not answer; `reason` says why in words for the client."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class QueryTimeout(PoolError):
+    """The query ran past the time limit; its worker was killed."""
+
+
+class PoolBusy(PoolError):
+    """No worker became free within the time limit."""
+
+
+class WorkerLost(PoolError):
+    """The worker died while running the query (out of memory, a crash)."""
+
+
+class ClientGone(PoolError):
+    """The client closed its connection while its query ran; the worker was killed."""
+
+
+class _Worker:
+    __slots__ = ("pid", "conn", "retire")
+
+    def __init__(self, pid: int, conn: Connection):
+        self.pid = pid
+        self.conn = conn
+        self.retire = False  # replace after its current request (its priority was lowered)
+
+
+class WorkerPool:
+    """`size` workers running handler(state, request) -> reply, each request under `timeout` seconds.
+
+    Create it before starting any thread in this process: it forks the factory."""
+
+    def __init__(self, state, handler, *, size: int, timeout: float, slow_after: float = 1.0):
+        if size < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.size = size
+        self.timeout = timeout
+        self.slow_after = slow_after
+        self._ctl, factory_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            self._ctl.close()
+            _run_factory(factory_end, parent, state, handler)  # never returns
+        factory_end.close()
+        self.factory_pid = pid
+        self._spawn_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._all: dict[int, _Worker] = {}
+        self._closed = False
+        self.replaced = 0  # workers killed and replaced (time limit, lowered priority, client gone, crash)
+        for _ in range(size):
+            self._idle.append(self._spawn())
+
+    # ---------------------------------------------------------------- workers
+
+    def _spawn(self) -> _Worker:
+        with self._spawn_lock:
+            try:
+                self._ctl.sendall(b"f")
+                data, fds, _flags, _addr = socket.recv_fds(self._ctl, 8, 1)
+            except OSError as exc:
+                raise WorkerLost(f"the worker factory stopped ({exc})") from None
+            if len(data) != 8 or not fds:
+                raise WorkerLost("the worker factory stopped")
+        worker = _Worker(struct.unpack("q", data)[0], Connection(fds[0]))
+        self._all[worker.pid] = worker
+        return worker
+
+    def _kill(self, worker: _Worker) -> None:
+        self._all.pop(worker.pid, None)
+        try:
+            os.kill(worker.pid, signal.SIGKILL)  # the factory reaps it (SIGCHLD ignored there)
+        except ProcessLookupError:
+            pass
+        worker.conn.close()
+
+    def _release(self, worker: _Worker, *, replace: bool) -> None:
+        """Put the worker back, or kill it and put a fresh one in its place."""
+        if replace or worker.retire:
+            self._kill(worker)
+            self.replaced += 1
+            if self._closed:
+                return
+            try:
+                worker = self._spawn()
+            except WorkerLost:
+                with self._cond:
+                    self.size -= 1  # no factory: the pool shrinks; requests fail with PoolBusy when it is empty
+                    self._cond.notify()
+                return
+        with self._cond:
+            self._idle.append(worker)
+            self._cond.notify()
+
+    def _take(self) -> _Worker:
+        deadline = time.monotonic() + self.timeout
+        with self._cond:
+            while not self._idle:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.size <= 0:
+                    raise PoolBusy(f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later")
+                self._cond.wait(remaining)
+            return self._idle.pop()
+
+    # ---------------------------------------------------------------- one request
+
+    def run(self, request, client: socket.socket | None = None):
+        """handler's reply to request, from an idle worker (waiting up to the time limit for one).
+
+        Raises QueryTimeout, PoolBusy, WorkerLost or ClientGone (client: the requester's socket, watched for a
+        hang-up while the query runs)."""
+        worker = self._take()
+        replace = True
+        try:
+            try:
+                worker.conn.send(request)
+            except OSError:
+                raise WorkerLost("the query worker stopped before it got the query") from None
+            started = time.monotonic()
+            lowered = False
+            while True:
+                elapsed = time.monotonic() - started
+                if elapsed >= self.timeout:
+                    raise QueryTimeout(f"the query ran longer than the time limit of {self.timeout:g} s and was stopped")
+                wait = self.timeout - elapsed
+                if not lowered:
+                    wait = min(wait, max(0.0, self.slow_after - elapsed))
+                state = _wait(worker.conn, client, wait)
+                if state == "answer":
+                    break
+                if state == "client gone":
+                    raise ClientGone("the client closed the connection")
+                if state == "client sent more":
+                    client = None  # pipelined request: stop watching, it is read after this answer
+                if not lowered and time.monotonic() - started >= self.slow_after:
+                    lowered = True
+                    worker.retire = True
+                    _lower_priority(worker.pid)
+            try:
+                reply = worker.conn.recv()
+            except (EOFError, OSError):
+                raise WorkerLost("the query worker stopped while running the query (out of memory or a crash)") from None
+            replace = False
+            return reply
+        finally:
+            self._release(worker, replace=replace)
+
+    def close(self) -> None:
+        """Stop every worker and the factory."""
+        self._closed = True
+        for worker in list(self._all.values()):
+            self._kill(worker)
+        self._ctl.close()  # the factory exits when its socket closes
+        try:
+            os.kill(self.factory_pid, signal.SIGKILL)
+            os.waitpid(self.factory_pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+    def pids(self) -> list[int]:
+        """The factory's and the workers' process ids (for measurements)."""
+        return [self.factory_pid, *self._all]
+
+
+def _wait(conn: Connection, client: socket.socket | None, seconds: float) -> str:
+    """'answer' when the worker has answered, 'client gone' / 'client sent more' when the client's socket turned
+    readable first, 'waiting' after `seconds`."""
+    watched = [conn.fileno()] + ([client.fileno()] if client is not None else [])
+    readable, _, _ = select.select(watched, [], [], max(0.0, seconds))
+    if conn.fileno() in readable:
+        return "answer"
+    if client is not None and client.fileno() in readable:
+        try:
+            peeked = client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return "waiting"
+        except OSError:
+            return "client gone"
+        return "client sent more" if peeked else "client gone"
+    return "waiting"
+
+
+def _lower_priority(pid: int) -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, pid) + 10))
+    except OSError:
+        pass
+
+
+def _die_with_parent(parent: int) -> None:
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _run_factory(ctl: socket.socket, parent: int, state, handler) -> None:
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for kg serve, which then stops us
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed workers are reaped by the kernel
+        _die_with_parent(parent)
+        me = os.getpid()
+        while ctl.recv(1):
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            pid = os.fork()
+            if pid == 0:
+                ctl.close()
+                mine.close()
+                _run_worker(theirs.detach(), me, state, handler)  # never returns
+            theirs.close()
+            socket.send_fds(ctl, [struct.pack("q", pid)], [mine.fileno()])
+            mine.close()
+    except BaseException:  # noqa: BLE001 (a factory never returns into the server's code)
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _run_worker(fd: int, parent: int, state, handler) -> None:
+    code = 0
+    try:
+        _die_with_parent(parent)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        for std in (1, 2):  # keep stdout/stderr (a crash's message reaches the log) unless they are closed
+            try:
+                os.fstat(std)
+            except OSError:
+                os.dup2(devnull, std)
+        if fd != _WORKER_FD:
+            os.dup2(fd, _WORKER_FD)
+        os.closerange(_WORKER_FD + 1, os.sysconf("SC_OPEN_MAX"))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (_WORKER_FD + 1, _WORKER_FD + 1))
+        conn = Connection(_WORKER_FD)
+        while True:
+            try:
+                request = conn.recv()
+            except EOFError:
+                break
+            try:
+                reply = handler(state, request)
+            except Exception as exc:  # noqa: BLE001 (the client gets the reason; the worker goes on)
+                reply = handler_failure(exc)
+            conn.send(reply)
+    except BaseException:  # noqa: BLE001
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def handler_failure(exc: Exception):
+    """The reply of a handler that raised: (500, media type, body)."""
+    return 500, "text/plain; charset=utf-8", f"the query failed: {type(exc).__name__}: {exc}\n".encode("utf-8")
