@@ -200,6 +200,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if self.server.log:
             self.server.log(f"{self.address_string()} {format % args}")
 
+    def send_error(self, code, message=None, explain=None):
+        if code == HTTPStatus.REQUEST_URI_TOO_LONG and explain is None:
+            explain = "the request line is over 64 KB: send long queries by POST"
+        super().send_error(code, message, explain)
+
     def handle_expect_100(self):
         """`Expect: 100-continue` (curl, for big bodies): refuse an over-size body before the client sends it."""
         if self.command == "POST" and self._body_problem() is not None:

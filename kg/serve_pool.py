@@ -68,12 +68,16 @@ class ClientGone(PoolError):
 
 
 class _Worker:
-    __slots__ = ("pid", "conn", "retire")
+    __slots__ = ("pid", "conn", "retire", "pidfd")
 
     def __init__(self, pid: int, conn: Connection):
         self.pid = pid
         self.conn = conn
         self.retire = False  # replace after its current request (its priority was lowered)
+        try:  # readable once the process has ended (it is the factory's child, not ours: no waitpid here)
+            self.pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
 
 
 class WorkerPool:
@@ -122,10 +126,16 @@ class WorkerPool:
     def _kill(self, worker: _Worker) -> None:
         self._all.pop(worker.pid, None)
         try:
-            os.kill(worker.pid, signal.SIGKILL)  # the factory reaps it (SIGCHLD ignored there)
+            if worker.pidfd is not None:
+                signal.pidfd_send_signal(worker.pidfd, signal.SIGKILL)
+            else:
+                os.kill(worker.pid, signal.SIGKILL)  # the factory reaps it (SIGCHLD ignored there)
         except ProcessLookupError:
             pass
         worker.conn.close()
+        if worker.pidfd is not None:  # wait until it is gone (a big process takes a moment to exit)
+            select.select([worker.pidfd], [], [], 10.0)
+            os.close(worker.pidfd)
 
     def _release(self, worker: _Worker, *, replace: bool) -> None:
         """Put the worker back, or kill it and put a fresh one in its place."""
@@ -146,14 +156,24 @@ class WorkerPool:
             self._cond.notify()
 
     def _take(self) -> _Worker:
+        """An idle worker that is alive (one that died while idle, killed from outside, is replaced first)."""
         deadline = time.monotonic() + self.timeout
-        with self._cond:
-            while not self._idle:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.size <= 0:
-                    raise PoolBusy(f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again later")
-                self._cond.wait(remaining)
-            return self._idle.pop()
+        while True:
+            with self._cond:
+                while not self._idle:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or self.size <= 0:
+                        raise PoolBusy(f"all {self.size} query workers stayed busy for {self.timeout:g} s;"
+                                       " try again later")
+                    self._cond.wait(remaining)
+                worker = self._idle.pop()
+            try:
+                alive = not worker.conn.poll(0)  # an idle worker sends nothing: readable means closed
+            except OSError:
+                alive = False
+            if alive:
+                return worker
+            self._release(worker, replace=True)
 
     # ---------------------------------------------------------------- one request
 
