@@ -16,8 +16,9 @@ The layout, all on one machine:
 - The **supervisor** (WorkerPool, in the HTTP server's process) hands each request to an idle worker and waits
   for the answer up to the time limit. A worker still busy at the limit is killed (SIGKILL: the work stops at
   once) and replaced by a fresh fork. A query still running after `slow_after` seconds has its worker's
-  priority lowered (nice +10) so short queries keep the CPU; that worker is replaced once it answers. If the
-  client hangs up while its query runs, the worker is killed and replaced as well.
+  priority lowered (nice +10) so short queries keep the CPU, and a fresh worker takes its place in the pool (up
+  to `size` such stand-ins at once), so slow queries never hold the workers quick ones need; the slow worker
+  ends once it answers. If the client hangs up while its query runs, the worker is killed and replaced.
 
 The factory and every worker die with their parent (PR_SET_PDEATHSIG), so stopping `kg serve` in any way stops
 them all.
@@ -68,12 +69,13 @@ class ClientGone(PoolError):
 
 
 class _Worker:
-    __slots__ = ("pid", "conn", "retire", "pidfd")
+    __slots__ = ("pid", "conn", "retire", "stood_in", "pidfd")
 
     def __init__(self, pid: int, conn: Connection):
         self.pid = pid
         self.conn = conn
         self.retire = False  # replace after its current request (its priority was lowered)
+        self.stood_in = False  # a fresh worker already took its place in the pool: end it, do not replace it
         try:  # readable once the process has ended (it is the factory's child, not ours: no waitpid here)
             self.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
@@ -104,6 +106,7 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._all: dict[int, _Worker] = {}
         self._closed = False
+        self._slow = 0  # slow queries whose worker has a stand-in (at most `size`)
         self.replaced = 0  # workers killed and replaced (time limit, lowered priority, client gone, crash)
         for _ in range(size):
             self._idle.append(self._spawn())
@@ -139,6 +142,11 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, *, replace: bool) -> None:
         """Put the worker back, or kill it and put a fresh one in its place."""
+        if worker.stood_in:
+            self._kill(worker)
+            with self._cond:
+                self._slow -= 1
+            return
         if replace or worker.retire:
             self._kill(worker)
             self.replaced += 1
@@ -209,6 +217,7 @@ class WorkerPool:
                     lowered = True
                     worker.retire = True
                     _lower_priority(worker.pid)
+                    self._stand_in(worker)
             try:
                 reply = worker.conn.recv()
             except (EOFError, OSError):
@@ -217,6 +226,24 @@ class WorkerPool:
             return reply
         finally:
             self._release(worker, replace=replace)
+
+    def _stand_in(self, worker: _Worker) -> None:
+        """Put a fresh worker in the pool in place of one running a slow query, up to `size` slow ones at once:
+        slow queries then never hold the workers that quick ones need."""
+        with self._cond:
+            if self._slow >= self.size or self._closed:
+                return
+            self._slow += 1
+        try:
+            fresh = self._spawn()
+        except WorkerLost:
+            with self._cond:
+                self._slow -= 1
+            return
+        worker.stood_in = True
+        with self._cond:
+            self._idle.append(fresh)
+            self._cond.notify()
 
     def close(self) -> None:
         """Stop every worker and the factory."""
