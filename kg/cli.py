@@ -286,18 +286,15 @@ def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_reques
 
     started = time.perf_counter()
     click.echo(f"Loading {graph_file} into memory...", err=True)
+    limits = s.Limits(timeout=timeout, workers=workers, max_request_bytes=max_request_kb * 1024,
+                      max_result_bytes=max_result_mb * 1024 * 1024)
     try:
-        store = s.load_in_memory(graph_file, graph_iri or DEFAULT_GRAPH)
+        server = s.SparqlServer(graph_file, graph_iri or DEFAULT_GRAPH, host, port, limits=limits,
+                                log=None if quiet else lambda line: click.echo(line, err=True))
     except KgError as exc:
         raise _fail(exc) from None
-    try:
-        limits = s.Limits(timeout=timeout, workers=workers, max_request_bytes=max_request_kb * 1024,
-                          max_result_bytes=max_result_mb * 1024 * 1024)
-        server = s.SparqlServer(store, host, port, log=None if quiet else lambda line: click.echo(line, err=True),
-                                limits=limits)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another --port") from None
-    del store  # the workers' factory holds it
     click.echo(f"Serving {server.triples:,} triples at {server.url} (loaded in {time.perf_counter() - started:.1f} s;"
                f" {workers} workers, {timeout:g} s per query; Ctrl-C to stop)", err=True)
     try:

@@ -76,6 +76,11 @@ def load_in_memory(graph_path: Path, graph_iri: str) -> ox.Store:
     return store
 
 
+def _loaded(graph_path: Path, graph_iri: str) -> tuple[ox.Store, int]:
+    store = load_in_memory(graph_path, graph_iri)
+    return store, len(store)
+
+
 def _negotiate(accept: str, offers: list[tuple[str, object]]) -> tuple[str, object] | None:
     """The offer the Accept header prefers (q-values honoured); the first offer for */* or no header."""
     if not accept.strip():
@@ -330,27 +335,30 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
 
 class SparqlServer(ThreadingHTTPServer):
-    """The HTTP front: one thread per connection, queries answered by a WorkerPool holding the store.
+    """The HTTP front: one thread per connection, queries answered by a WorkerPool whose factory loads the graph.
 
-    Create it before starting any thread: it forks the pool's factory (which keeps the store; the caller may
-    drop its own reference afterwards)."""
+    Create it before starting any thread: it binds the port (a taken port fails at once), then forks the pool's
+    factory, which loads graph_path (QueryError if it cannot) and keeps the store; this process never holds it."""
 
     daemon_threads = True
     request_queue_size = LISTEN_BACKLOG
 
-    def __init__(self, store: ox.Store, host: str = "127.0.0.1", port: int = 7878, log=None,
+    def __init__(self, graph_path: Path, graph_iri: str, host: str = "127.0.0.1", port: int = 7878, log=None,
                  limits: Limits | None = None):
+        graph_path = Path(graph_path)
+        if not graph_path.is_file():
+            raise QueryError(f"{graph_path}: no such graph file (build one with: kg build --out {graph_path.parent})")
         self.pool = None
-        super().__init__((host, port), SparqlHandler)  # binds first: a taken port fails before any fork
+        super().__init__((host, port), SparqlHandler)
         self.limits = limits or Limits()
-        self.triples = len(store)
         self.log = log
         try:
-            self.pool = WorkerPool(store, answer_query, size=self.limits.workers, timeout=self.limits.timeout,
-                                   slow_after=self.limits.slow_after)
+            self.pool = WorkerPool(lambda: _loaded(graph_path, graph_iri), answer_query, size=self.limits.workers,
+                                   timeout=self.limits.timeout, slow_after=self.limits.slow_after)
         except BaseException:
             self.socket.close()
             raise
+        self.triples = self.pool.info
 
     def server_close(self) -> None:
         super().server_close()

@@ -5,8 +5,9 @@ The layout, all on one machine:
 
     kg serve (HTTP threads, supervisor) --socket--> factory --fork--> worker, worker, ...
 
-- The **factory** is forked from `kg serve` once the store is loaded and before any thread starts. It holds
-  the store and does one thing: fork a worker when asked, and hand the worker's socket back (SCM_RIGHTS). A fork
+- The **factory** is forked from `kg serve` before any thread starts, and loads the store (so `kg serve`
+  itself never holds it). Then it does one thing: fork a worker when asked, and hand the worker's socket back
+  (SCM_RIGHTS). A fork
   shares the store's memory pages with the factory (copy-on-write; queries only read them), so a new worker
   costs a few milliseconds and a little memory, whatever the graph's size. Forking from a single-threaded
   process is safe; forking from the HTTP server's threads would not be.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pickle
 import resource
 import select
 import signal
@@ -36,6 +38,8 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
+from .errors import KgError
+
 _PR_SET_PDEATHSIG = 1
 _WORKER_FD = 3  # a worker keeps fds 0-2 (stdin from /dev/null) and its socket, and can open no other
 try:
@@ -44,7 +48,7 @@ except OSError:  # not Linux/glibc: workers then outlive a killed parent until t
     _LIBC = None
 
 
-class PoolError(Exception):
+class PoolError(KgError):
     """A request the pool could not answer; `reason` says why in words for the client."""
 
     def __init__(self, reason: str):
@@ -85,9 +89,11 @@ class _Worker:
 class WorkerPool:
     """`size` workers running handler(state, request) -> reply, each request under `timeout` seconds.
 
-    Create it before starting any thread in this process: it forks the factory."""
+    load() -> (state, info) runs in the factory, which keeps `state` (this process never holds it: its memory is
+    paid once); `info` (picklable) comes back as self.info, and so does an exception load() raises.
+    Create the pool before starting any thread in this process: it forks the factory."""
 
-    def __init__(self, state, handler, *, size: int, timeout: float, slow_after: float = 1.0):
+    def __init__(self, load, handler, *, size: int, timeout: float, slow_after: float = 1.0):
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = size
@@ -98,9 +104,20 @@ class WorkerPool:
         pid = os.fork()
         if pid == 0:
             self._ctl.close()
-            _run_factory(factory_end, parent, state, handler)  # never returns
+            _run_factory(factory_end, parent, load, handler)  # never returns
         factory_end.close()
         self.factory_pid = pid
+        try:
+            ok, self.info = pickle.loads(_recv_message(self._ctl))
+        except (OSError, EOFError, pickle.UnpicklingError):
+            self._stop_factory()
+            raise WorkerLost("the worker factory stopped while loading (out of memory?)") from None
+        except BaseException:  # Ctrl-C while loading
+            self._stop_factory()
+            raise
+        if not ok:
+            self._stop_factory()
+            raise self.info
         self._spawn_lock = threading.Lock()
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
@@ -250,6 +267,9 @@ class WorkerPool:
         self._closed = True
         for worker in list(self._all.values()):
             self._kill(worker)
+        self._stop_factory()
+
+    def _stop_factory(self) -> None:
         self._ctl.close()  # the factory exits when its socket closes
         try:
             os.kill(self.factory_pid, signal.SIGKILL)
@@ -294,13 +314,42 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _run_factory(ctl: socket.socket, parent: int, state, handler) -> None:
+def _send_message(sock: socket.socket, data: bytes) -> None:
+    sock.sendall(struct.pack("q", len(data)) + data)
+
+
+def _recv_message(sock: socket.socket) -> bytes:
+    def exactly(n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            chunk = sock.recv(n - len(out))
+            if not chunk:
+                raise EOFError
+            out += chunk
+        return out
+
+    return exactly(struct.unpack("q", exactly(8))[0])
+
+
+def _run_factory(ctl: socket.socket, parent: int, load, handler) -> None:
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for kg serve, which then stops us
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed workers are reaped by the kernel
         _die_with_parent(parent)
         me = os.getpid()
+        try:
+            state, info = load()
+            loaded = (True, info)
+        except Exception as exc:  # noqa: BLE001 (raised again in the server's process)
+            loaded = (False, exc)
+        try:
+            message = pickle.dumps(loaded)
+        except Exception:  # noqa: BLE001 (an exception that does not pickle)
+            message = pickle.dumps((False, RuntimeError(str(loaded[1]))))
+        _send_message(ctl, message)
+        if not loaded[0]:
+            return
         while ctl.recv(1):
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             pid = os.fork()

@@ -364,7 +364,7 @@ def test_a_worker_can_open_no_connection_and_no_file(exports_with_new_names, lis
 
     other, calls = listener
     store = load_in_memory(exports_with_new_names / "graph.ttl", "urn:x:graph")
-    pool = WorkerPool(store, answer_query, size=1, timeout=30)
+    pool = WorkerPool(lambda: (store, None), answer_query, size=1, timeout=30)
     try:
         request = {"query": f"SELECT * WHERE {{ SERVICE <{other}> {{ ?s ?p ?o }} }}", "default_graphs": [],
                    "named_graphs": [], "accept": "", "max_result_bytes": 1 << 20}
@@ -372,7 +372,7 @@ def test_a_worker_can_open_no_connection_and_no_file(exports_with_new_names, lis
         assert (status, body) == (403, b"this endpoint does not call other servers: SERVICE is refused\n")
         silent = pool.run({**request, "query": request["query"].replace("SERVICE", "SERVICE SILENT")})
         assert silent[0] == 200 and json.loads(silent[2])["results"]["bindings"] == [{}]  # SILENT: no rows from it
-        opened = WorkerPool(None, lambda _state, path: open(path).read(), size=1, timeout=30)
+        opened = WorkerPool(lambda: (None, None), lambda _state, path: open(path).read(), size=1, timeout=30)
         try:
             path = str(exports_with_new_names / "graph.ttl")
             assert opened.run(path) == (500, "text/plain; charset=utf-8",
@@ -399,3 +399,12 @@ def test_many_clients_at_once_are_all_answered(served):
     with ThreadPoolExecutor(48) as pool:
         answers = list(pool.map(client, range(48)))
     assert answers == [[by_post] * 10, [by_get] * 10] * 24
+
+
+def test_a_graph_that_does_not_load_is_a_clear_error(tmp_path):
+    bad = tmp_path / "graph.ttl"
+    bad.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    process = subprocess.run([*SERVE, str(bad), "--port", "0"], capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1
+    assert re.fullmatch(rf"Loading {re.escape(str(bad))} into memory\.\.\.\n"
+                        rf"Error: {re.escape(str(bad))}: not a readable Turtle file \(.+\)\n", process.stderr)
