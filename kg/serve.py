@@ -198,6 +198,7 @@ def calls_service(query: str) -> bool:
 class SparqlHandler(BaseHTTPRequestHandler):
     server: SparqlServer
     protocol_version = "HTTP/1.1"
+    timeout = 120  # seconds a connection may stay silent (idle keep-alive, a stalled upload or download)
     error_content_type = "text/plain; charset=utf-8"  # errors the standard library answers itself (414, 431, 501)
     error_message_format = "%(message)s: %(explain)s\n"
 
