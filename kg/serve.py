@@ -46,8 +46,7 @@ class Limits:
     workers: int = 4  # queries running at once
     max_request_bytes: int = 1024 * 1024  # a request body, or a GET query string
     max_result_bytes: int = 64 * 1024 * 1024  # a serialized result
-    slow_after: float = 1.0  # seconds after which a query's priority is lowered (nice +10)
-
+    slow_after: float = 1.0  # CPU seconds after which a query's priority is lowered (nice +10)
 _RESULT_FORMATS = [  # (media type, format) in order of preference when the client accepts anything
     ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
     ("application/json", ox.QueryResultsFormat.JSON),

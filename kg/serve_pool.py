@@ -16,7 +16,7 @@ The layout, all on one machine:
   (RLIMIT_NOFILE), so nothing a query says can open a file or a network connection (SPARQL `SERVICE`).
 - The **supervisor** (WorkerPool, in the HTTP server's process) hands each request to an idle worker and waits
   for the answer up to the time limit. A worker still busy at the limit is killed (SIGKILL: the work stops at
-  once) and replaced by a fresh fork. A query still running after `slow_after` seconds has its worker's
+  once) and replaced by a fresh fork. A query that has used `slow_after` seconds of CPU has its worker's
   priority lowered (nice +10) so short queries keep the CPU, and a fresh worker takes its place in the pool (up
   to `size` such stand-ins at once), so slow queries never hold the workers quick ones need; the slow worker
   ends once it answers. If the client hangs up while its query runs, the worker is killed and replaced.
@@ -41,6 +41,8 @@ from multiprocessing.connection import Connection
 from .errors import KgError
 
 _PR_SET_PDEATHSIG = 1
+SLOW_CHECK = 0.25  # seconds between looks at a running query's CPU time
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _WORKER_FD = 3  # a worker keeps fds 0-2 (stdin from /dev/null) and its socket, and can open no other
 try:
     _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -215,6 +217,7 @@ class WorkerPool:
             except OSError:
                 raise WorkerLost("the query worker stopped before it got the query") from None
             started = time.monotonic()
+            cpu_before = _cpu_seconds(worker.pid)
             lowered = False
             while True:
                 elapsed = time.monotonic() - started
@@ -222,7 +225,7 @@ class WorkerPool:
                     raise QueryTimeout(f"the query ran longer than the time limit of {self.timeout:g} s and was stopped")
                 wait = self.timeout - elapsed
                 if not lowered:
-                    wait = min(wait, max(0.0, self.slow_after - elapsed))
+                    wait = min(wait, SLOW_CHECK)
                 state = _wait(worker.conn, client, wait)
                 if state == "answer":
                     break
@@ -230,7 +233,7 @@ class WorkerPool:
                     raise ClientGone("the client closed the connection")
                 if state == "client sent more":
                     client = None  # pipelined request: stop watching, it is read after this answer
-                if not lowered and time.monotonic() - started >= self.slow_after:
+                if not lowered and _cpu_seconds(worker.pid) - cpu_before >= self.slow_after:
                     lowered = True
                     worker.retire = True
                     _lower_priority(worker.pid)
@@ -298,6 +301,20 @@ def _wait(conn: Connection, client: socket.socket | None, seconds: float) -> str
             return "client gone"
         return "client sent more" if peeked else "client gone"
     return "waiting"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (user + system): what makes a query slow, whatever else the machine runs."""
+    try:
+        fields = _read_stat(pid).rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _read_stat(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+        return handle.read()
 
 
 def _lower_priority(pid: int) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import socket
 import subprocess
@@ -408,3 +409,42 @@ def test_a_graph_that_does_not_load_is_a_clear_error(tmp_path):
     assert process.returncode == 1
     assert re.fullmatch(rf"Loading {re.escape(str(bad))} into memory\.\.\.\n"
                         rf"Error: {re.escape(str(bad))}: not a readable Turtle file \(.+\)\n", process.stderr)
+
+
+def _spin(_state, seconds: float) -> float:
+    """Use `seconds` of CPU."""
+    started = time.process_time()
+    while time.process_time() - started < seconds:
+        pass
+    return seconds
+
+
+def test_a_slow_query_gets_a_stand_in_so_quick_ones_are_not_queued_behind_it():
+    from kg.serve_pool import WorkerPool
+
+    pool = WorkerPool(lambda: (None, None), _spin, size=1, timeout=60, slow_after=0.2)
+    try:
+        done: list[float] = []
+        with ThreadPoolExecutor(1) as background:
+            slow = background.submit(lambda: done.append(pool.run(2.0)))
+            for _ in range(200):  # until the slow query's worker has its stand-in: the factory and 2 workers
+                if len(pool.pids()) == 3:
+                    break
+                time.sleep(0.05)
+            done.append(pool.run(0.0))  # one worker, yet not queued behind the slow query
+            slow.result()
+        assert done == [0.0, 2.0]
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_dies_is_a_clear_error_and_is_replaced():
+    from kg.serve_pool import WorkerLost, WorkerPool
+
+    pool = WorkerPool(lambda: (None, None), lambda _state, code: os._exit(code) if code else "fine", size=1, timeout=30)
+    try:
+        with pytest.raises(WorkerLost, match=r"^the query worker stopped while running the query \(out of memory or a crash\)$"):
+            pool.run(1)
+        assert pool.run(0) == "fine"
+    finally:
+        pool.close()
