@@ -262,7 +262,7 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
 @click.option("--graph", "graph_iri", metavar="IRI", help="Named graph to hold the triples.  [default: kg push's graph]")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), metavar="SECONDS",
-              help="Longest a query may run (it is then stopped: 503), and wait for a free worker.")
+              help="Longest a query may run (then it is stopped: 503); a request may wait 10x that for a free worker.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Queries answered at once, each in its own process.")
 @click.option("--max-request-kb", default=1024, show_default=True, type=click.IntRange(1),

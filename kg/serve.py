@@ -42,7 +42,7 @@ READ_ONLY = "this endpoint is read-only: rebuild the graph with kg build instead
 class Limits:
     """What one request may cost; `kg serve --timeout --workers --max-request-kb --max-result-mb`."""
 
-    timeout: float = 30.0  # seconds a query may run (and may wait for a free worker)
+    timeout: float = 30.0  # seconds a query may run; a request waits for a free worker up to 10x that
     workers: int = 4  # queries running at once
     max_request_bytes: int = 1024 * 1024  # a request body, or a GET query string
     max_result_bytes: int = 64 * 1024 * 1024  # a serialized result

@@ -41,6 +41,7 @@ from multiprocessing.connection import Connection
 from .errors import KgError
 
 _PR_SET_PDEATHSIG = 1
+QUEUE_LIMIT_FACTOR = 10  # a request waits for a free worker up to this many time limits (if its client waits)
 SLOW_CHECK = 0.25  # seconds between looks at a running query's CPU time
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _WORKER_FD = 3  # a worker keeps fds 0-2 (stdin from /dev/null) and its socket, and can open no other
@@ -95,11 +96,13 @@ class WorkerPool:
     paid once); `info` (picklable) comes back as self.info, and so does an exception load() raises.
     Create the pool before starting any thread in this process: it forks the factory."""
 
-    def __init__(self, load, handler, *, size: int, timeout: float, slow_after: float = 1.0):
+    def __init__(self, load, handler, *, size: int, timeout: float, slow_after: float = 1.0,
+                 queue_limit: float | None = None):
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = size
         self.timeout = timeout
+        self.queue_limit = queue_limit if queue_limit is not None else QUEUE_LIMIT_FACTOR * timeout
         self.slow_after = slow_after
         self._ctl, factory_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         parent = os.getpid()
@@ -182,17 +185,21 @@ class WorkerPool:
             self._idle.append(worker)
             self._cond.notify()
 
-    def _take(self) -> _Worker:
-        """An idle worker that is alive (one that died while idle, killed from outside, is replaced first)."""
-        deadline = time.monotonic() + self.timeout
+    def _take(self, client: socket.socket | None) -> _Worker:
+        """An idle worker that is alive (one that died while idle, killed from outside, is replaced first).
+
+        A request waits for one while its client stays connected, up to `queue_limit` seconds."""
+        deadline = time.monotonic() + self.queue_limit
         while True:
             with self._cond:
                 while not self._idle:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or self.size <= 0:
-                        raise PoolBusy(f"all {self.size} query workers stayed busy for {self.timeout:g} s;"
+                        raise PoolBusy(f"all {self.size} query workers stayed busy for {self.queue_limit:g} s;"
                                        " try again later")
-                    self._cond.wait(remaining)
+                    self._cond.wait(min(remaining, 1.0))
+                    if client is not None and not self._idle and _hung_up(client):
+                        raise ClientGone("the client closed the connection")
                 worker = self._idle.pop()
             try:
                 alive = not worker.conn.poll(0)  # an idle worker sends nothing: readable means closed
@@ -205,11 +212,11 @@ class WorkerPool:
     # ---------------------------------------------------------------- one request
 
     def run(self, request, client: socket.socket | None = None):
-        """handler's reply to request, from an idle worker (waiting up to the time limit for one).
+        """handler's reply to request, from an idle worker (waiting for one up to queue_limit).
 
         Raises QueryTimeout, PoolBusy, WorkerLost or ClientGone (client: the requester's socket, watched for a
         hang-up while the query runs)."""
-        worker = self._take()
+        worker = self._take(client)
         replace = True
         try:
             try:
@@ -315,6 +322,19 @@ def _cpu_seconds(pid: int) -> float:
 def _read_stat(pid: int) -> str:
     with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
         return handle.read()
+
+
+def _hung_up(client: socket.socket) -> bool:
+    """Whether the client closed its connection (data waiting to be read is not a hang-up)."""
+    readable, _, _ = select.select([client.fileno()], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return not client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def _lower_priority(pid: int) -> None:

@@ -150,8 +150,8 @@ def load(url: str, clients: int, requests: int, runaways: int, timeout: float) -
         with lock:
             runaway_answers.append(answer)
 
-    threads = [threading.Thread(target=runaway) for _ in range(runaways)]
-    threads += [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    threads = [threading.Thread(target=runaway, daemon=True) for _ in range(runaways)]
+    threads += [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
