@@ -295,6 +295,9 @@ def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_reques
         raise _fail(exc) from None
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another --port") from None
+    except KeyboardInterrupt:
+        click.echo("Stopped while loading.", err=True)
+        sys.exit(130)
     click.echo(f"Serving {server.triples:,} triples at {server.url} (loaded in {time.perf_counter() - started:.1f} s;"
                f" {workers} workers, {timeout:g} s per query; Ctrl-C to stop)", err=True)
     try:
