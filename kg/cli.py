@@ -269,7 +269,10 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
               help="Largest request body or query string (larger: 413).")
 @click.option("--max-result-mb", default=64, show_default=True, type=click.IntRange(1),
               help="Largest serialized result (larger: 500; add a LIMIT).")
-def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_request_kb, max_result_mb):
+@click.option("--worker-memory-mb", default=512, show_default=True, type=click.IntRange(16),
+              help="A worker that no longer shares this much memory with the others is replaced.")
+def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_request_kb, max_result_mb,
+          worker_memory_mb):
     """Serve an exported graph.ttl as a read-only SPARQL endpoint, held in memory for fast queries.
 
     Loading takes a while once (about 40 s for 3.6 M triples); then `kg query --endpoint`, curl or any SPARQL
@@ -287,7 +290,7 @@ def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_reques
     started = time.perf_counter()
     click.echo(f"Loading {graph_file} into memory...", err=True)
     limits = s.Limits(timeout=timeout, workers=workers, max_request_bytes=max_request_kb * 1024,
-                      max_result_bytes=max_result_mb * 1024 * 1024)
+                      max_result_bytes=max_result_mb * 1024 * 1024, worker_memory_mb=worker_memory_mb)
     try:
         server = s.SparqlServer(graph_file, graph_iri or DEFAULT_GRAPH, host, port, limits=limits,
                                 log=None if quiet else lambda line: click.echo(line, err=True))
