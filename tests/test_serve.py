@@ -448,3 +448,29 @@ def test_a_worker_that_dies_is_a_clear_error_and_is_replaced():
         assert pool.run(0) == "fine"
     finally:
         pool.close()
+
+
+_KEPT: list[bytearray] = []
+
+
+def _grow(_state, megabytes: int) -> int:
+    _KEPT.append(bytearray(megabytes * 1024 * 1024))  # zero-filled: every page written
+    return megabytes
+
+
+def test_a_worker_grown_past_its_memory_limit_is_replaced():
+    from kg.serve_pool import WorkerPool
+
+    pool = WorkerPool(lambda: (None, None), _grow, size=1, timeout=30, worker_memory_mb=64)
+    try:
+        first = set(pool.pids())
+        assert pool.run(8) == 8
+        assert set(pool.pids()) == first  # under the limit: kept
+        assert pool.run(100) == 100
+        for _ in range(200):  # replaced in the background, after the answer
+            if len(pool.pids()) == 2 and set(pool.pids()) != first:
+                break
+            time.sleep(0.05)
+        assert len(pool.pids()) == 2 and len(set(pool.pids()) - first) == 1 and pool.recycled == 1
+    finally:
+        pool.close()
