@@ -269,7 +269,7 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
               help="Largest request body or query string (larger: 413).")
 @click.option("--max-result-mb", default=64, show_default=True, type=click.IntRange(1),
               help="Largest serialized result (larger: 500; add a LIMIT).")
-@click.option("--worker-memory-mb", default=512, show_default=True, type=click.IntRange(16),
+@click.option("--worker-memory-mb", default=1024, show_default=True, type=click.IntRange(16),
               help="A worker that no longer shares this much memory with the others is replaced.")
 def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_request_kb, max_result_mb,
           worker_memory_mb):

@@ -47,7 +47,7 @@ class Limits:
     max_request_bytes: int = 1024 * 1024  # a request body, or a GET query string
     max_result_bytes: int = 64 * 1024 * 1024  # a serialized result
     slow_after: float = 1.0  # CPU seconds after which a query's priority is lowered (nice +10)
-    worker_memory_mb: float = 512  # a worker that no longer shares this much with the factory is replaced
+    worker_memory_mb: float = 1024  # a worker that no longer shares this much with the factory is replaced
 _RESULT_FORMATS = [  # (media type, format) in order of preference when the client accepts anything
     ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
     ("application/json", ox.QueryResultsFormat.JSON),

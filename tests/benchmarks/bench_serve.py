@@ -1,7 +1,7 @@
 """Benchmark: `kg serve` under a bounded load on loopback, with runaway queries (prints figures; not a test).
 
     nice -n 10 python3 tests/benchmarks/bench_serve.py GRAPH.ttl [--clients 16] [--requests 40] [--runaways 3]
-        [--timeout 10] [--workers 4] [--worker-memory-mb 512] [--baseline main] [--rounds 2]
+        [--timeout 10] [--workers 4] [--worker-memory-mb 1024] [--baseline main] [--rounds 2]
 
 Starts `kg serve GRAPH.ttl --port 0` from this checkout and, with --baseline REF, the server of git REF (`git
 archive`, run from a temp folder) in the same run: both are loaded (one after the other), then take turns
@@ -186,7 +186,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runaways", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=10.0, help="kg serve --timeout")
     parser.add_argument("--workers", type=int, default=4, help="kg serve --workers")
-    parser.add_argument("--worker-memory-mb", type=int, default=512, help="kg serve --worker-memory-mb")
+    parser.add_argument("--worker-memory-mb", type=int, default=1024, help="kg serve --worker-memory-mb")
     parser.add_argument("--baseline", metavar="REF", help="also the server of this git ref (e.g. main)")
     parser.add_argument("--rounds", type=int, default=2, help="loads per server, the servers taking turns")
     args = parser.parse_args(argv)
