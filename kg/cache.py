@@ -47,7 +47,7 @@ MANIFEST = "manifest.json"
 
 # kg modules that run only after the reading stage; every other module of the package is reading code.
 _NOT_READING = {"cli.py", "query.py", "evaluate.py", "graph.py", "relations.py", "resolve.py", "pipeline.py", "cache.py",
-                "pieces.py", "spill.py", "push.py", "serve.py", "collector.py"}
+                "pieces.py", "spill.py", "push.py", "serve.py", "serve_pool.py", "collector.py"}
 _NOT_READING_DIRS = {"exporters", "queries", "rdf", "models", "sample_corpus", "__pycache__"}
 
 _code_fp: str | None = None

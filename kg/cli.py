@@ -283,11 +283,23 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
 @click.option("--graph", "graph_iri", metavar="IRI", help="Named graph to hold the triples.  [default: kg push's graph]")
 @click.option("--quiet", is_flag=True, help="Do not log each request.")
-def serve(graph_file, host, port, graph_iri, quiet):
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), metavar="SECONDS",
+              help="Longest a query may run (then it is stopped: 503); a request may wait 10x that for a free worker.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Queries answered at once, each in its own process.")
+@click.option("--max-request-kb", default=1024, show_default=True, type=click.IntRange(1),
+              help="Largest request body or query string (larger: 413).")
+@click.option("--max-result-mb", default=64, show_default=True, type=click.IntRange(1),
+              help="Largest serialized result (larger: 500; add a LIMIT).")
+@click.option("--worker-memory-mb", default=1024, show_default=True, type=click.IntRange(16),
+              help="A worker that no longer shares this much memory with the others is replaced.")
+def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_request_kb, max_result_mb,
+          worker_memory_mb):
     """Serve an exported graph.ttl as a read-only SPARQL endpoint, held in memory for fast queries.
 
     Loading takes a while once (about 40 s for 3.6 M triples); then `kg query --endpoint`, curl or any SPARQL
-    client gets answers without reading the file again. Stop it with Ctrl-C.
+    client gets answers without reading the file again. Each query runs in a worker process and is stopped at
+    --timeout. Stop it with Ctrl-C. Limits and status codes: docs/server.md.
 
     \b
     Example:
@@ -299,16 +311,20 @@ def serve(graph_file, host, port, graph_iri, quiet):
 
     started = time.perf_counter()
     click.echo(f"Loading {graph_file} into memory...", err=True)
+    limits = s.Limits(timeout=timeout, workers=workers, max_request_bytes=max_request_kb * 1024,
+                      max_result_bytes=max_result_mb * 1024 * 1024, worker_memory_mb=worker_memory_mb)
     try:
-        store = s.load_in_memory(graph_file, graph_iri or DEFAULT_GRAPH)
+        server = s.SparqlServer(graph_file, graph_iri or DEFAULT_GRAPH, host, port, limits=limits,
+                                log=None if quiet else lambda line: click.echo(line, err=True))
     except KgError as exc:
         raise _fail(exc) from None
-    try:
-        server = s.SparqlServer(store, host, port, log=None if quiet else lambda line: click.echo(line, err=True))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another --port") from None
+    except KeyboardInterrupt:
+        click.echo("Stopped while loading.", err=True)
+        sys.exit(130)
     click.echo(f"Serving {server.triples:,} triples at {server.url} (loaded in {time.perf_counter() - started:.1f} s;"
-               " Ctrl-C to stop)", err=True)
+               f" {workers} workers, {timeout:g} s per query; Ctrl-C to stop)", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
