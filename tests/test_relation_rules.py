@@ -44,3 +44,12 @@ def test_a_company_building_with_tools_uses_them(tmp_path):  # (a maker building
         "# AI 日报 2026-05-01\n\n### 字节跳动工程团队\n借助 Claude 和 GPT-5，字节跳动开发了几乎全由 AI 生成的软件系统。\n"
         "[阅读原文](https://example.com/codex)\n"))
     assert {(s, o) for s, p, o, _ in found if p == "uses"} >= {("ByteDance", "Claude"), ("ByteDance", "GPT-5")}
+
+
+def test_a_product_integrated_into_a_platform_or_run_on_a_machine_uses_it(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n### Claude Code 更新\nClaude Code 现已集成至 Gemini 3。"
+        "Qwen3-Coder 可以在单台 DGX Spark 上运行。\n[阅读原文](https://example.com/cc)\n"))
+    uses = {(s, o) for s, p, o, _ in found if p == "uses"}
+    assert ("Claude Code", "Gemini 3") in uses
+    assert any(s == "Qwen3-Coder" and "DGX Spark" in o for s, o in uses), uses
