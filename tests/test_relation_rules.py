@@ -53,3 +53,12 @@ def test_a_product_integrated_into_a_platform_or_run_on_a_machine_uses_it(tmp_pa
     uses = {(s, o) for s, p, o, _ in found if p == "uses"}
     assert ("Claude Code", "Gemini 3") in uses
     assert any(s == "Qwen3-Coder" and "DGX Spark" in o for s, o in uses), uses
+
+
+def test_rivals_named_after_a_challenge_verb_compete(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Salesforce rolls out a new agent\n"
+        "Salesforce rolls out a new agent as it battles Microsoft and Google in the workplace.\n"
+        "[link](https://example.com/sf)\n"))
+    competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert competes == {frozenset(("Salesforce", "Microsoft")), frozenset(("Salesforce", "Google"))}
