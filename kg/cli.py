@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import KgError, NothingReadError, QueryError, RulesError
+from kg import __version__
+from kg.errors import KgError, NothingReadError, QueryError, RulesError
 
 EXIT_SKIPPED = 3  # built, but some input files were skipped
 RULES_HELP = "Rules folder (default: $KG_RULES, else the rules shipped with kg; kg rules init DIR copies them)."
@@ -61,12 +61,12 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     Example:
         kg build ../shared/corpus/hextra-ai-insight-daily --out /tmp/out
     """
-    from .digest import date_in_text
-    from .exporters import export_all
-    from .exporters.turtle import DEFAULT_BASE
-    from .pipeline import build as run_build
-    from .pipeline import check_out_dir, collect_files, summarize
-    from .rules import load_rules
+    from kg.ingest.digest import date_in_text
+    from kg.export import export_all
+    from kg.export.turtle import DEFAULT_BASE
+    from kg.builder.pipeline import build as run_build
+    from kg.builder.pipeline import check_out_dir, collect_files, summarize
+    from kg.extract.rules import load_rules
 
     if fallback_date and date_in_text(fallback_date) != fallback_date:
         raise click.BadParameter(f"{fallback_date!r} is not a date: use YYYY-MM-DD", param_hint="--date")
@@ -227,7 +227,7 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
         kg query exports/graph.ttl 'SELECT ?c ?p WHERE { ?c kg:develops ?p }'
         kg query --endpoint http://localhost:8890/sparql --named timeline --param entity=NVIDIA
     """
-    from . import query as q
+    from kg.sparql import query as q
 
     queries = q.named_queries()
     if list_queries:
@@ -294,8 +294,8 @@ def serve(graph_file, host, port, graph_iri, quiet):
         kg serve exports/graph.ttl --port 7878
         kg query --endpoint http://127.0.0.1:7878/sparql --named timeline --param entity=NVIDIA
     """
-    from . import serve as s
-    from .push import DEFAULT_GRAPH
+    from kg.sparql import serve as s
+    from kg.sparql.push import DEFAULT_GRAPH
 
     started = time.perf_counter()
     click.echo(f"Loading {graph_file} into memory...", err=True)
@@ -340,7 +340,7 @@ def entity(graph_file, name):
     Example:
         kg entity exports/graph.ttl 英伟达
     """
-    from . import query as q
+    from kg.sparql import query as q
 
     try:
         store = q.load_store(graph_file)
@@ -385,7 +385,7 @@ def inspect(files, fmt, chars, fallback_date):
     """
     import json
 
-    from .digest import item_notes, parse_digest
+    from kg.ingest.digest import item_notes, parse_digest
 
     reports, failed = [], 0
     for path in files:
@@ -453,8 +453,8 @@ def report(graph_file, start, end, out_dir, fmt, limit, endpoint, graph_iri):
         kg report exports/graph.ttl --from 2025-12-01 --to 2025-12-31 --out /tmp/report
         kg report --endpoint http://127.0.0.1:7878/sparql --from 2025-12-01 --to 2025-12-07 --format json
     """
-    from . import query as q
-    from .report import build_report, write_report
+    from kg.sparql import query as q
+    from kg.sparql.report import build_report, write_report
 
     if endpoint and graph_file is not None:
         raise click.UsageError("give either GRAPH_FILE or --endpoint URL, not both")
@@ -502,7 +502,7 @@ def eval_command(gold_files, graph_file, fmt):
     """
     import json
 
-    from .evaluate import evaluate, evaluation_dict, format_evaluation
+    from kg.quality.evaluate import evaluate, evaluation_dict, format_evaluation
 
     try:
         ev = evaluate(gold_files, graph_file)
@@ -526,7 +526,7 @@ def eval_command(gold_files, graph_file, fmt):
 def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir):
     """Train kg's statistical NER with spaCy on digest folders, labelled by the rules (silver data).
 
-    The config is kg/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
+    The config is kg/extract/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
     label the training data and the model is scored on what it finds of them in files it did not train on;
     report.json holds the figures and a sample of the model's own predictions to hand-check.
 
@@ -535,9 +535,9 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
         kg train ../shared/corpus/ainews-zh ../shared/corpus/hextra-ai-insight-daily --install
         kg train ../shared/corpus/ainews-zh --holdout 0.2 --out /tmp/ner-heldout
     """
-    from .ner.train import TrainPlan, install_model
-    from .ner.train import train as run_train
-    from .rules import load_rules
+    from kg.extract.ner.train import TrainPlan, install_model
+    from kg.extract.ner.train import train as run_train
+    from kg.extract.rules import load_rules
 
     if install and holdout:
         raise click.UsageError("--install ships a model trained on all the rules: drop --holdout")
@@ -586,7 +586,7 @@ def push(graph_file, endpoint, graph_iri, sparql_url, user, password, replace, c
         kg push exports/graph.ttl --endpoint http://localhost:8890/sparql-graph-crud-auth \\
             --graph https://w3id.org/kg-ai/graph --user dba --password dba --replace
     """
-    from . import push as p
+    from kg.sparql import push as p
 
     try:
         server = p.Server(
@@ -626,7 +626,7 @@ def rules_check(rules_dir):
     """
     from collections import Counter
 
-    from .rules import load_rules
+    from kg.extract.rules import load_rules
 
     try:
         loaded = load_rules(rules_dir)
@@ -655,7 +655,7 @@ def rules_init(directory, force):
         kg rules init my-rules
         kg build digests/ --rules my-rules        # or: export KG_RULES=my-rules
     """
-    from .rules import copy_default_rules
+    from kg.extract.rules import copy_default_rules
 
     try:
         written = copy_default_rules(directory, force=force)

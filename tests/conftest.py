@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.exporters import export_all
-from kg.pipeline import SAMPLE_CORPUS, build
-from kg.rules import load_rules
+from kg.export import export_all
+from kg.builder.pipeline import SAMPLE_CORPUS, build
+from kg.extract.rules import load_rules
 
 DATA = Path(__file__).parent / "data"
 SEEDS = sorted(SAMPLE_CORPUS.glob("*.txt"))

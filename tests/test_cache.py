@@ -1,4 +1,4 @@
-"""The build cache (kg/cache.py): unchanged files come from it, and a cached build is the cold build."""
+"""The build cache (kg/builder/cache.py): unchanged files come from it, and a cached build is the cold build."""
 from __future__ import annotations
 
 import shutil
@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cache import ENTRY_SUFFIX, PIECE_SUFFIX
+from kg.builder.cache import ENTRY_SUFFIX, PIECE_SUFFIX
 from kg.cli import cli
-from kg.exporters import turtle
-from kg.exporters.turtle import to_rdf
-from kg.pipeline import build
-from kg.rules import load_rules
+from kg.export import turtle
+from kg.export.turtle import to_rdf
+from kg.builder.pipeline import build
+from kg.extract.rules import load_rules
 
 
 @pytest.fixture
@@ -289,7 +289,7 @@ def test_every_field_of_a_pattern_and_a_gazetteer_entity_is_in_the_cache_key(rul
     import copy
     import dataclasses
 
-    from kg.cache import rules_fingerprint
+    from kg.builder.cache import rules_fingerprint
 
     base = rules_fingerprint(copy.deepcopy(rules))
     pattern = next(p for p in rules.patterns if p.known_base)

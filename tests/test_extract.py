@@ -1,7 +1,7 @@
 """Entity extraction: one entity per real thing, word edges, folding, patterns for unknown names."""
 from __future__ import annotations
 
-from kg.extract import GazetteerMatcher, PatternMatcher, _non_overlapping, make_pipelines
+from kg.extract.mentions import GazetteerMatcher, PatternMatcher, _non_overlapping, make_pipelines
 from kg.records import NewsItem
 
 from .conftest import edges
@@ -97,7 +97,7 @@ def test_unknown_product_gets_stable_id_and_is_marked_as_pattern_found(sample):
 
 
 def test_english_items_use_the_english_pipeline(rules):
-    from kg.extract import extract_mentions
+    from kg.extract.mentions import extract_mentions
 
     item = NewsItem(id="x", title="Google launches Gemini 3", text="NVIDIA's H200 ships.", date="2025-12-01", url=None)
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules)))
@@ -105,7 +105,7 @@ def test_english_items_use_the_english_pipeline(rules):
 
 
 def test_traditional_chinese_and_full_width_names_match(rules):
-    from kg.normalize import clean_text
+    from kg.ingest.normalize import clean_text
 
     text = clean_text("輝達發布新晶片，微軟與Ｇｏｏ\u200bｇｌｅ合作，ＧＰＴ－５.2\u00a0登場")
     found = _names(rules, text)
@@ -115,8 +115,8 @@ def test_traditional_chinese_and_full_width_names_match(rules):
 
 
 def test_traditional_relation_triggers_and_original_evidence(rules):
-    from kg.relations import pattern_relations
-    from kg.extract import extract_mentions
+    from kg.link.relations import pattern_relations
+    from kg.extract.mentions import extract_mentions
 
     item = NewsItem(id="t", title="輝達發布H200晶片", text="", date="2025-12-01", url="https://example.com/t")
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules)))

@@ -1,4 +1,4 @@
-"""Tests for the interactive HTML exporter (kg/exporters/html.py).
+"""Tests for the interactive HTML exporter (kg/export/html.py).
 
 Browser tests drive Debian's headless Chromium through selenium; they are
 marked ``browser`` and skipped when /usr/bin/chromium is missing.  One browser
@@ -23,7 +23,7 @@ import pytest
 if __name__ == "__main__":  # benchmark run as a script from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kg.exporters.html import export, render  # noqa: E402
+from kg.export.html import export, render  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -144,7 +144,7 @@ def _data(page: str) -> dict:
 
 
 def test_every_contract_type_and_relation_has_a_colour():
-    from kg.exporters.html import RELATION_COLORS, TYPE_COLORS
+    from kg.export.html import RELATION_COLORS, TYPE_COLORS
     from kg.records import CO_MENTION, ENTITY_TYPES, RELATION_TYPES
 
     assert set(ENTITY_TYPES) <= set(TYPE_COLORS)

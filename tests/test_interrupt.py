@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from kg.exporters import export_all
-from kg.pipeline import build
+from kg.export import export_all
+from kg.builder.pipeline import build
 
 from .conftest import SEEDS
 
@@ -123,7 +123,7 @@ WRAPPER = textwrap.dedent("""
 def test_ctrl_c_while_writing_an_export(previous, tmp_path, nth, replaced):
     out, before = previous
     script = tmp_path / "interrupting_kg.py"
-    script.write_text(WRAPPER.format(module="kg.exporters.atomic", nth=nth), encoding="utf-8")
+    script.write_text(WRAPPER.format(module="kg.export.atomic", nth=nth), encoding="utf-8")
     env, tmp = _env(tmp_path)
     done = subprocess.run([sys.executable, str(script), "build", "--out", str(out), "--no-cache"], env=env,
                           capture_output=True, text=True, timeout=DEADLINE)
@@ -143,7 +143,7 @@ def test_a_killed_build_leaves_nothing_behind_after_the_next_build(previous, tmp
     out, before = previous
     env, tmp = _env(tmp_path)
     wrapper = tmp_path / "killed_while_exporting.py"  # killed with the item spill and the export staging on disk
-    wrapper.write_text(WRAPPER.format(module="kg.exporters.atomic", nth=1).replace(
+    wrapper.write_text(WRAPPER.format(module="kg.export.atomic", nth=1).replace(
         "os.kill(os.getpid(), signal.SIGINT)", "os.kill(os.getpid(), signal.SIGKILL)"), encoding="utf-8")
     done = subprocess.run([sys.executable, str(wrapper), "build", "--out", str(out), "--no-cache"], env=env,
                           capture_output=True, text=True, timeout=DEADLINE)
@@ -155,7 +155,7 @@ def test_a_killed_build_leaves_nothing_behind_after_the_next_build(previous, tmp
 
 
 def test_only_folders_of_dead_builds_on_this_host_are_removed(tmp_path):
-    from kg.spill import remove_orphans
+    from kg.builder.itemstore import remove_orphans
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     host = __import__("socket").gethostname()

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from spacy.util import get_words_and_spaces
 
-from kg.extract import GAZETTEER_EXTRACTOR, _Match, _non_overlapping, _patterns_that_may_win, sentence_bounds
-from kg.ner.component import words_and_spaces
-from kg.pipeline import build, summarize
+from kg.extract.mentions import GAZETTEER_EXTRACTOR, _Match, _non_overlapping, _patterns_that_may_win, sentence_bounds
+from kg.extract.ner.component import words_and_spaces
+from kg.builder.pipeline import build, summarize
 from kg.records import Mention, NewsItem
-from kg.relations import _LIST_JOIN_BEFORE, _listed_before, pattern_relations
+from kg.link.relations import _LIST_JOIN_BEFORE, _listed_before, pattern_relations
 
 from .conftest import edges
 

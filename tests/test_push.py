@@ -21,10 +21,10 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from kg import push as p
+from kg.sparql import push as p
 from kg.cli import cli
 from kg.errors import PushError
-from kg.query import named_queries
+from kg.sparql.query import named_queries
 
 runner = CliRunner()
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -121,8 +121,8 @@ def _file_triples(path: Path) -> int:
 @pytest.fixture(scope="module")
 def exports_with_new_names(tmp_path_factory):
     """The sample digests plus one naming a startup no rule knows (found by the model: see test_ner), exported."""
-    from kg.exporters import export_all
-    from kg.pipeline import build
+    from kg.export import export_all
+    from kg.builder.pipeline import build
 
     from .conftest import SEEDS
     from .test_ner import NEW_NAMES

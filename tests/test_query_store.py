@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg import query as q
+from kg.sparql import query as q
 from kg.cli import cli
-from kg.exporters.turtle import export, to_rdf, write_turtle
+from kg.export.turtle import export, to_rdf, write_turtle
 
 from .test_rdf import GOLDEN, tiny_graph
 
@@ -189,8 +189,7 @@ def test_the_build_writes_the_store_in_another_process_and_reports_its_failure(t
 
 
 def test_a_failed_export_stops_the_store_writer_and_leaves_nothing(tmp_path, monkeypatch):
-    from kg import exporters
-
+    from kg import export as exporters
     jobs = []
     real_job = q.StoreJob
 

@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.exporters.turtle import export, to_rdf
-from kg.query import load_store, run
+from kg.export.turtle import export, to_rdf
+from kg.sparql.query import load_store, run
 from kg.records import NewsItem
 
 GOLDEN = Path(__file__).parent / "data" / "golden.ttl"
@@ -194,8 +194,8 @@ OpenAI 今天发布了 ChatGPT 的群聊功能。
 
 @pytest.fixture(scope="module")
 def no_link_exports(tmp_path_factory):
-    from kg.exporters import export_all
-    from kg.pipeline import build
+    from kg.export import export_all
+    from kg.builder.pipeline import build
 
     folder = tmp_path_factory.mktemp("digests")
     (folder / "2025-12-08.md").write_text(NO_LINK_DIGEST, encoding="utf-8")
@@ -275,7 +275,8 @@ def test_an_item_listed_by_several_digests_names_the_one_its_line_is_in(sample_e
 def test_exports_written_by_other_exporter_code_are_not_reused(tmp_path, monkeypatch):
     """An upgraded kg writes every unit of graph.ttl and graph.graphml again: a unit's inputs say nothing of the
     code that turned them into text."""
-    from kg.exporters import export_all, splice
+    from kg.export import export_all
+    from kg.export import incremental as splice
 
     export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"])
     notes: list[str] = []

@@ -197,7 +197,7 @@ def test_report_page_links_and_no_network_requests(graph, tmp_path):
 
 
 def test_a_line_whose_item_has_no_link_says_so_and_names_its_digest():
-    from kg.report import Line, Report, to_html, to_markdown
+    from kg.sparql.report import Line, Report, to_html, to_markdown
 
     line = Line(date="2025-06-03", text="Apple acquires Anthropic", url=None, source="关于苹果收购 Anthropic 的辩论",
                 digest="2025-06-03.md", status="reported", sources=5, last_date="2025-06-11")

@@ -1,4 +1,4 @@
-"""A rebuild into the same folder updates graph.ttl and its query store unit by unit (kg/exporters/splice.py):
+"""A rebuild into the same folder updates graph.ttl and its query store unit by unit (kg/export/incremental.py):
 the file must be byte for byte the one a full export writes, and the store must hold exactly its triples."""
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import shutil
 import pyoxigraph as ox
 import pytest
 
-from kg import query as q
-from kg.exporters import export_all, splice
-from kg.pipeline import build
+from kg.sparql import query as q
+from kg.export import export_all
+from kg.export import incremental as splice
+from kg.builder.pipeline import build
 
 NEW_STORY = (
     "\n\n### 英伟达发布新芯片 H300\n英伟达今天发布了 H300 芯片，微软将在 Azure 上使用。\n"
@@ -37,7 +38,7 @@ def first_export(seed_copy, tmp_path, rules):
 
 
 def test_a_changed_and_a_removed_digest_update_the_export_like_a_full_one(first_export, tmp_path, rules, monkeypatch):
-    from kg.exporters import turtle
+    from kg.export import turtle
 
     monkeypatch.setattr(turtle, "STORE_UPDATE_SHARE", 0.9)  # one digest of five is a large share of the sample
     digests, out = first_export
@@ -117,7 +118,7 @@ def _prefixes(out) -> dict:
 
 
 def test_many_changes_load_the_store_again(first_export, rules, monkeypatch):
-    from kg.exporters import turtle
+    from kg.export import turtle
 
     digests, out = first_export
     monkeypatch.setattr(turtle, "STORE_UPDATE_SHARE", 0.0)  # any change is "many"
@@ -186,9 +187,7 @@ def test_removing_most_digests_loads_the_store_again(first_export, rules):
 
 
 def test_the_forked_exports_are_the_ones_written_in_this_process(first_export, tmp_path, rules, monkeypatch):
-    from kg import exporters
-
-    # A Dask test earlier in the run leaves its idle event-loop threads, and export_all then writes in this
+    from kg import export as exporters  # A Dask test earlier in the run leaves its idle event-loop threads, and export_all then writes in this
     # process only; they hold no lock the child needs, so fork anyway to test the forked path.
     monkeypatch.setattr(exporters, "_can_fork", lambda: True)
 
@@ -207,7 +206,7 @@ def test_the_forked_exports_are_the_ones_written_in_this_process(first_export, t
 
 
 def test_an_error_in_the_forked_exports_is_raised_here_and_nothing_moves(first_export, rules, monkeypatch):
-    from kg import exporters
+    from kg import export as exporters
     from kg.errors import KgError
 
     def broken(graph, path, **_options):
@@ -225,7 +224,7 @@ def test_an_error_in_the_forked_exports_is_raised_here_and_nothing_moves(first_e
 
 
 def test_the_store_is_updated_in_this_process_without_background(first_export, tmp_path, rules):
-    from kg.exporters import turtle
+    from kg.export import turtle
 
     digests, out = first_export
     with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:

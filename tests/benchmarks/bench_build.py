@@ -33,11 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kg import query as kg_query  # noqa: E402
-from kg.exporters import export_all  # noqa: E402
-from kg.extract import item_text  # noqa: E402
-from kg.pipeline import build, collect_files, summarize  # noqa: E402
-from kg.rules import load_rules  # noqa: E402
+from kg.sparql import query as kg_query  # noqa: E402
+from kg.export import export_all  # noqa: E402
+from kg.extract.mentions import item_text  # noqa: E402
+from kg.builder.pipeline import build, collect_files, summarize  # noqa: E402
+from kg.extract.rules import load_rules  # noqa: E402
 
 STAGES = ("setup", "parse", "extract", "resolve", "relations", "graph", "turtle", "store", "graphml", "html")
 EXPORTS = ("turtle", "graphml", "html")  # "store": the query store, written by another process meanwhile
@@ -66,8 +66,7 @@ def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]
     # All formats in one export_all, as `kg build` writes them; each exporter and the query store (written by
     # another process while GraphML and HTML are) timed apart. "exports" is the wall time of the whole: GraphML
     # and HTML are written by a forked process meanwhile.
-    from kg import exporters
-
+    from kg import export as exporters
     timed = {}
 
     def timer(name, exporter):
@@ -102,7 +101,7 @@ def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]
             export_all(result.graph, Path(out), max_nodes=500)
             stages["exports"] = time.perf_counter() - clock
             stages["total"] = time.perf_counter() - started
-            # GraphML and HTML were written by a forked process (kg.exporters.FORKED), whose timers this process
+            # GraphML and HTML were written by a forked process (kg.export.FORKED), whose timers this process
             # cannot see: time each again here, alone (not counted in the total)
             for name in exporters.FORKED:
                 if name not in timed:

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import jieba  # noqa: E402
 
-from kg.digest import parse_digest  # noqa: E402
-from kg.extract import extract_mentions, item_text, make_pipelines, model_available  # noqa: E402
-from kg.rules import load_rules  # noqa: E402
+from kg.ingest.digest import parse_digest  # noqa: E402
+from kg.extract.mentions import extract_mentions, item_text, make_pipelines, model_available  # noqa: E402
+from kg.extract.rules import load_rules  # noqa: E402
 
 
 def main() -> None:

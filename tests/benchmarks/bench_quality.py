@@ -30,10 +30,10 @@ FOLDERS = {"hextra": "hextra-ai-insight-daily", "ainews-zh": "ainews-zh"}
 
 sys.path.insert(0, str(ROOT))
 
-from kg.evaluate import evaluate, format_evaluation  # noqa: E402
-from kg.normalize import fold_name  # noqa: E402
+from kg.quality.evaluate import evaluate, format_evaluation  # noqa: E402
+from kg.ingest.normalize import fold_name  # noqa: E402
 from kg.records import ENTITY_TYPES  # noqa: E402
-from kg.rules import load_rules  # noqa: E402
+from kg.extract.rules import load_rules  # noqa: E402
 
 
 def inputs(gold_files: list[Path]) -> list[Path]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kg import query as q  # noqa: E402
+from kg.sparql import query as q  # noqa: E402
 
 RUNS = [
     ("releases", {}), ("releases", {"company": "Google"}),

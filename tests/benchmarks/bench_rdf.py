@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import pyoxigraph as ox  # noqa: E402
 
-from kg import query as q  # noqa: E402
-from kg.exporters.turtle import to_rdf, write_turtle  # noqa: E402
+from kg.sparql import query as q  # noqa: E402
+from kg.export.turtle import to_rdf, write_turtle  # noqa: E402
 
 # Parameters for the named queries: their defaults, plus a selective variant where one makes sense.
 RUNS = [
@@ -103,7 +103,7 @@ def main() -> None:
         with open(sources[0], "rb") as handle:
             graph = pickle.load(handle)
     else:
-        from kg.pipeline import build, collect_files
+        from kg.builder.pipeline import build, collect_files
 
         started = time.perf_counter()
         result = build(collect_files(sources), workers=args.workers)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kg import query as q  # noqa: E402
-from kg.report import build_report  # noqa: E402
+from kg.sparql import query as q  # noqa: E402
+from kg.sparql.report import build_report  # noqa: E402
 
 
 QUERIES = ("1. new names", "2. statements", "3. rising: counts", "4. rising: dates, links", "5. rising: names, headlines")

@@ -18,9 +18,9 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from .errors import InputFileError
-from .normalize import clean_text, is_web_url, normalize_url, short_hash
-from .records import NewsItem
+from kg.errors import InputFileError
+from kg.ingest.normalize import clean_text, is_web_url, normalize_url, short_hash
+from kg.records import NewsItem
 
 DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -660,7 +660,7 @@ def _entry_title(text: str, nested: bool = False) -> tuple[str, str]:
     return plain[:80], text if len(plain) > 80 else ""
 
 
-# Sign-offs, sponsor and referral blurbs: not news. Backs up the repetition measure (kg/digest.py
+# Sign-offs, sponsor and referral blurbs: not news. Backs up the repetition measure (kg/ingest/digest.py
 # repeated_lines) for sources with too few files to measure it.
 _BOILERPLATE = re.compile(
     r"感谢你?(花时间)?(阅读|读完)|加入.{0,6}(交流群|社群)|扫码|关注公众号|邀请码|推广链接|使用此链接|赞助|广告|"

@@ -8,10 +8,10 @@ An entry is used only when everything that went into it is unchanged:
   aliases, name patterns with all their options, stopwords, and any field added to them), serialised in a
   canonical form and hashed; not the relation rules (they run after reading, on every build, so changing them
   keeps the cache);
-- the statistical model (`kg.extract.model_fingerprint`), the reading code (every kg module that runs while a
+- the statistical model (`kg.extract.mentions.model_fingerprint`), the reading code (every kg module that runs while a
   file is read, plus the versions of Python, spaCy and jieba) and the options `--date` and `--max-file-mb`.
 
-Next to each entry, `<same name>.piece` keeps what the file added to the last build (kg/pieces.py): its items,
+Next to each entry, `<same name>.piece` keeps what the file added to the last build (kg/builder/contributions.py): its items,
 its name tally, and the relations found in its new items with the resolutions they depended on. Its key is the
 entry's plus `assembly_fingerprint` (every rules file, relation rules included, and the code that makes
 pieces): a rebuild takes an unchanged file's piece instead of loading its entry and finding its relations again.
@@ -37,18 +37,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engines import FileResult, ReaderConfig
-from .rules import Rules
+from kg.builder.readers import FileResult, ReaderConfig
+from kg.extract.rules import Rules
 
 FORMAT = 1
 ENTRY_SUFFIX = ".entry"
 PIECE_SUFFIX = ".piece"
 MANIFEST = "manifest.json"
 
-# kg modules that run only after the reading stage; every other module of the package is reading code.
-_NOT_READING = {"cli.py", "query.py", "evaluate.py", "graph.py", "relations.py", "resolve.py", "pipeline.py", "cache.py",
-                "pieces.py", "spill.py", "push.py", "serve.py", "collector.py"}
-_NOT_READING_DIRS = {"exporters", "queries", "rdf", "models", "sample_corpus", "__pycache__"}
+# The reading code: what runs while a file is read (paths relative to kg/); every other module runs after it.
+_READING = ("__init__.py", "errors.py", "records.py", "ingest", "extract", "builder/readers.py")
 
 _code_fp: str | None = None
 
@@ -68,30 +66,30 @@ def code_fingerprint() -> str:
         import jieba
         import spacy
 
-        from . import __version__
+        from kg import __version__
 
-        root = Path(__file__).resolve().parent
+        root = Path(__file__).resolve().parent.parent
         parts = [f"{FORMAT} {__version__} {sys.version_info[:3]} {spacy.__version__} {jieba.__version__}".encode()]
         for path in sorted(root.rglob("*.py")):
             rel = path.relative_to(root)
-            if rel.name in _NOT_READING and len(rel.parts) == 1 or set(rel.parts[:-1]) & _NOT_READING_DIRS:
+            if not any(rel.as_posix() == part or rel.as_posix().startswith(part + "/") for part in _READING):
                 continue
             parts += [str(rel).encode(), path.read_bytes()]
         _code_fp = _sha(*parts)[:16]
     return _code_fp
 
 
-# The modules that turn file results into pieces (kg/pieces.py), besides the reading code.
-_PIECE_CODE = ("pieces.py", "pipeline.py", "relations.py", "resolve.py")
+# The modules that turn file results into pieces (kg/builder/contributions.py), besides the reading code.
+_PIECE_CODE = ("builder/contributions.py", "builder/pipeline.py", "link/relations.py", "link/resolve.py")
 
 
 def assembly_fingerprint(rules: Rules) -> str:
-    """Changes with what turns a file's result into its piece (kg/pieces.py): every rules file (the relation
+    """Changes with what turns a file's result into its piece (kg/builder/contributions.py): every rules file (the relation
     rules too), the reading code and the modules that make pieces."""
     cached = rules.__dict__.get("_kg_assembly_fingerprint")
     if cached:
         return cached
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parent.parent
     parts = [json.dumps(rule_file_hashes(rules), sort_keys=True).encode(), code_fingerprint().encode()]
     for name in _PIECE_CODE:
         parts += [name.encode(), (root / name).read_bytes()]
@@ -160,7 +158,7 @@ def rule_file_hashes(rules: Rules) -> dict[str, str]:
 
 def config_token(rules: Rules, config: ReaderConfig) -> str:
     """One string for everything but the file that decides what reading a file gives."""
-    from .extract import model_fingerprint
+    from kg.extract.mentions import model_fingerprint
 
     return _sha(json.dumps([rules_fingerprint(rules), model_fingerprint(config.use_model), code_fingerprint(),
                             config.fallback_date, config.max_bytes]).encode())[:16]
@@ -180,7 +178,7 @@ class BuildCache:
     """One folder of entries; `lookup` says which files can be loaded, `load` and `store` do it."""
 
     def __init__(self, directory: Path, rules: Rules, config: ReaderConfig):
-        from .extract import model_fingerprint
+        from kg.extract.mentions import model_fingerprint
 
         self.directory = Path(directory)
         self.assembly = assembly_fingerprint(rules)
@@ -226,7 +224,7 @@ class BuildCache:
         that this file holds: files added to or removed from a source can make a line of an unchanged file
         boilerplate, or no longer, and then it is read again. Recurring headings are compared by words, not as
         text, so each counts for every file of the folder."""
-        from .digest import ZERO_DIGITS, repeated_lines
+        from kg.ingest.digest import ZERO_DIGITS, repeated_lines
 
         known = self.__dict__.setdefault("_boilerplate_by_folder", {})
         if folder not in known:
@@ -264,8 +262,8 @@ class BuildCache:
         return {path for path in hits if self._header(self._entry(path, PIECE_SUFFIX)) == self._piece_key(keys[path])}
 
     def load_piece(self, path: Path, key: dict):
-        """The file's piece (kg/pieces.py), or None when it is missing, changed since lookup, or corrupt."""
-        from .pieces import Piece
+        """The file's piece (kg/builder/contributions.py), or None when it is missing, changed since lookup, or corrupt."""
+        from kg.builder.contributions import Piece
 
         try:
             with open(self._entry(path, PIECE_SUFFIX), "rb") as f:

@@ -4,12 +4,12 @@ A build turns every digest file into a `Piece`, in file order:
 
 - its items, compact and as this file lists them (own date and sources), and which of them are new to the
   build (not listed by an earlier file);
-- a `NameTally` of the mentions of those new items (kg/resolve.py), which the resolver adds up;
+- a `NameTally` of the mentions of those new items (kg/link/resolve.py), which the resolver adds up;
 - after the resolver has named every entity: the relations found in the new items and the entities each
   names. These depend on how the names in those items were resolved (entity id and type of every folded name,
   the product each entity is a version of), and the piece records exactly that.
 
-The build cache (kg/cache.py) stores pieces next to the file entries. A rebuild takes an unchanged file's piece
+The build cache (kg/builder/cache.py) stores pieces next to the file entries. A rebuild takes an unchanged file's piece
 as it is when the files before it list the same items as before (so its new items are the same), and keeps
 its relations when every resolution it recorded still holds; otherwise it finds them again from the file's
 entry. Relations take the item's date at merge time: a story listed again with an earlier date moves them.
@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputProblem
-from .normalize import fold_name
-from .records import Mention, NewsItem, Relation
-from .relations import knowledge_relations, named_ids, pattern_relations, variant_relations
-from .resolve import EntityResolver, NameTally
-from .rules import Rules
+from kg.errors import InputProblem
+from kg.ingest.normalize import fold_name
+from kg.records import Mention, NewsItem, Relation
+from kg.link.relations import knowledge_relations, named_ids, pattern_relations, variant_relations
+from kg.link.resolve import EntityResolver, NameTally
+from kg.extract.rules import Rules
 
 ItemLoader = Callable[[str], tuple[NewsItem, list[Mention]]]  # item id -> full item and its mentions
 

@@ -16,12 +16,12 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..extract import doc_text
-from ..normalize import fold_name
-from ..rules import Rules
-from .cues import settle_type
-from .plausible import plausible_name
-from .silver import COMMON_LATIN, is_name_like
+from kg.extract.mentions import doc_text
+from kg.ingest.normalize import fold_name
+from kg.extract.rules import Rules
+from kg.extract.ner.cues import settle_type
+from kg.extract.ner.plausible import plausible_name
+from kg.extract.ner.silver import COMMON_LATIN, is_name_like
 
 COMMON_WORDS_FILE = "common_words.txt"
 DEFAULT_CONFIDENCE = 0.6  # until the model's meta carries a measured precision per label
@@ -203,7 +203,7 @@ class ModelMentions:
 
     def predict(self, pieces: list[tuple[int, Doc, int]], texts: list[str], taken: list[list[tuple[int, int]]]) -> list[list]:
         """Run the model over (text number, window Doc, offset) pieces; the kept mentions of each text."""
-        from ..extract import _Match
+        from kg.extract.mentions import _Match
 
         found: list[list] = [[] for _ in texts]
         ends = [[e for _, e in spans] for spans in taken]  # sorted like the spans, which do not overlap

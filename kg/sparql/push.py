@@ -32,8 +32,8 @@ from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from .errors import PushError
-from .query import QueryResult
+from kg.errors import PushError
+from kg.sparql.query import QueryResult
 
 DEFAULT_GRAPH = "https://w3id.org/kg-ai/graph"
 DEFAULT_CHUNK_SIZE = 50_000

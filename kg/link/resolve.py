@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from .normalize import fold_name, slugify
-from .records import Entity, Mention
-from .rules import Rules
+from kg.ingest.normalize import fold_name, slugify
+from kg.records import Entity, Mention
+from kg.extract.rules import Rules
 
 
 # A name only the statistical model found becomes an entity once the model has found it in this many news

@@ -19,11 +19,11 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..digest import parse_digest
-from ..errors import InputFileError
-from ..extract import SPAN_KEY, _exact_match, item_text, language_of, sentence_bounds
-from ..normalize import has_cjk
-from ..rules import Rules
+from kg.ingest.digest import parse_digest
+from kg.errors import InputFileError
+from kg.extract.mentions import SPAN_KEY, _exact_match, item_text, language_of, sentence_bounds
+from kg.ingest.normalize import has_cjk
+from kg.extract.rules import Rules
 
 # Latin words that are vocabulary, not names, in this genre: labelled "outside" even when no rule covers them.
 COMMON_LATIN = frozenset(

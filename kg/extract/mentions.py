@@ -21,14 +21,14 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .normalize import cjk_ratio, fold_name, fold_with_offsets, has_cjk, is_latin_edge
-from .records import Mention, NewsItem
-from .rules import Rules, is_case_sensitive
+from kg.ingest.normalize import cjk_ratio, fold_name, fold_with_offsets, has_cjk, is_latin_edge
+from kg.records import Mention, NewsItem
+from kg.extract.rules import Rules, is_case_sensitive
 
 GAZETTEER_EXTRACTOR = "gazetteer"
 SPAN_KEY = "kg"
 # The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
-MODELS_DIR = Path(__file__).parent / "models"
+MODELS_DIR = Path(__file__).parent.parent / "models"
 MODEL_DIR = MODELS_DIR / "ner"
 
 if not Span.has_extension("kg_extractor"):
@@ -308,7 +308,7 @@ def model_fingerprint(use_model: bool, model_dir: Path = MODEL_DIR) -> str:
 
 @Language.factory("kg_model_mentions", default_config={"rules_dir": "", "model_dir": ""})
 def make_model_mentions(nlp: Language, name: str, rules_dir: str, model_dir: str) -> "ModelComponent":
-    from .ner.component import ModelMentions, read_meta
+    from kg.extract.ner.component import ModelMentions, read_meta
 
     mentions = ModelMentions(_RULES_BY_DIR[rules_dir], Path(model_dir), read_meta(Path(model_dir)))
     for label in mentions.ner.labels:  # the model labels windows of this pipeline's docs
@@ -346,7 +346,7 @@ class ModelComponent:
 
 def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL_DIR) -> dict[str, Language]:
     """The Chinese (jieba) and English pipelines with the rule components, then the shipped NER when
-    `use_model` and it is installed (kg.pipeline warns when it is not)."""
+    `use_model` and it is installed (kg.builder.pipeline warns when it is not)."""
     key = f"{rules.directory.resolve()}#{id(rules)}"  # one registry entry per Rules object (training uses subsets)
     _RULES_BY_DIR[key] = rules
     _teach_jieba(rules)
@@ -421,7 +421,7 @@ def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatche
 
 def model_matches(model, nlp: Language, texts: list[str], found: list[list[_Match]]) -> list[list[_Match]]:
     """The model's mentions in each text beside the rules' `found` (kg_model_mentions, batched)."""
-    from .ner.component import _covered_tokens
+    from kg.extract.ner.component import _covered_tokens
 
     stretchable = getattr(nlp.tokenizer, "segmenter", None) == "jieba"
     taken = [[(m.start, m.end) for m in matches] for matches in found]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .atomic import atomic_file
+from kg.export.atomic import atomic_file
 
 FORMAT = 1
 _BLOCK_START = re.compile(rb"(?m)^[^\t@\n]")  # pyoxigraph starts each subject's block at column 0, continues with tabs
@@ -52,7 +52,7 @@ def environment(**what) -> dict:
 
 
 def code_hash(*modules: str) -> str:
-    """A hash of the source of these modules of kg/exporters: units written by other code are not reused."""
+    """A hash of the source of these modules of kg/export: units written by other code are not reused."""
     digest = hashlib.blake2b(digest_size=8)
     for name in modules:
         digest.update((Path(__file__).parent / f"{name}.py").read_bytes())

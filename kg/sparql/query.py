@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from kg.errors import QueryError
 
-QUERIES_DIR = Path(__file__).parent / "queries"
+QUERIES_DIR = Path(__file__).parent.parent / "queries"
 _PARAM_LINE = re.compile(r"^#\s*param\s+(\w+)\s+(string|name|date|integer)\s+(\"[^\"]*\"|\S+)\s*(.*)$")
 _IF_LINE = re.compile(r"#\s*if\s+(\w+)\s*$")
 
@@ -241,12 +241,12 @@ def write_store(graph_path: Path, target: Path | None = None) -> Path:
 
 
 class StoreJob:
-    """write_store run by another process (`python -m kg.query GRAPH.ttl`), so the exports after the Turtle are
+    """write_store run by another process (`python -m kg.sparql.query GRAPH.ttl`), so the exports after the Turtle are
     written meanwhile: the store is loaded by pyoxigraph on the other core while GraphML and HTML are written.
     A separate interpreter, not a fork: it shares no memory or locks with the build that started it.
 
     With `update` (the arguments of `update_store_from_ranges`, as JSON values), the old store is updated
-    instead (`python -m kg.query --update PLAN.json`); `output` then says how many triples went out and in."""
+    instead (`python -m kg.sparql.query --update PLAN.json`); `output` then says how many triples went out and in."""
 
     def __init__(self, graph_path: Path, target: Path | None = None, *, update: dict | None = None):
         import json
@@ -255,15 +255,15 @@ class StoreJob:
         import sys
         import tempfile
 
-        package_root = str(Path(__file__).resolve().parents[1])  # kg importable even when run from a checkout
+        package_root = str(Path(__file__).resolve().parents[2])  # kg importable even when run from a checkout
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
-        args = [sys.executable, "-m", "kg.query", str(graph_path), *([str(target)] if target else [])]
+        args = [sys.executable, "-m", "kg.sparql.query", str(graph_path), *([str(target)] if target else [])]
         self._plan = None
         if update is not None:
             self._plan = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8")
             with self._plan:
                 json.dump({"new_graph": str(graph_path), **update}, self._plan)
-            args = [sys.executable, "-m", "kg.query", "--update", self._plan.name]
+            args = [sys.executable, "-m", "kg.sparql.query", "--update", self._plan.name]
         self.graph_path = Path(graph_path)
         self.output = ""
         self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty writer can never block on it
@@ -389,7 +389,7 @@ def update_store_from_ranges(old_graph: str, new_graph: str, *, removed: list, a
                              sha256: str) -> tuple[int, int]:
     """update_store with the triples of the `removed` byte ranges of old_graph and the `added` ranges of new_graph
     (units of spliced Turtle files, each parsed after the files' @prefix lines, `header`). Returns both counts."""
-    from .exporters.splice import triples_in_ranges
+    from kg.export.incremental import triples_in_ranges
 
     before = set(triples_in_ranges(Path(old_graph), removed, header.encode("utf-8")))
     after = set(triples_in_ranges(Path(new_graph), added, header.encode("utf-8")))
@@ -566,7 +566,7 @@ def run(store: ox.Store, sparql: str) -> QueryResult:
 def run_remote(endpoint: str, sparql: str, *, graph: str | None = None, user: str | None = None,
                password: str | None = None) -> QueryResult:
     """Run a SELECT query on a SPARQL 1.1 query endpoint, on `graph` (default: the graph `kg push` loads into)."""
-    from .push import DEFAULT_GRAPH, Server
+    from kg.sparql.push import DEFAULT_GRAPH, Server
 
     server = Server(endpoint=endpoint, sparql=endpoint, graph=graph or DEFAULT_GRAPH, user=user, password=password,
                     retries=1, sparql_option="--endpoint")
@@ -650,7 +650,7 @@ class EntityView:
 
 def find_entities(store: ox.Store, name: str) -> list[str]:
     """IRIs of entities with this name or alias (case, spaces and hyphens ignored)."""
-    from .normalize import fold_name
+    from kg.ingest.normalize import fold_name
 
     wanted = fold_name(name)
     rows = store.query(_PREFIXES + "SELECT DISTINCT ?e ?l WHERE { VALUES ?t { kg:Company kg:Organization kg:Person kg:Product kg:Hardware } ?e a ?t ; rdfs:label|skos:altLabel ?l }")
@@ -706,24 +706,7 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
     )
 
 
-# `kg.query` is this module (Python sets a package's attribute to its submodule once it is imported), so the
-# module itself is callable: kg.query(graph, sparql) is kg.api.query (docs/python-api.md).
-import sys as _sys  # noqa: E402
-import types as _types  # noqa: E402
-
-
-class _CallableModule(_types.ModuleType):
-    def __call__(self, source, sparql: str) -> list[dict]:
-        """Rows of a SPARQL query on a graph.ttl, a pyoxigraph Store or an endpoint URL: see kg.api.query."""
-        from .api import query as api_query
-
-        return api_query(source, sparql)
-
-
-_sys.modules[__name__].__class__ = _CallableModule
-
-
-if __name__ == "__main__":  # python -m kg.query GRAPH.ttl [STORE_DIR] | --update PLAN.json: what StoreJob runs
+if __name__ == "__main__":  # python -m kg.sparql.query GRAPH.ttl [STORE_DIR] | --update PLAN.json: what StoreJob runs
     import json
     import sys
 

@@ -21,7 +21,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 
-from .records import Mention, NewsItem
+from kg.records import Mention, NewsItem
 
 
 FOLDER_PREFIX = "kg-build-"

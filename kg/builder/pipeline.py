@@ -15,22 +15,22 @@ from pathlib import Path
 
 import networkx as nx
 
-from . import collector
-from .cache import BuildCache
-from .digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
-from .engines import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine, unexpected_problem
-from .errors import InputProblem, NoInputError, NothingReadError, OutputDirError
-from .extract import MODEL_DIR, model_available
-from .graph import build_graph
-from .normalize import fold_name
-from .pieces import Piece, dated, find_relations
-from .records import Entity, Mention, NewsItem, Relation
-from .relations import co_mention_pairs
-from .resolve import EntityResolver
-from .rules import Rules, load_rules
-from .spill import ItemSpill, SpilledItems
+from kg.builder import gc_control as collector
+from kg.builder.cache import BuildCache
+from kg.ingest.digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
+from kg.builder.readers import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine, unexpected_problem
+from kg.errors import InputProblem, NoInputError, NothingReadError, OutputDirError
+from kg.extract.mentions import MODEL_DIR, model_available
+from kg.graph import build_graph
+from kg.ingest.normalize import fold_name
+from kg.builder.contributions import Piece, dated, find_relations
+from kg.records import Entity, Mention, NewsItem, Relation
+from kg.link.relations import co_mention_pairs
+from kg.link.resolve import EntityResolver
+from kg.extract.rules import Rules, load_rules
+from kg.builder.itemstore import ItemSpill, SpilledItems
 
-SAMPLE_CORPUS = Path(__file__).parent / "sample_corpus"
+SAMPLE_CORPUS = Path(__file__).parent.parent / "sample_corpus"
 
 
 @dataclass
@@ -56,7 +56,7 @@ class BuildReport:
 @dataclass
 class BuildResult:
     graph: nx.MultiDiGraph
-    items: Mapping[str, NewsItem]  # item id -> item with its text, read back from disk on access (kg/spill.py)
+    items: Mapping[str, NewsItem]  # item id -> item with its text, read back from disk on access (kg/builder/itemstore.py)
     entities: dict[str, Entity]
     relations: list[Relation]
     report: BuildReport
@@ -110,7 +110,7 @@ def collect_files(inputs: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-# The reading stage (kg/engines.py); the old names stay importable from here.
+# The reading stage (kg/builder/readers.py); the old names stay importable from here.
 _FileResult = FileResult
 _FileReader = FileReader
 
@@ -119,7 +119,7 @@ def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: B
                 workers: int, scheduler: str | None, store: BuildCache | None) -> Iterator[FileResult | Piece]:
     """File results in input order (so the build is the same with any engine), from the cache where it can.
 
-    A file whose piece (kg/pieces.py) is in the cache, and whose new items are the same as when it was made,
+    A file whose piece (kg/builder/contributions.py) is in the cache, and whose new items are the same as when it was made,
     is yielded as that piece: its entry is not loaded. Every yielded result has the mentions of each of its
     items not seen in an earlier file: the cache or an engine may leave some out (the in-process reader skips
     items it has read already), and those are extracted here, so a build from the cache gives the graph a cold
@@ -208,8 +208,8 @@ def build(
     `workers` > 1 parses and extracts files in that many processes; the result is the same.
     `use_model` runs the shipped statistical NER after the rules (when it is installed).
     `engine` "dask" reads the files on the Dask cluster at `scheduler` (tcp://HOST:PORT); the result is the same.
-    `cache` is a folder of per-file results (kg/cache.py): unchanged files are not read again, and what they
-    add to the graph is not worked out again unless what it depends on changed (kg/pieces.py).
+    `cache` is a folder of per-file results (kg/builder/cache.py): unchanged files are not read again, and what they
+    add to the graph is not worked out again unless what it depends on changed (kg/builder/contributions.py).
     A file that cannot be used is reported in `report.skipped` and the build goes on; when every file is
     skipped, NothingReadError (there is no graph to write).
     """
@@ -222,7 +222,7 @@ def build(
             " Reinstall kg, or train it with `kg train CORPUS_FOLDER`, or pass --no-model to silence this"
         )
 
-    items: dict[str, NewsItem] = {}  # compact: the text and mentions of each item wait on disk (kg/spill.py)
+    items: dict[str, NewsItem] = {}  # compact: the text and mentions of each item wait on disk (kg/builder/itemstore.py)
     spill = ItemSpill()
     resolver = EntityResolver(rules)
     config = ReaderConfig(fallback_date, max_bytes, use_model)

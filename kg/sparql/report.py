@@ -12,7 +12,7 @@ Statements that say the same thing (subject, relation, object, role) in the wind
 first report in the window, its link that report's source, and the others are counted. A statement's kg:status
 ("reported", "planned", "denied") is shown when present; without one a statement counts as stated.
 
-The queries run on a graph file's query store (kg/query.py) or on a SPARQL endpoint (`kg serve`, `kg push`):
+The queries run on a graph file's query store (kg/sparql/query.py) or on a SPARQL endpoint (`kg serve`, `kg push`):
 `run` is any function from SPARQL text to a QueryResult.
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import QueryError
-from .query import QueryResult
+from kg.errors import QueryError
+from kg.sparql.query import QueryResult
 
 PREFIXES = """PREFIX kg: <https://w3id.org/kg-ai/vocab#>
 PREFIX schema: <https://schema.org/>
@@ -419,7 +419,7 @@ def to_html(report: Report) -> str:
 
 def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
     """report.md and report.html in out_dir (each written atomically)."""
-    from .exporters.atomic import atomic_file
+    from kg.export.atomic import atomic_file
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

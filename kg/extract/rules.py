@@ -17,9 +17,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import RulesCopyError, RulesError
-from .normalize import fold_name, has_cjk
-from .records import ENTITY_TYPES, RELATION_TYPES
+from kg.errors import RulesCopyError, RulesError
+from kg.ingest.normalize import fold_name, has_cjk
+from kg.records import ENTITY_TYPES, RELATION_TYPES
 
 EntityType = Literal["Company", "Organization", "Person", "Product", "Hardware"]
 TYPE_CODES = {"Company": "C", "Organization": "O", "Person": "P", "Product": "R", "Hardware": "H"}
@@ -181,7 +181,7 @@ def default_rules_dir() -> Path:
 def shipped_rules_dir() -> Path:
     """The default rules: inside the package (kg/_rules) when kg is installed from a wheel, or the source tree's
     rules/ when kg runs from a checkout (or an editable install of one)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     if (package / "_rules").is_dir():
         return package / "_rules"
     source = package.parent / "rules"

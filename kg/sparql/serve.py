@@ -1,6 +1,6 @@
 """`kg serve`: a read-only SPARQL 1.1 Protocol endpoint holding one exported graph in memory (pyoxigraph).
 
-The on-disk query store (kg/query.py) opens in milliseconds but every join is a RocksDB seek: on the full
+The on-disk query store (kg/sparql/query.py) opens in milliseconds but every join is a RocksDB seek: on the full
 ainews-zh graph a named query takes seconds there. Held in memory, the same queries are 10-30x faster, at the
 cost of loading the Turtle once (~40 s and ~1 GB for 3.6 M triples). `kg serve` pays that once and answers
 `kg query --endpoint`, `curl` or any SPARQL client until it is stopped.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from kg.errors import QueryError
 
 SPARQL_PATH = "/sparql"
 MAX_QUERY_BYTES = 1 << 20

@@ -6,7 +6,7 @@ atomic temp file: ~20-40x faster than building an rdflib Graph and serialising i
 `to_rdf` (tests, comparisons). Triples are grouped by subject and each is emitted once, so the stream is the
 same set as the rdflib Graph, and the Turtle stays readable (`;` lists per subject, the usual prefixes).
 
-The export also writes a persistent pyoxigraph store next to the Turtle (`graph.oxigraph/`, see kg.query),
+The export also writes a persistent pyoxigraph store next to the Turtle (`graph.oxigraph/`, see kg.sparql.query),
 which `kg query` and `kg entity` open in milliseconds instead of parsing the Turtle.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 
-from ..normalize import has_cjk, iri_safe, slugify, web_iri
-from ..records import CO_MENTION
-from .atomic import atomic_file
+from kg.ingest.normalize import has_cjk, iri_safe, slugify, web_iri
+from kg.records import CO_MENTION
+from kg.export.atomic import atomic_file
 
 KG_NS = "https://w3id.org/kg-ai/vocab#"
 SCHEMA_NS = "https://schema.org/"
@@ -149,7 +149,7 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
     entity (with its monthly tallies), one item, one statement, or all digests, and no subject is in two units.
 
     `inputs` (with_inputs=True, else None) is a tuple of plain values holding everything the block reads besides
-    `base`: equal inputs give equal triples, which is how an export is updated unit by unit (kg/exporters/splice.py).
+    `base`: equal inputs give equal triples, which is how an export is updated unit by unit (kg/export/incremental.py).
     """
     base = _base(base)
     iri, text, lang, date = terms.iri, terms.text, terms.lang, terms.date
@@ -419,9 +419,9 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
 
     `previous` is the graph.ttl this export will replace (export_all passes it). When the parts file next to it
     still describes it, only the units that changed are serialised again, and its query store, when up to date,
-    is cloned and updated instead of loaded again (kg/exporters/splice.py). What was done is added to `notes`."""
-    from .. import query
-    from . import splice
+    is cloned and updated instead of loaded again (kg/export/incremental.py). What was done is added to `notes`."""
+    from kg.sparql import query
+    from kg.export import incremental as splice
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from .atomic import atomic_file
+from kg.export.atomic import atomic_file
 
 HEADER = (
     "<?xml version='1.0' encoding='utf-8'?>\n"
@@ -89,7 +89,7 @@ def _text(value, kind: str) -> str:
 
 
 def _units(graph: nx.MultiDiGraph, node_types: dict[str, str], edge_types: dict[str, str]):
-    """The file as units (key, inputs, render): header, one per node, one per edge, footer (kg/exporters/splice.py)."""
+    """The file as units (key, inputs, render): header, one per node, one per edge, footer (kg/export/incremental.py)."""
     node_keys = {name: f"d{i}" for i, name in enumerate(node_types)}
     edge_keys = {name: f"d{i + len(node_keys)}" for i, name in enumerate(edge_types)}
     keys = [f'<key id="{node_keys[n]}" for="node" attr.name="{_xml(n)}" attr.type="{t}"/>\n' for n, t in node_types.items()]
@@ -122,8 +122,8 @@ def _units(graph: nx.MultiDiGraph, node_types: dict[str, str], edge_types: dict[
 def export(graph: nx.MultiDiGraph, path: Path, *, previous: Path | None = None, notes: list[str] | None = None,
            **_options) -> None:
     """Write graph.graphml; given the file it replaces (`previous`, from export_all), copy the nodes and edges
-    that did not change from it, as the Turtle export does (kg/exporters/splice.py)."""
-    from . import splice
+    that did not change from it, as the Turtle export does (kg/export/incremental.py)."""
+    from kg.export import incremental as splice
 
     node_types = _key_types(data for _, data in graph.nodes(data=True))
     edge_types = _key_types(data for _, _, data in graph.edges(data=True))

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import KgError
-from .normalize import fold_name, normalize_url
-from .query import _PREFIXES, load_store
-from .records import ENTITY_TYPES, RELATION_TYPES, SYMMETRIC_RELATIONS
+from kg.errors import KgError
+from kg.ingest.normalize import fold_name, normalize_url
+from kg.sparql.query import _PREFIXES, load_store
+from kg.records import ENTITY_TYPES, RELATION_TYPES, SYMMETRIC_RELATIONS
 
 
 class GoldFileError(KgError):

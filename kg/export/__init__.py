@@ -16,9 +16,11 @@ from pathlib import Path
 
 import networkx as nx
 
-from .. import collector
-from ..errors import KgError
-from . import graphml, html, turtle
+from kg.builder import gc_control as collector
+from kg.errors import KgError
+from kg.export import graphml
+from kg.export import html
+from kg.export import turtle
 
 Exporter = Callable[..., None]
 

@@ -9,10 +9,10 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
-from .extract import item_text, sentence_bounds
-from .normalize import to_simplified
-from .records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
-from .rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
+from kg.extract.mentions import item_text, sentence_bounds
+from kg.ingest.normalize import to_simplified
+from kg.records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
+from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
 
 _LIST_JOIN = re.compile(
     rf"\s?(?:、|,|，|和|与|及|以及|and|&|/)\s?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}", re.I
@@ -51,7 +51,7 @@ def any_rule_matches(rules: Rules) -> re.Pattern | None:
 
 def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> list[Relation]:
     if len({m.sentence for m in mentions}) == len(mentions):
-        # Each mention carries the sentence that holds its start (kg.extract), so no sentence names two: no
+        # Each mention carries the sentence that holds its start (kg.extract.mentions), so no sentence names two: no
         # pattern can fire. Most items end here, without splitting their text again.
         return []
     text = item_text(item)

@@ -22,11 +22,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .digest import parse_digest
-from .errors import EngineError, InputFileError, InputProblem
-from .extract import extract_mentions, make_pipelines
-from .records import Mention, NewsItem
-from .rules import Rules, load_rules
+from kg.ingest.digest import parse_digest
+from kg.errors import EngineError, InputFileError, InputProblem
+from kg.extract.mentions import extract_mentions, make_pipelines
+from kg.records import Mention, NewsItem
+from kg.extract.rules import Rules, load_rules
 
 ENGINES = ("local", "dask")
 DASK_CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
@@ -199,7 +199,7 @@ def _dask_read(path: str, rules: Rules, config: ReaderConfig, token: str) -> Fil
     with _DASK_LOCK:  # spaCy pipelines and jieba are not shared between threads
         reader = _DASK_READERS.get(token)
         if reader is None:
-            from .cache import config_token
+            from kg.builder.cache import config_token
 
             if config_token(rules, config) != token:  # kg's code, model or library versions differ from the client's
                 raise EngineError(
@@ -241,7 +241,7 @@ class DaskEngine(Engine):
         """Sends every file to the cluster now (as the process pool does), then yields results in order."""
         if not files:
             return (result for result in ())
-        from .cache import config_token
+        from kg.builder.cache import config_token
 
         clock = time.perf_counter()
         rules = self.client.scatter(self.rules, broadcast=True, hash=False)

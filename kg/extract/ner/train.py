@@ -18,12 +18,12 @@ from pathlib import Path
 
 from spacy.tokens import DocBin
 
-from ..errors import KgError
-from ..extract import SPAN_KEY, GazetteerMatcher, _exact_match, _non_overlapping, item_text, language_of, make_pipelines, sentence_bounds
-from ..normalize import fold_name
-from ..resolve import MODEL_MIN_ITEMS
-from ..rules import Rules
-from .silver import MAX_CHARS, MIN_CHARS, SilverStats, read_items, silver_docs
+from kg.errors import KgError
+from kg.extract.mentions import SPAN_KEY, GazetteerMatcher, _exact_match, _non_overlapping, item_text, language_of, make_pipelines, sentence_bounds
+from kg.ingest.normalize import fold_name
+from kg.link.resolve import MODEL_MIN_ITEMS
+from kg.extract.rules import Rules
+from kg.extract.ner.silver import MAX_CHARS, MIN_CHARS, SilverStats, read_items, silver_docs
 
 CONFIG = Path(__file__).parent / "config.cfg"
 MODEL_NAME = "kg_ner"
@@ -132,7 +132,7 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
 
 def install_model(model: Path) -> Path:
     """Copy a trained model to where `kg build` looks for it."""
-    from ..extract import MODEL_DIR
+    from kg.extract.mentions import MODEL_DIR
 
     if not (Path(model) / "meta.json").is_file():
         raise TrainError(f"{model} is not a trained model (no meta.json): run kg train first")
