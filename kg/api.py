@@ -352,21 +352,22 @@ def query(source, sparql: str) -> list[dict]:
     """
     import pyoxigraph as ox
 
-    from kg.sparql import query as q
+    from kg.sparql import query as sparql_query
+    from kg.sparql import store as query_store
 
     if isinstance(source, str) and source.startswith(("http://", "https://")):
-        result = q.run_remote(source, sparql)
+        result = sparql_query.run_remote(source, sparql)
         return [dict(zip(result.columns, row)) for row in result.rows]
     if isinstance(source, (str, Path)):
-        store = q.load_store(Path(source), notify=lambda _message: None)
+        store = query_store.load_store(Path(source), notify=lambda _message: None)
     elif isinstance(source, ox.Store):
         store = source
     else:
         raise QueryError(f"kg.query: give a graph.ttl path, a pyoxigraph.Store or an endpoint URL, not {type(source).__name__}")
     try:
-        answer = store.query(sparql, prefixes=q.DEFAULT_PREFIXES)
+        answer = store.query(sparql, prefixes=sparql_query.DEFAULT_PREFIXES)
     except SyntaxError as exc:
-        raise QueryError(q.syntax_error_message(exc, sparql)) from None
+        raise QueryError(sparql_query.syntax_error_message(exc, sparql)) from None
     except (ValueError, OSError) as exc:
         raise QueryError(f"query failed: {exc}") from None
     if isinstance(answer, (bool, ox.QueryBoolean)):

@@ -227,9 +227,12 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
         kg query exports/graph.ttl 'SELECT ?c ?p WHERE { ?c kg:develops ?p }'
         kg query --endpoint http://localhost:8890/sparql --named timeline --param entity=NVIDIA
     """
-    from kg.sparql import query as q
+    from kg.sparql import query as sparql_query
+    from kg.sparql import results
+    from kg.sparql import store as query_store
+    from kg.sparql import templates
 
-    queries = q.named_queries()
+    queries = templates.named_queries()
     if list_queries:
         for nq in queries.values():
             click.echo(f"{nq.name}: {nq.description}")
@@ -256,23 +259,23 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
                     raise QueryError(f"--param {item!r}: use NAME=VALUE")
                 key, value = item.split("=", 1)
                 given[key.strip()] = value
-            text = q.bind_params(queries[named], given)
+            text = templates.bind_params(queries[named], given)
         else:
             if params:
                 raise QueryError("--param works with --named queries only")
             text = _read_query(sparql)
         if endpoint:
             def run(sparql_text):
-                return q.run_remote(endpoint, sparql_text, graph=graph_iri, user=user, password=password)
+                return sparql_query.run_remote(endpoint, sparql_text, graph=graph_iri, user=user, password=password)
         else:
-            store = q.load_store(graph_file)
+            store = query_store.load_store(graph_file)
 
             def run(sparql_text):
-                return q.run(store, sparql_text)
+                return sparql_query.run(store, sparql_text)
         result = run(text)
         if named:
-            q.explain_empty(len(result.rows), run)
-        click.echo(q.format_result(result, fmt))
+            sparql_query.explain_empty(len(result.rows), run)
+        click.echo(results.format_result(result, fmt))
     except KgError as exc:
         raise _fail(exc) from None
 
@@ -340,15 +343,17 @@ def entity(graph_file, name):
     Example:
         kg entity exports/graph.ttl 英伟达
     """
-    from kg.sparql import query as q
+    from kg.sparql import entities
+    from kg.sparql import results
+    from kg.sparql import store as query_store
 
     try:
-        store = q.load_store(graph_file)
-        iris = q.find_entities(store, name)
+        store = query_store.load_store(graph_file)
+        iris = entities.find_entities(store, name)
         if not iris:
             raise QueryError(f"no entity named {name!r} in {graph_file} (try another spelling or alias)")
         for n, iri in enumerate(iris):
-            view = q.describe_entity(store, iri)
+            view = entities.describe_entity(store, iri)
             if n:
                 click.echo()
             click.echo(f"{' / '.join(view.labels)}  [{view.type}]")
@@ -359,7 +364,7 @@ def entity(graph_file, name):
                 click.echo(f"  wikidata: https://www.wikidata.org/wiki/{view.wikidata}")
             click.echo(f"  mentioned in {view.mentions} item(s)")
             click.echo()
-            click.echo(q.format_table(view.edges))
+            click.echo(results.format_table(view.edges))
             if view.co_mentions.rows:
                 click.echo()
                 click.echo("Most often named with: " + ", ".join(f"{o} ({c})" for o, c in view.co_mentions.rows))
@@ -453,7 +458,8 @@ def report(graph_file, start, end, out_dir, fmt, limit, endpoint, graph_iri):
         kg report exports/graph.ttl --from 2025-12-01 --to 2025-12-31 --out /tmp/report
         kg report --endpoint http://127.0.0.1:7878/sparql --from 2025-12-01 --to 2025-12-07 --format json
     """
-    from kg.sparql import query as q
+    from kg.sparql import query as sparql_query
+    from kg.sparql import store as query_store
     from kg.sparql.report import build_report, write_report
 
     if endpoint and graph_file is not None:
@@ -465,15 +471,15 @@ def report(graph_file, start, end, out_dir, fmt, limit, endpoint, graph_iri):
     try:
         if endpoint:
             def run(sparql_text):
-                return q.run_remote(endpoint, sparql_text, graph=graph_iri)
+                return sparql_query.run_remote(endpoint, sparql_text, graph=graph_iri)
         else:
-            store = q.load_store(graph_file)
+            store = query_store.load_store(graph_file)
 
             def run(sparql_text):
-                return q.run(store, sparql_text)
+                return sparql_query.run(store, sparql_text)
         result = build_report(run, start, end, limit=limit or None)
         if not any(result.totals.values()):
-            q.explain_empty(0, run)
+            sparql_query.explain_empty(0, run)
         if fmt == "json":
             click.echo(result.to_json())
             return

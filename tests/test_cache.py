@@ -289,7 +289,7 @@ def test_every_field_of_a_pattern_and_a_gazetteer_entity_is_in_the_cache_key(rul
     import copy
     import dataclasses
 
-    from kg.builder.cache import rules_fingerprint
+    from kg.builder.fingerprints import rules_fingerprint
 
     base = rules_fingerprint(copy.deepcopy(rules))
     pattern = next(p for p in rules.patterns if p.known_base)

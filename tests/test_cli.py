@@ -151,7 +151,7 @@ def test_name_parameters_match_any_label_or_alias_in_any_case(tiny_ttl):
 
 
 def test_lines_for_a_parameter_not_given_are_left_out():
-    from kg.sparql.query import bind_params, named_queries
+    from kg.sparql.templates import bind_params, named_queries
 
     releases = named_queries()["releases"]
     assert "?c kg:nameKey" not in bind_params(releases, {})

@@ -79,8 +79,8 @@ def test_engine_options_are_checked(rules, monkeypatch):
 
 
 def test_a_worker_with_another_kg_is_refused(cluster, rules, monkeypatch):
-    import kg.builder.cache
+    import kg.builder.readers
 
-    monkeypatch.setattr(kg.builder.cache, "config_token", lambda *_: "not-the-workers-token")
+    monkeypatch.setattr(kg.builder.readers, "config_token", lambda *_: "not-the-workers-token")
     with pytest.raises(EngineError, match="is not the client's"):
         build(rules=rules, engine="dask", scheduler=cluster.scheduler_address)

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from kg.sparql import push as p
 from kg.cli import cli
 from kg.errors import PushError
-from kg.sparql.query import named_queries
+from kg.sparql.templates import named_queries
 
 runner = CliRunner()
 VIRTUOSO = shutil.which("virtuoso-t")

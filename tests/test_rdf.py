@@ -12,7 +12,8 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.export.turtle import export, to_rdf
-from kg.sparql.query import load_store, run
+from kg.sparql.query import run
+from kg.sparql.store import load_store
 from kg.records import NewsItem
 
 GOLDEN = Path(__file__).parent / "data" / "golden.ttl"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.sparql.query import named_queries
+from kg.sparql.templates import named_queries
 
 from .test_push import _rows, exports_with_new_names  # noqa: F401 (a fixture)
 

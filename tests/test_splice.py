@@ -7,7 +7,8 @@ import shutil
 import pyoxigraph as ox
 import pytest
 
-from kg.sparql import query as q
+from kg.sparql import query as sparql_query
+from kg.sparql import store as query_store
 from kg.export import export_all
 from kg.export import incremental as splice
 from kg.builder.pipeline import build
@@ -26,7 +27,7 @@ def file_triples(path) -> set:
 
 
 def store_triples(path) -> set:
-    store = ox.Store.read_only(str(q.store_dir(path)))
+    store = ox.Store.read_only(str(query_store.store_dir(path)))
     return {(t.subject, t.predicate, t.object) for t in store.quads_for_pattern(None, None, None)}
 
 
@@ -59,11 +60,11 @@ def test_a_changed_and_a_removed_digest_update_the_export_like_a_full_one(first_
     assert notes[1].startswith("graph.graphml updated: ")
     rewritten, units = (int(n.replace(",", "")) for n in notes[0].split(": ")[1].split(" units")[0].split(" of "))
     assert 0 < rewritten < units / 2  # most of the graph was copied, not written again
-    assert q.store_state(out / "graph.ttl") == "fresh"
+    assert query_store.store_state(out / "graph.ttl") == "fresh"
     assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
     answers = ("SELECT ?item WHERE { ?item a <https://schema.org/NewsArticle> ;"
                " <https://schema.org/url> <https://example.com/splice-test> }")
-    assert len(q.run(q.open_store(out / "graph.ttl"), answers).rows) == 1
+    assert len(sparql_query.run(query_store.open_store(out / "graph.ttl"), answers).rows) == 1
 
     # and once more from the updated export (its parts describe the spliced file)
     notes.clear()
@@ -92,7 +93,7 @@ def test_an_edited_turtle_or_another_base_means_a_full_export(first_export, tmp_
 
 def test_a_stale_store_is_loaded_again_not_updated(first_export, rules):
     digests, out = first_export
-    shutil.rmtree(q.store_dir(out / "graph.ttl"))
+    shutil.rmtree(query_store.store_dir(out / "graph.ttl"))
     with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:
         f.write(NEW_STORY)
     notes: list[str] = []
@@ -127,7 +128,7 @@ def test_many_changes_load_the_store_again(first_export, rules, monkeypatch):
     notes: list[str] = []
     export_all(build([digests], rules=rules, use_model=False).graph, out, notes=notes, formats=["turtle"])
     assert notes[0].startswith("graph.ttl updated: ") and "query store" not in notes[0]
-    assert q.store_state(out / "graph.ttl") == "fresh"
+    assert query_store.store_state(out / "graph.ttl") == "fresh"
     assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
 
 
@@ -234,5 +235,5 @@ def test_the_store_is_updated_in_this_process_without_background(first_export, t
     notes: list[str] = []
     assert turtle.export(graph, staged, previous=out / "graph.ttl", notes=notes, background=False) is None
     assert "query store updated (-" in notes[0]
-    assert q.store_state(staged) == "fresh"
+    assert query_store.store_state(staged) == "fresh"
     assert store_triples(staged) == file_triples(staged)

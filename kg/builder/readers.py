@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.builder.fingerprints import config_token
 from kg.ingest.digest import parse_digest
 from kg.errors import EngineError, InputFileError, InputProblem
 from kg.extract.mentions import extract_mentions, make_pipelines
@@ -199,8 +200,6 @@ def _dask_read(path: str, rules: Rules, config: ReaderConfig, token: str) -> Fil
     with _DASK_LOCK:  # spaCy pipelines and jieba are not shared between threads
         reader = _DASK_READERS.get(token)
         if reader is None:
-            from kg.builder.cache import config_token
-
             if config_token(rules, config) != token:  # kg's code, model or library versions differ from the client's
                 raise EngineError(
                     f"the kg installed on Dask worker {socket.gethostname()} is not the client's (its code, NER model"
@@ -241,8 +240,6 @@ class DaskEngine(Engine):
         """Sends every file to the cluster now (as the process pool does), then yields results in order."""
         if not files:
             return (result for result in ())
-        from kg.builder.cache import config_token
-
         clock = time.perf_counter()
         rules = self.client.scatter(self.rules, broadcast=True, hash=False)
         self.setup_seconds += time.perf_counter() - clock

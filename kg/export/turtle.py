@@ -151,66 +151,86 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
     `inputs` (with_inputs=True, else None) is a tuple of plain values holding everything the block reads besides
     `base`: equal inputs give equal triples, which is how an export is updated unit by unit (kg/export/incremental.py).
     """
-    base = _base(base)
-    iri, text, lang, date = terms.iri, terms.text, terms.lang, terms.date
-    integer, decimal = terms.integer, terms.decimal
+    w = _Words(graph, _base(base), terms)
+    yield from _entity_units(graph, w, with_inputs)
+    yield from _item_units(graph, w, with_inputs)
+    yield from _digest_unit(w, with_inputs)
+    yield from _statement_units(graph, w, with_inputs)
 
-    def label(value: str):
-        return lang(value, "zh" if has_cjk(value) else "en")
 
-    kg = {name: iri(KG_NS + name) for name in (
-        "Company", "Organization", "Person", "Product", "Hardware", "Digest", "Statement", "CoMention",
-        "MonthlyMentions", "name", "nameKey", "entity", "month",
-        "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "firstListedIn", "line",
-        "evidence", "role", "count", "status",
-        "coMentionedWith", "develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires", "competesWith", "variantOf",
-    )}
-    schema = {name: iri(SCHEMA_NS + name) for name in (
-        "Organization", "Person", "Product", "NewsArticle", "headline", "datePublished", "url", "author", "mentions", "name",
-    )}
-    a = iri(RDF_NS + "type")
-    rdf_statement, rdf_subject, rdf_predicate, rdf_object = (iri(RDF_NS + n) for n in ("Statement", "subject", "predicate", "object"))
-    rdfs_label, alt_label, same_as = iri(RDFS_NS + "label"), iri(SKOS_NS + "altLabel"), iri(OWL_NS + "sameAs")
-    dcterms_date, derived_from = iri(DCTERMS_NS + "date"), iri(PROV_NS + "wasDerivedFrom")
+class _Words:
+    """The terms every unit kind writes: the vocabulary's IRIs and the IRIs of entities, items and digests."""
 
-    def vocab(name: str):
-        term = kg.get(name)
+    def __init__(self, graph: nx.MultiDiGraph, base: str, terms):
+        self.base, self.terms = base, terms
+        iri = terms.iri
+        self.kg = {name: iri(KG_NS + name) for name in (
+            "Company", "Organization", "Person", "Product", "Hardware", "Digest", "Statement", "CoMention",
+            "MonthlyMentions", "name", "nameKey", "entity", "month",
+            "mentionCount", "firstSeen", "lastSeen", "extractor", "confidence", "listedIn", "firstListedIn", "line",
+            "evidence", "role", "count", "status",
+            "coMentionedWith", "develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires", "competesWith", "variantOf",
+        )}
+        self.schema = {name: iri(SCHEMA_NS + name) for name in (
+            "Organization", "Person", "Product", "NewsArticle", "headline", "datePublished", "url", "author", "mentions", "name",
+        )}
+        self.a = iri(RDF_NS + "type")
+        self.rdf_statement, self.rdf_subject, self.rdf_predicate, self.rdf_object = (
+            iri(RDF_NS + n) for n in ("Statement", "subject", "predicate", "object"))
+        self.rdfs_label, self.alt_label, self.same_as = iri(RDFS_NS + "label"), iri(SKOS_NS + "altLabel"), iri(OWL_NS + "sameAs")
+        self.dcterms_date, self.derived_from = iri(DCTERMS_NS + "date"), iri(PROV_NS + "wasDerivedFrom")
+        self.items = graph.graph.get("items", {})
+        self._entity_iris: dict = {}
+        self._digest_iris: dict[str, str] = {}  # digest file name -> its IRI (a few hundred names, listed by every item)
+        self.digests: dict[str, dict] = {}  # digest IRI -> its file names, filled as the items are written
+        # bounded: a 1 GB corpus has 2 M items, and a cache of all took ~0.4 GB
+        self.item_iri = lru_cache(maxsize=1 << 16)(lambda item_id: iri(base + "item/" + item_id))
+
+    def label(self, value: str):
+        return self.terms.lang(value, "zh" if has_cjk(value) else "en")
+
+    def vocab(self, name: str):
+        term = self.kg.get(name)
         if term is None:
-            term = kg[name] = iri(KG_NS + name)
+            term = self.kg[name] = self.terms.iri(KG_NS + name)
         return term
 
-    entity_iris: dict = {}
-
-    def entity(node):
-        term = entity_iris.get(node)
+    def entity(self, node):
+        term = self._entity_iris.get(node)
         if term is None:
-            term = entity_iris[node] = iri(base + "entity/" + iri_safe(node))
+            term = self._entity_iris[node] = self.terms.iri(self.base + "entity/" + iri_safe(node))
         return term
 
-    @lru_cache(maxsize=1 << 16)  # bounded: a 1 GB corpus has 2 M items, and a cache of all took ~0.4 GB
-    def item_iri(item_id: str):
-        return iri(base + "item/" + item_id)
+    def digest_iri(self, source: str) -> str:
+        found = self._digest_iris.get(source)
+        if found is None:
+            found = self._digest_iris[source] = self.base + "digest/" + iri_safe(slugify(source))
+        return found
 
-    def once(subject, pairs):
-        """The block of one subject, without repeated (predicate, object) pairs."""
-        seen = set()
-        for p, o in pairs:
-            if (p, o) not in seen:
-                seen.add((p, o))
-                yield subject, p, o
-
-    items = graph.graph.get("items", {})
-
-    def months(data) -> list[tuple[str, int]]:
+    def months(self, data) -> list[tuple[str, int]]:
         """Items naming the entity per month (what "most mentioned in a month" counts)."""
         by_month: dict[str, int] = {}
         for item_id in data.get("items", ()):
-            item = items.get(item_id)
+            item = self.items.get(item_id)
             if item is not None and item.date:
                 by_month[item.date[:7]] = by_month.get(item.date[:7], 0) + 1
         return sorted(by_month.items())
 
-    # entities, each with its direct relation triples (one per subject, predicate, object)
+
+def _once(subject, pairs):
+    """The block of one subject, without repeated (predicate, object) pairs."""
+    seen = set()
+    for p, o in pairs:
+        if (p, o) not in seen:
+            seen.add((p, o))
+            yield subject, p, o
+
+
+def _entity_units(graph: nx.MultiDiGraph, w: _Words, with_inputs: bool):
+    """One unit per entity: its description, its direct relation triples and its monthly tallies."""
+    base, iri, text, lang, date, integer, decimal = w.base, w.terms.iri, w.terms.text, w.terms.lang, w.terms.date, w.terms.integer, w.terms.decimal
+    a, kg, schema, vocab, entity, label = w.a, w.kg, w.schema, w.vocab, w.entity, w.label
+    rdfs_label, alt_label, same_as, once, months = w.rdfs_label, w.alt_label, w.same_as, _once, w.months
     for node, data in graph.nodes(data=True):
         tally = months(data)
         # the direct triple states a fact: only relations some item states plainly (not reported, planned or denied)
@@ -261,21 +281,18 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                       data.get("extractor", "gazetteer"), data.get("confidence", 1.0), tuple(out), tuple(tally))
         yield "e" + node, inputs, entity_block
 
-    # news items, then the digests that listed them
+
+
+def _item_units(graph: nx.MultiDiGraph, w: _Words, with_inputs: bool):
+    """One unit per news item; notes in `w.digests` the digests that listed them."""
+    iri, text, date, integer = w.terms.iri, w.terms.text, w.terms.date, w.terms.integer
+    a, kg, schema, entity, label, item_iri, digest_iri = w.a, w.kg, w.schema, w.entity, w.label, w.item_iri, w.digest_iri
+    items, digests = w.items, w.digests
     # item -> entities naming it: lists (a node lists each item once), emptied as the items are written
     mentioned: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
         for item_id in data.get("items", []):
             mentioned.setdefault(item_id, []).append(node)
-    digests: dict[str, dict] = {}
-    digest_iris: dict[str, str] = {}  # digest file name -> its IRI (a few hundred names, listed by every item)
-
-    def digest_iri(source: str) -> str:
-        found = digest_iris.get(source)
-        if found is None:
-            found = digest_iris[source] = base + "digest/" + iri_safe(slugify(source))
-        return found
-
     for item_id, item in items.items():
         naming = sorted(mentioned.pop(item_id, ()))
         for source in item.sources:
@@ -309,6 +326,12 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
                   if with_inputs else None)
         yield "i" + item_id, inputs, item_block
 
+
+
+def _digest_unit(w: _Words, with_inputs: bool):
+    """One unit for all digests (those the items listed)."""
+    iri, text, a, kg, schema, digests = w.terms.iri, w.terms.text, w.a, w.kg, w.schema, w.digests
+
     def digest_block(digests=digests):
         for digest, names in digests.items():
             d = iri(digest)
@@ -318,7 +341,14 @@ def units(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE, terms=OxTerms, *, wi
 
     yield "d", (tuple((d, tuple(names)) for d, names in digests.items()) if with_inputs else None), digest_block
 
-    # statements
+
+
+def _statement_units(graph: nx.MultiDiGraph, w: _Words, with_inputs: bool):
+    """One unit per statement (a reified edge with its date, source and evidence) or co-mention."""
+    base, iri, text, date, integer, decimal = w.base, w.terms.iri, w.terms.text, w.terms.date, w.terms.integer, w.terms.decimal
+    a, kg, schema, vocab, entity, label, item_iri = w.a, w.kg, w.schema, w.vocab, w.entity, w.label, w.item_iri
+    rdf_statement, rdf_subject, rdf_predicate, rdf_object = w.rdf_statement, w.rdf_subject, w.rdf_predicate, w.rdf_object
+    dcterms_date, derived_from = w.dcterms_date, w.derived_from
     for subject, obj, key, data in graph.edges(keys=True, data=True):
         def statement_block(key=key, subject=subject, obj=obj, data=data):
             def pairs():
@@ -420,7 +450,7 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
     `previous` is the graph.ttl this export will replace (export_all passes it). When the parts file next to it
     still describes it, only the units that changed are serialised again, and its query store, when up to date,
     is cloned and updated instead of loaded again (kg/export/incremental.py). What was done is added to `notes`."""
-    from kg.sparql import query
+    from kg.sparql import store as query_store
     from kg.export import incremental as splice
 
     path = Path(path)
@@ -428,7 +458,7 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
     prefixes = prefixes_for(base, graph)
     old = splice.previous_parts(Path(previous), splice.turtle_environment(base, prefixes)) if previous is not None else None
     if old is not None:
-        store_triples = query.store_triples(Path(previous)) if store else None  # None: no up-to-date store
+        store_triples = query_store.store_triples(Path(previous)) if store else None  # None: no up-to-date store
         parts, changes, sha256 = splice.write_spliced(
             units(graph, base, OxTerms, with_inputs=True), path, Path(previous), old, prefixes,
             max_added=int((store_triples or 0) * STORE_UPDATE_SHARE),
@@ -444,11 +474,11 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
             update = {"old_graph": str(previous), "removed": changes.removed_ranges, "added": changes.added_ranges,
                       "header": splice.prefix_header(prefixes).decode("utf-8"), "sha256": sha256}
             if not background:
-                removed, added = query.update_store_from_ranges(new_graph=str(path), **update)
+                removed, added = query_store.update_store_from_ranges(new_graph=str(path), **update)
                 if notes is not None:
                     notes[-1] += f"; query store updated (-{removed:,} +{added:,} triples)"
                 return None
-            return _NotedJob(query.StoreJob(path, update=update), notes)
+            return _NotedJob(query_store.StoreJob(path, update=update), notes)
         if not store:
             return None
     else:
@@ -459,6 +489,6 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
     if not store:
         return None
     if background:
-        return query.StoreJob(path)
-    query.write_store(path)
+        return query_store.StoreJob(path)
+    query_store.write_store(path)
     return None

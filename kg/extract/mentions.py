@@ -12,7 +12,6 @@ import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
@@ -21,43 +20,18 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from kg.ingest.normalize import cjk_ratio, fold_name, fold_with_offsets, has_cjk, is_latin_edge
+from kg.ingest.normalize import fold_name, fold_with_offsets, has_cjk, is_latin_edge
 from kg.records import Mention, NewsItem
 from kg.extract.rules import Rules, is_case_sensitive
+from kg.extract.spans import GAZETTEER_EXTRACTOR, SPAN_KEY, doc_text, item_text, language_of, sentence_bounds
+from kg.extract.spans import Match as _Match
+from kg.extract.spans import exact_match as _exact_match
 
-GAZETTEER_EXTRACTOR = "gazetteer"
-SPAN_KEY = "kg"
 # The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
 MODELS_DIR = Path(__file__).parent.parent / "models"
 MODEL_DIR = MODELS_DIR / "ner"
 
-if not Span.has_extension("kg_extractor"):
-    Span.set_extension("kg_extractor", default=None)
-    Span.set_extension("kg_confidence", default=1.0)
-
 _RULES_BY_DIR: dict[str, Rules] = {}
-
-
-@dataclass(frozen=True)
-class _Match:
-    start: int
-    end: int
-    entity_id: str | None  # None: a pattern match not (yet) resolved to the gazetteer
-    type: str
-    extractor: str
-    confidence: float
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
-
-
-def doc_text(doc: Doc) -> str:
-    """The doc's text, joined from its tokens once: spaCy rebuilds `Doc.text` on every access (token by token)."""
-    text = doc.user_data.get("kg_text")
-    if text is None:
-        text = doc.user_data["kg_text"] = doc.text
-    return text
 
 
 # ---------------------------------------------------------------- gazetteer matcher
@@ -243,11 +217,6 @@ class PatternMatcher:
         return doc
 
 
-def _exact_match(doc: Doc, span: Span) -> _Match:
-    start, end = doc.user_data.get("kg_exact", {}).get((span.start_char, span.end_char), (span.start_char, span.end_char))
-    return _Match(start, end, span.id_ or None, span.label_, span._.kg_extractor or GAZETTEER_EXTRACTOR, span._.kg_confidence)
-
-
 def _patterns_that_may_win(patterns: Iterable[_Match], gazetteer: list[_Match]) -> list[_Match]:
     """The pattern matches that overlap no gazetteer match, or strictly contain those they overlap.
 
@@ -366,28 +335,6 @@ def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+|$)|(?<=[.!?])\s+")
 
 
-def item_text(item: NewsItem) -> str:
-    return f"{item.title}\n{item.text}" if item.text else item.title
-
-
-def sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Sentence spans: Chinese punctuation, line ends, and '. ' between English sentences."""
-    bounds = []
-    for m in re.finditer(r"[^。！？!?；\n]+[。！？!?；]*", text):
-        start = m.start()
-        for sub in re.finditer(r".+?(?:[.;](?=\s+[A-Z])|$)", m.group(0)):
-            s, e = start + sub.start(), start + sub.end()
-            while s < e and text[s].isspace():
-                s += 1
-            if e > s:
-                bounds.append((s, e))
-    return bounds
-
-
-def language_of(text: str) -> str:
-    return "zh" if cjk_ratio(text) >= 0.1 else "en"
-
-
 def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64) -> Iterator[tuple[NewsItem, list[Mention]]]:
     """Run the pipelines' components over items; yield each item with its mentions (in text order).
 
@@ -421,7 +368,7 @@ def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatche
 
 def model_matches(model, nlp: Language, texts: list[str], found: list[list[_Match]]) -> list[list[_Match]]:
     """The model's mentions in each text beside the rules' `found` (kg_model_mentions, batched)."""
-    from kg.extract.ner.component import _covered_tokens
+    from kg.extract.ner.component import covered_tokens as _covered_tokens
 
     stretchable = getattr(nlp.tokenizer, "segmenter", None) == "jieba"
     taken = [[(m.start, m.end) for m in matches] for matches in found]

@@ -19,7 +19,8 @@ import pyoxigraph as ox
 
 from kg.errors import KgError
 from kg.ingest.normalize import fold_name, normalize_url
-from kg.sparql.query import _PREFIXES, load_store
+from kg.sparql.entities import _PREFIXES
+from kg.sparql.store import load_store
 from kg.records import ENTITY_TYPES, RELATION_TYPES, SYMMETRIC_RELATIONS
 
 

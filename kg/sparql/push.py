@@ -33,7 +33,7 @@ from typing import Callable, Iterator
 import pyoxigraph as ox
 
 from kg.errors import PushError
-from kg.sparql.query import QueryResult
+from kg.sparql.results import QueryResult
 
 DEFAULT_GRAPH = "https://w3id.org/kg-ai/graph"
 DEFAULT_CHUNK_SIZE = 50_000

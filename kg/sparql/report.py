@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kg.errors import QueryError
-from kg.sparql.query import QueryResult
+from kg.sparql.results import QueryResult
 
 PREFIXES = """PREFIX kg: <https://w3id.org/kg-ai/vocab#>
 PREFIX schema: <https://schema.org/>

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kg.sparql import query as kg_query  # noqa: E402
+from kg.sparql import store as query_store  # noqa: E402
 from kg.export import export_all  # noqa: E402
 from kg.extract.mentions import item_text  # noqa: E402
 from kg.builder.pipeline import build, collect_files, summarize  # noqa: E402
@@ -79,7 +79,7 @@ def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]
         run.__signature__ = inspect.signature(exporter)  # export_all passes options by signature
         return run
 
-    real_job = kg_query.StoreJob
+    real_job = query_store.StoreJob
 
     class TimedStoreJob(real_job):
         def __init__(self, *args, **kwargs):
@@ -93,7 +93,7 @@ def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]
                 timed["store"] = time.perf_counter() - self.started
 
     real_exporters = dict(exporters.EXPORTERS)
-    kg_query.StoreJob = TimedStoreJob
+    query_store.StoreJob = TimedStoreJob
     exporters.EXPORTERS.update({n: (f, timer(n, e)) for n, (f, e) in real_exporters.items()})
     try:
         with tempfile.TemporaryDirectory() as out:
@@ -108,7 +108,7 @@ def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]
                     filename, exporter = exporters.EXPORTERS[name]
                     exporter(result.graph, Path(out) / ("again-" + filename), max_nodes=500)
     finally:
-        kg_query.StoreJob = real_job
+        query_store.StoreJob = real_job
         exporters.EXPORTERS.update(real_exporters)
     stages.update({n: timed.get(n, 0.0) for n in (*EXPORTS, "store")})
     stages["build"] = build_seconds

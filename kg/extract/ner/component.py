@@ -16,7 +16,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.mentions import doc_text
+from kg.extract.spans import doc_text
 from kg.ingest.normalize import fold_name
 from kg.extract.rules import Rules
 from kg.extract.ner.cues import settle_type
@@ -203,7 +203,7 @@ class ModelMentions:
 
     def predict(self, pieces: list[tuple[int, Doc, int]], texts: list[str], taken: list[list[tuple[int, int]]]) -> list[list]:
         """Run the model over (text number, window Doc, offset) pieces; the kept mentions of each text."""
-        from kg.extract.mentions import _Match
+        from kg.extract.spans import Match as _Match
 
         found: list[list] = [[] for _ in texts]
         ends = [[e for _, e in spans] for spans in taken]  # sorted like the spans, which do not overlap
@@ -260,7 +260,7 @@ def _inside(taken: list[tuple[int, int]], a: int, b: int) -> bool:
     return False
 
 
-def _covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
+def covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
     """Tokens overlapping a rule span (what `alignment_mode="expand"` puts inside the span)."""
     return _covered([t.idx for t in doc], [t.text for t in doc], taken)
 

@@ -21,7 +21,8 @@ from spacy.tokens import Doc
 
 from kg.ingest.digest import parse_digest
 from kg.errors import InputFileError
-from kg.extract.mentions import SPAN_KEY, _exact_match, item_text, language_of, sentence_bounds
+from kg.extract.spans import SPAN_KEY, item_text, language_of, sentence_bounds
+from kg.extract.spans import exact_match as _exact_match
 from kg.ingest.normalize import has_cjk
 from kg.extract.rules import Rules
 
