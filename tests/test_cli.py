@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from .conftest import tiny_graph
 
-from .test_rdf import tiny_graph
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.quality.evaluate import evaluate
+from .conftest import tiny_graph
 
-from .test_rdf import tiny_graph
 
 GOLD = Path(__file__).parent / "data" / "gold.jsonl"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

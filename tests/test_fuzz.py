@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import URIRef
@@ -16,6 +17,7 @@ MARKDOWNISH = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.one_of(MARKDOWNISH, st.text(max_size=300)), date=st.booleans())
 def test_any_text_parses_or_fails_with_a_clear_error(tmp_path, body, date):
@@ -32,6 +34,7 @@ def test_any_text_parses_or_fails_with_a_clear_error(tmp_path, body, date):
         assert item.url is None or item.url.startswith(("http://", "https://"))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=300))
 def test_any_bytes_parse_or_fail_with_a_clear_error(tmp_path, data):

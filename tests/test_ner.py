@@ -15,21 +15,15 @@ from kg.cli import cli
 from kg.export.turtle import DEFAULT_BASE, KG
 from kg.ingest.digest import parse_digest
 from kg.extract.mentions import MODEL_DIR, _make_doc, extract_mentions, item_text, language_of, make_pipelines, mentions_from_doc, model_available
-from kg.extract.ner.component import _covered_tokens, _is_cut, _jieba_tokens, model_extractor, read_meta
+from kg.extract.ner.component import covered_tokens, _is_cut, _jieba_tokens, model_extractor, read_meta
 from kg.extract.ner.silver import SilverStats, is_name_like, silver_doc
 from kg.builder.pipeline import build
 
-from .conftest import SEEDS
+from .conftest import NEW_NAMES, SEEDS
 
 needs_model = pytest.mark.skipif(not model_available(), reason="the shipped model is not installed (kg train --install)")
 
 # Two news items that name a startup no rule knows (and a Person and a Product the patterns find by their cues).
-NEW_NAMES = (
-    "## 新模型\n\n初创公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
-    "[原文](https://example.com/zentrova-model)\n\n"
-    "## 新产品\n\n初创公司Zentrova宣布，Qorvel-7B 将在 Hugging Face 上开放下载，首席执行官 Marek Wolansky 表示欢迎试用。\n"
-    "[原文](https://example.com/zentrova-ceo)\n"
-)
 ONE_OFF = "## 快讯\n\n据报道，Meta 收购了 AI 芯片初创公司 Kestrion。\n[原文](https://example.com/kestrion)\n"
 
 
@@ -135,6 +129,7 @@ def test_train_refuses_install_with_holdout(tmp_path):
     assert "--install ships a model trained on all the rules: drop --holdout" in result.output
 
 
+@pytest.mark.slow
 def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
     from kg.builder.pipeline import SAMPLE_CORPUS
 
@@ -268,7 +263,7 @@ def test_windows_from_stretches_are_the_windows_of_the_whole_text(zh_with_model,
     latin = [m.span() for m in re.finditer(r"[A-Za-z][A-Za-z0-9\-]*", text)]
     taken = latin[::taken_every]
     doc = nlp.tokenizer(text)
-    whole = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_doc(doc, _covered_tokens(doc, taken))]
+    whole = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_doc(doc, covered_tokens(doc, taken))]
     stretched = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_text(text, taken, nlp.tokenizer)]
     assert stretched == whole
 

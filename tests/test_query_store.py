@@ -17,8 +17,8 @@ from kg.sparql import store as query_store
 from kg.sparql import templates
 from kg.cli import cli
 from kg.export.turtle import export, to_rdf, write_turtle
+from .conftest import GOLDEN, tiny_graph
 
-from .test_rdf import GOLDEN, tiny_graph
 
 runner = CliRunner()
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -200,11 +200,12 @@ def test_a_failed_export_stops_the_store_writer_and_leaves_nothing(tmp_path, mon
         jobs.append(real_job(*args, **kwargs))
         return jobs[-1]
 
-    def broken(*_a, **_k):
-        raise OSError("disk full")
+    class Broken(exporters.GraphMLExporter):
+        def write(self, graph, path, options):
+            raise OSError("disk full")
 
     monkeypatch.setattr(query_store, "StoreJob", recorded)
-    monkeypatch.setitem(exporters.EXPORTERS, "graphml", ("graph.graphml", broken))
+    monkeypatch.setitem(exporters.EXPORTERS, "graphml", Broken())
     with pytest.raises(OSError, match="disk full"):
         exporters.export_all(tiny_graph(), tmp_path / "out")
     assert len(jobs) == 1 and jobs[0].process.poll() is not None  # stopped, not left running

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.sparql.query import DEFAULT_PREFIXES, with_default_prefixes
+from .conftest import tiny_graph
 
-from .test_rdf import tiny_graph
 
 runner = CliRunner()
 

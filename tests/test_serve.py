@@ -14,30 +14,16 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.sparql.templates import named_queries
+from .conftest import SERVE, row_tuples, start_server
 
-from .test_push import _rows, exports_with_new_names  # noqa: F401 (a fixture)
 
 runner = CliRunner()
-SERVE = [sys.executable, "-c", "from kg.cli import cli; cli()", "serve"]
-
-
-def _start(*args: str) -> tuple[subprocess.Popen, str]:
-    """Start `kg serve ARGS --port 0`; returns the process and the endpoint URL it prints."""
-    process = subprocess.Popen([*SERVE, *args, "--port", "0"], stderr=subprocess.PIPE, text=True)
-    lines = []
-    for line in process.stderr:
-        lines.append(line)
-        found = re.search(r"at (http://\S+/sparql) ", line)
-        if found:
-            return process, found.group(1)
-    process.wait(timeout=10)
-    raise AssertionError("kg serve did not start:\n" + "".join(lines))
 
 
 @pytest.fixture(scope="module")
 def served(exports_with_new_names):  # noqa: F811
     ttl = exports_with_new_names / "graph.ttl"
-    process, url = _start(str(ttl), "--quiet")
+    process, url = start_server(str(ttl), "--quiet")
     yield ttl, url
     process.terminate()
     process.wait(timeout=10)
@@ -70,7 +56,7 @@ def test_named_query_on_kg_serve_answers_as_kg_query_on_the_file(served, name):
     assert expected, f"{name}: no rows on the sample, the comparison would prove nothing"
     answer = runner.invoke(cli, ["query", "--endpoint", url, "--named", name, "--format", "json"])
     assert answer.exit_code == 0, answer.output
-    assert _rows(json.loads(answer.stdout)) == _rows(expected)
+    assert row_tuples(json.loads(answer.stdout)) == row_tuples(expected)
 
 
 def test_parameters_and_inline_sparql_on_kg_serve(served):

@@ -210,12 +210,13 @@ def test_an_error_in_the_forked_exports_is_raised_here_and_nothing_moves(first_e
     from kg import export as exporters
     from kg.errors import KgError
 
-    def broken(graph, path, **_options):
-        raise KgError(f"cannot write {path.name}: disk full")
+    class Broken(exporters.HtmlExporter):
+        def write(self, graph, path, options):
+            raise KgError(f"cannot write {path.name}: disk full")
 
     digests, out = first_export
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    monkeypatch.setitem(exporters.EXPORTERS, "html", ("graph.html", broken))
+    monkeypatch.setitem(exporters.EXPORTERS, "html", Broken())
     monkeypatch.setattr(exporters, "_can_fork", lambda: True)  # see the test above
     graph = build([digests], rules=rules, use_model=False).graph
     with pytest.raises(exporters.ForkedExportError, match="cannot write graph.html: disk full"):

@@ -100,7 +100,7 @@ class BuildCache:
     def _boilerplate(self, folder: Path, content: bytes) -> str:
         """Those of the lines recurring across the folder's digests (dropped as boilerplate when a file is read)
         that this file holds: files added to or removed from a source can make a line of an unchanged file
-        boilerplate, or no longer, and then it is read again. Recurring headings are compared by words, not as
+        boilerplate or stop it being boilerplate, and then it is read again. Recurring headings are compared by words, not as
         text, so each counts for every file of the folder."""
         from kg.ingest.digest import ZERO_DIGITS, repeated_lines
 

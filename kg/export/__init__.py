@@ -1,8 +1,8 @@
-"""The exporters, one module each; `EXPORTERS` maps a format name to (file name, export function)."""
+"""The export formats, one module each, listed in `EXPORTERS` (format name -> Exporter, see kg/export/base.py),
+and `export_all`, which writes them together into an output folder."""
 from __future__ import annotations
 
 import fcntl
-import inspect
 import json
 import os
 import shutil
@@ -18,17 +18,23 @@ import networkx as nx
 
 from kg.builder import gc_control as collector
 from kg.errors import KgError
-from kg.export import graphml
 from kg.export import html
-from kg.export import turtle
+from kg.export.base import DEFAULT_BASE, Exporter, ExportOptions
+from kg.export.graphml import GraphMLExporter
+from kg.export.turtle import TurtleExporter
 
-Exporter = Callable[..., None]
 
-EXPORTERS: dict[str, tuple[str, Exporter]] = {
-    "turtle": ("graph.ttl", turtle.export),
-    "graphml": ("graph.graphml", graphml.export),
-    "html": ("graph.html", html.export),
-}
+class HtmlExporter:
+    """graph.html, the offline explorer (kg/export/html.py)."""
+
+    name = "html"
+    filename = "graph.html"
+
+    def write(self, graph: nx.MultiDiGraph, path: Path, options: ExportOptions) -> None:
+        html.export(graph, path, max_nodes=options.max_nodes)
+
+
+EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in (TurtleExporter(), GraphMLExporter(), HtmlExporter())}
 
 
 class ExportLockedError(KgError):
@@ -58,20 +64,21 @@ FORKED = ("graphml", "html")
 
 
 def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: bool = True,
-               on_step: Callable[[str], None] | None = None, parallel: bool = True, **options) -> dict[str, Path]:
+               on_step: Callable[[str], None] | None = None, parallel: bool = True, base: str = DEFAULT_BASE,
+               max_nodes: int | None = 500, notes: list[str] | None = None) -> dict[str, Path]:
     """Write every format (or those named) into out_dir; returns format -> path written.
 
     All are written into a staging folder inside out_dir first and moved into place only when every one is
     complete, so an interrupted export leaves the previous set of files as it was, not a mix of old and new.
     With `update`, an exporter that can (Turtle and its query store, GraphML) reuses the unchanged parts of the
-    file it replaces; pass `notes=[]` to hear what it did. `on_step` is told each file as it starts being
+    file it replaces; pass `notes=[]` to hear what it did. `base` and `max_nodes`: see ExportOptions. `on_step` is told each file as it starts being
     written, and when the export waits for the query store. With `parallel`, GraphML and HTML are written by a
     forked process meanwhile (when this process can fork safely: no other threads); the files are the same.
     """
     out_dir = Path(out_dir)
     names = list(formats or EXPORTERS)
-    written = {name: out_dir / EXPORTERS[name][0] for name in names}
-    notes = options.pop("notes", None)
+    written = {name: out_dir / EXPORTERS[name].filename for name in names}
+    options = {"base": base, "max_nodes": max_nodes}
     noted: dict[str, list[str]] = {name: [] for name in names}
     with out_dir_lock(out_dir), collector.paused():  # millions of short-lived tuples, no garbage cycles
         for orphan in out_dir.glob(".kg-export-*.tmp"):  # left by a killed build: we hold the lock, no one else writes
@@ -88,10 +95,10 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: b
                                                 for name in forked})
             if on_step and child is not None:  # all of them are being written from now on
                 for name in names:
-                    on_step(EXPORTERS[name][0])
+                    on_step(EXPORTERS[name].filename)
             for name in here:
                 if on_step and child is None:
-                    on_step(EXPORTERS[name][0])
+                    on_step(EXPORTERS[name].filename)
                 job, noted[name] = _export_one(name, graph, staging, out_dir, update, options)
                 if job is not None:
                     background.append(job)
@@ -118,14 +125,12 @@ def export_all(graph: nx.MultiDiGraph, out_dir: Path, *, formats=None, update: b
 
 def _export_one(name: str, graph: nx.MultiDiGraph, staging: Path, out_dir: Path, update: bool, options: dict):
     """Write one format into staging; returns (the background job it left running or None, its notes)."""
-    filename, exporter = EXPORTERS[name]
-    accepted = inspect.signature(exporter).parameters
-    notes: list[str] = []
-    given = {"background": True, "notes": notes, **options}  # slow side work (the query store) overlaps the rest
-    if update and (out_dir / filename).is_file():
-        given["previous"] = out_dir / filename
-    job = exporter(graph, staging / filename, **{k: v for k, v in given.items() if k in accepted or "_options" in accepted})
-    return job, notes
+    exporter = EXPORTERS[name]
+    previous = out_dir / exporter.filename
+    # background: slow side work (the query store) overlaps the rest
+    given = ExportOptions(**options, background=True, previous=previous if update and previous.is_file() else None)
+    job = exporter.write(graph, staging / exporter.filename, given)
+    return job, given.notes
 
 
 def _can_fork() -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.export.atomic import atomic_file
+from kg.export.base import ExportOptions
 
 HEADER = (
     "<?xml version='1.0' encoding='utf-8'?>\n"
@@ -119,8 +120,7 @@ def _units(graph: nx.MultiDiGraph, node_types: dict[str, str], edge_types: dict[
     yield ">", (), lambda: b"</graph></graphml>\n"
 
 
-def export(graph: nx.MultiDiGraph, path: Path, *, previous: Path | None = None, notes: list[str] | None = None,
-           **_options) -> None:
+def export(graph: nx.MultiDiGraph, path: Path, *, previous: Path | None = None, notes: list[str] | None = None) -> None:
     """Write graph.graphml; given the file it replaces (`previous`, from export_all), copy the nodes and edges
     that did not change from it, as the Turtle export does (kg/export/incremental.py)."""
     from kg.export import incremental as splice
@@ -133,3 +133,13 @@ def export(graph: nx.MultiDiGraph, path: Path, *, previous: Path | None = None, 
     parts.save(Path(path))
     if notes is not None and previous is not None and rendered < total:
         notes.append(f"graph.graphml updated: {rendered:,} of {total - 2:,} nodes and edges written again")
+
+
+class GraphMLExporter:
+    """graph.graphml, for Gephi, yEd and networkx."""
+
+    name = "graphml"
+    filename = "graph.graphml"
+
+    def write(self, graph: nx.MultiDiGraph, path: Path, options: ExportOptions) -> None:
+        export(graph, path, previous=options.previous, notes=options.notes)

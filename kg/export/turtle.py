@@ -23,6 +23,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from kg.ingest.normalize import has_cjk, iri_safe, slugify, web_iri
 from kg.records import CO_MENTION
 from kg.export.atomic import atomic_file
+from kg.export.base import DEFAULT_BASE, ExportOptions
 
 KG_NS = "https://w3id.org/kg-ai/vocab#"
 SCHEMA_NS = "https://schema.org/"
@@ -38,7 +39,6 @@ OWL_NS = "http://www.w3.org/2002/07/owl#"
 KG = Namespace(KG_NS)
 SCHEMA = Namespace(SCHEMA_NS)
 WD = Namespace(WD_NS)
-DEFAULT_BASE = "https://w3id.org/kg-ai/id/"
 
 SCHEMA_CLASS = {
     "Company": "Organization",
@@ -442,7 +442,7 @@ class _NotedJob:
 
 
 def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, store: bool = True,
-           background: bool = False, previous: Path | None = None, notes: list[str] | None = None, **_options):
+           background: bool = False, previous: Path | None = None, notes: list[str] | None = None):
     """Write graph.ttl, then (store=True) its query store next to it (.graph.ttl.oxigraph/), both atomically.
     With background=True the store is written by another process and the job is returned (export_all waits for
     it once the other formats are written).
@@ -492,3 +492,14 @@ def export(graph: nx.MultiDiGraph, path: Path, *, base: str = DEFAULT_BASE, stor
         return query_store.StoreJob(path)
     query_store.write_store(path)
     return None
+
+
+class TurtleExporter:
+    """graph.ttl and its query store."""
+
+    name = "turtle"
+    filename = "graph.ttl"
+
+    def write(self, graph: nx.MultiDiGraph, path: Path, options: ExportOptions):
+        return export(graph, path, base=options.base, background=options.background, previous=options.previous,
+                      notes=options.notes)

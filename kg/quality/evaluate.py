@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from kg.errors import KgError
 from kg.ingest.normalize import fold_name, normalize_url
-from kg.sparql.entities import _PREFIXES
+from kg.sparql.entities import ENTITY_PREFIXES
 from kg.sparql.store import load_store
 from kg.records import ENTITY_TYPES, RELATION_TYPES, SYMMETRIC_RELATIONS
 
@@ -114,7 +114,7 @@ class _PredictedEntity:
 
 def _graph_items(store: ox.Store) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     by_url, by_title = {}, {}
-    for row in store.query(_PREFIXES + "SELECT ?i ?h ?d ?u WHERE { ?i a schema:NewsArticle ; schema:headline ?h ; schema:datePublished ?d OPTIONAL { ?i schema:url ?u } }"):
+    for row in store.query(ENTITY_PREFIXES + "SELECT ?i ?h ?d ?u WHERE { ?i a schema:NewsArticle ; schema:headline ?h ; schema:datePublished ?d OPTIONAL { ?i schema:url ?u } }"):
         iri = row["i"].value
         if row["u"] is not None:
             by_url[normalize_url(row["u"].value)] = iri
@@ -125,7 +125,7 @@ def _graph_items(store: ox.Store) -> tuple[dict[str, str], dict[tuple[str, str],
 def _item_entities(store: ox.Store, item_iri: str) -> list[_PredictedEntity]:
     node = str(ox.NamedNode(item_iri))
     found: dict[str, _PredictedEntity] = {}
-    query = _PREFIXES + (
+    query = ENTITY_PREFIXES + (
         "SELECT ?e ?t ?l WHERE { VALUES ?i { " + node + " } ?i schema:mentions ?e . ?e a ?t ; rdfs:label|skos:altLabel ?l "
         "FILTER(STRSTARTS(STR(?t), STR(kg:))) }"
     )
@@ -138,7 +138,7 @@ def _item_entities(store: ox.Store, item_iri: str) -> list[_PredictedEntity]:
 def _item_relations(store: ox.Store, item_iri: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
     """The item's statements (subject, relation, object), and those of them stated as facts (no kg:status)."""
     node = str(ox.NamedNode(item_iri))
-    query = _PREFIXES + (
+    query = ENTITY_PREFIXES + (
         "SELECT ?s ?p ?o ?status WHERE { VALUES ?i { " + node + " } ?st a kg:Statement ; prov:wasDerivedFrom ?i ; "
         "rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o OPTIONAL { ?st kg:status ?status } }"
     )

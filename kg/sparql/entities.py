@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from kg.sparql.results import QueryResult, term_value
 
 
-_PREFIXES = """PREFIX kg: <https://w3id.org/kg-ai/vocab#>
+ENTITY_PREFIXES = """PREFIX kg: <https://w3id.org/kg-ai/vocab#>
 PREFIX schema: <https://schema.org/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -38,7 +38,7 @@ def find_entities(store: ox.Store, name: str) -> list[str]:
     from kg.ingest.normalize import fold_name
 
     wanted = fold_name(name)
-    rows = store.query(_PREFIXES + "SELECT DISTINCT ?e ?l WHERE { VALUES ?t { kg:Company kg:Organization kg:Person kg:Product kg:Hardware } ?e a ?t ; rdfs:label|skos:altLabel ?l }")
+    rows = store.query(ENTITY_PREFIXES + "SELECT DISTINCT ?e ?l WHERE { VALUES ?t { kg:Company kg:Organization kg:Person kg:Product kg:Hardware } ?e a ?t ; rdfs:label|skos:altLabel ?l }")
     hits = []
     for row in rows:
         if fold_name(row["l"].value) == wanted and row["e"].value not in hits:
@@ -51,7 +51,7 @@ def describe_entity(store: ox.Store, iri: str) -> EntityView:
     node = str(ox.NamedNode(iri))  # validated IRI, written as <...>
 
     def select(body: str) -> QueryResult:
-        result = store.query(_PREFIXES + body.replace("WHERE {", "WHERE { VALUES ?e { " + node + " }", 1))
+        result = store.query(ENTITY_PREFIXES + body.replace("WHERE {", "WHERE { VALUES ?e { " + node + " }", 1))
         columns = [v.value for v in result.variables]
         return QueryResult(columns, [[term_value(s[c]) for c in columns] for s in result])
 
