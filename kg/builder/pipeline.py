@@ -18,7 +18,7 @@ import networkx as nx
 from kg.builder import gc_control as collector
 from kg.builder.cache import BuildCache
 from kg.ingest.digest import DEFAULT_MAX_BYTES, DIGEST_SUFFIXES
-from kg.builder.readers import Engine, FileReader, FileResult, ReaderConfig, SerialEngine, make_engine, unexpected_problem
+from kg.builder.readers import Engine, FileResult, ReaderConfig, SerialEngine, make_engine, unexpected_problem
 from kg.errors import InputProblem, NoInputError, NothingReadError, OutputDirError
 from kg.extract.mentions import MODEL_DIR, model_available
 from kg.graph import build_graph
@@ -108,11 +108,6 @@ def collect_files(inputs: Iterable[Path]) -> list[Path]:
     if not files:
         raise NoInputError("no digest files (.md, .markdown, .txt) in " + ", ".join(map(str, inputs)))
     return list(dict.fromkeys(files))
-
-
-# The reading stage (kg/builder/readers.py); the old names stay importable from here.
-_FileResult = FileResult
-_FileReader = FileReader
 
 
 def _read_files(files: list[Path], rules: Rules, config: ReaderConfig, report: BuildReport, *, engine: str | Engine,

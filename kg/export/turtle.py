@@ -37,8 +37,6 @@ DCTERMS_NS = "http://purl.org/dc/terms/"
 OWL_NS = "http://www.w3.org/2002/07/owl#"
 
 KG = Namespace(KG_NS)
-SCHEMA = Namespace(SCHEMA_NS)
-WD = Namespace(WD_NS)
 
 SCHEMA_CLASS = {
     "Company": "Organization",
