@@ -8,20 +8,16 @@ __version__ = "0.1.0"
 
 __all__ = ["BuildOutput", "KgError", "__version__", "build", "load", "query"]
 
-_API = {"build", "load", "BuildOutput"}
+_API = {"build", "load", "query", "BuildOutput"}
 
 
 def __getattr__(name: str):
     if name in _API:
-        from . import api
+        from kg import api
 
         return getattr(api, name)
-    if name == "query":  # the module kg.query is callable: kg.query(graph, sparql) runs kg.api.query
-        import importlib
-
-        return importlib.import_module(".query", __name__)
     if name == "KgError":
-        from .errors import KgError
+        from kg.errors import KgError
 
         return KgError
     raise AttributeError(f"module 'kg' has no attribute {name!r}")

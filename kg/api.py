@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import BuildAbortedError, InputProblem, KgError, QueryError
+from kg.errors import BuildAbortedError, InputProblem, KgError, QueryError
 
 __all__ = ["BuildArgumentError", "BuildOutput", "build", "load", "query"]
 
@@ -86,10 +86,10 @@ def build(
     Raises kg.errors.NoInputError (no such file, no digests), RulesError (bad rule files), BuildAbortedError
     (strict), BuildArgumentError (bad arguments), or another KgError.
     """
-    from .digest import date_in_text
-    from .pipeline import build as run_build
-    from .pipeline import collect_files, summarize
-    from .rules import load_rules
+    from kg.ingest.digest import date_in_text
+    from kg.builder.pipeline import build as run_build
+    from kg.builder.pipeline import collect_files, summarize
+    from kg.extract.rules import load_rules
 
     if date is not None and date_in_text(date) != date:
         raise BuildArgumentError(f"date {date!r} is not a date: use YYYY-MM-DD")
@@ -110,8 +110,8 @@ def build(
                                 f" (first: {report.skipped[0]})")
     paths: dict[str, Path] = {}
     if out is not None:
-        from .exporters import export_all
-        from .exporters.turtle import DEFAULT_BASE
+        from kg.export import export_all
+        from kg.export.turtle import DEFAULT_BASE
 
         try:
             paths = export_all(result.graph, Path(out), base=base_iri or DEFAULT_BASE, max_nodes=max_nodes or None)
@@ -246,7 +246,7 @@ class _GraphReader:
         ))
 
     def _item(self, subject: str, pairs: list) -> None:
-        from .records import NewsItem
+        from kg.records import NewsItem
 
         item_id = _tail(subject, "item")
         values: dict = {}
@@ -303,8 +303,8 @@ class _GraphReader:
     def graph(self):
         import networkx as nx
 
-        from .graph import MAX_URLS_PER_CO_MENTION
-        from .records import CO_MENTION
+        from kg.graph import MAX_URLS_PER_CO_MENTION
+        from kg.records import CO_MENTION
 
         for item_id, item in self.items.items():  # digest IRIs -> file names, the first-read digest first
             first = self.first_digest.get(item_id)
@@ -352,21 +352,22 @@ def query(source, sparql: str) -> list[dict]:
     """
     import pyoxigraph as ox
 
-    from . import query as q
+    from kg.sparql import query as sparql_query
+    from kg.sparql import store as query_store
 
     if isinstance(source, str) and source.startswith(("http://", "https://")):
-        result = q.run_remote(source, sparql)
+        result = sparql_query.run_remote(source, sparql)
         return [dict(zip(result.columns, row)) for row in result.rows]
     if isinstance(source, (str, Path)):
-        store = q.load_store(Path(source), notify=lambda _message: None)
+        store = query_store.load_store(Path(source), notify=lambda _message: None)
     elif isinstance(source, ox.Store):
         store = source
     else:
         raise QueryError(f"kg.query: give a graph.ttl path, a pyoxigraph.Store or an endpoint URL, not {type(source).__name__}")
     try:
-        answer = store.query(sparql, prefixes=q.DEFAULT_PREFIXES)
+        answer = store.query(sparql, prefixes=sparql_query.DEFAULT_PREFIXES)
     except SyntaxError as exc:
-        raise QueryError(q.syntax_error_message(exc, sparql)) from None
+        raise QueryError(sparql_query.syntax_error_message(exc, sparql)) from None
     except (ValueError, OSError) as exc:
         raise QueryError(f"query failed: {exc}") from None
     if isinstance(answer, (bool, ox.QueryBoolean)):

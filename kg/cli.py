@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import KgError, NothingReadError, QueryError, RulesError
+from kg import __version__
+from kg.errors import KgError, NothingReadError, QueryError, RulesError
 
 EXIT_SKIPPED = 3  # built, but some input files were skipped
 RULES_HELP = "Rules folder (default: $KG_RULES, else the rules shipped with kg; kg rules init DIR copies them)."
@@ -61,12 +61,12 @@ def build(inputs, out_dir, rules_dir, fallback_date, strict, max_nodes, max_file
     Example:
         kg build ../shared/corpus/hextra-ai-insight-daily --out /tmp/out
     """
-    from .digest import date_in_text
-    from .exporters import export_all
-    from .exporters.turtle import DEFAULT_BASE
-    from .pipeline import build as run_build
-    from .pipeline import check_out_dir, collect_files, summarize
-    from .rules import load_rules
+    from kg.ingest.digest import date_in_text
+    from kg.export import export_all
+    from kg.export.turtle import DEFAULT_BASE
+    from kg.builder.pipeline import build as run_build
+    from kg.builder.pipeline import check_out_dir, collect_files, summarize
+    from kg.extract.rules import load_rules
 
     if fallback_date and date_in_text(fallback_date) != fallback_date:
         raise click.BadParameter(f"{fallback_date!r} is not a date: use YYYY-MM-DD", param_hint="--date")
@@ -227,9 +227,12 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
         kg query exports/graph.ttl 'SELECT ?c ?p WHERE { ?c kg:develops ?p }'
         kg query --endpoint http://localhost:8890/sparql --named timeline --param entity=NVIDIA
     """
-    from . import query as q
+    from kg.sparql import query as sparql_query
+    from kg.sparql import results
+    from kg.sparql import store as query_store
+    from kg.sparql import templates
 
-    queries = q.named_queries()
+    queries = templates.named_queries()
     if list_queries:
         for nq in queries.values():
             click.echo(f"{nq.name}: {nq.description}")
@@ -256,23 +259,23 @@ def query(graph_file, sparql, named, params, fmt, list_queries, endpoint, graph_
                     raise QueryError(f"--param {item!r}: use NAME=VALUE")
                 key, value = item.split("=", 1)
                 given[key.strip()] = value
-            text = q.bind_params(queries[named], given)
+            text = templates.bind_params(queries[named], given)
         else:
             if params:
                 raise QueryError("--param works with --named queries only")
             text = _read_query(sparql)
         if endpoint:
             def run(sparql_text):
-                return q.run_remote(endpoint, sparql_text, graph=graph_iri, user=user, password=password)
+                return sparql_query.run_remote(endpoint, sparql_text, graph=graph_iri, user=user, password=password)
         else:
-            store = q.load_store(graph_file)
+            store = query_store.load_store(graph_file)
 
             def run(sparql_text):
-                return q.run(store, sparql_text)
+                return sparql_query.run(store, sparql_text)
         result = run(text)
         if named:
-            q.explain_empty(len(result.rows), run)
-        click.echo(q.format_result(result, fmt))
+            sparql_query.explain_empty(len(result.rows), run)
+        click.echo(results.format_result(result, fmt))
     except KgError as exc:
         raise _fail(exc) from None
 
@@ -306,8 +309,8 @@ def serve(graph_file, host, port, graph_iri, quiet, timeout, workers, max_reques
         kg serve exports/graph.ttl --port 7878
         kg query --endpoint http://127.0.0.1:7878/sparql --named timeline --param entity=NVIDIA
     """
-    from . import serve as s
-    from .push import DEFAULT_GRAPH
+    from kg.sparql import serve as s
+    from kg.sparql.push import DEFAULT_GRAPH
 
     started = time.perf_counter()
     click.echo(f"Loading {graph_file} into memory...", err=True)
@@ -356,15 +359,17 @@ def entity(graph_file, name):
     Example:
         kg entity exports/graph.ttl 英伟达
     """
-    from . import query as q
+    from kg.sparql import entities
+    from kg.sparql import results
+    from kg.sparql import store as query_store
 
     try:
-        store = q.load_store(graph_file)
-        iris = q.find_entities(store, name)
+        store = query_store.load_store(graph_file)
+        iris = entities.find_entities(store, name)
         if not iris:
             raise QueryError(f"no entity named {name!r} in {graph_file} (try another spelling or alias)")
         for n, iri in enumerate(iris):
-            view = q.describe_entity(store, iri)
+            view = entities.describe_entity(store, iri)
             if n:
                 click.echo()
             click.echo(f"{' / '.join(view.labels)}  [{view.type}]")
@@ -375,7 +380,7 @@ def entity(graph_file, name):
                 click.echo(f"  wikidata: https://www.wikidata.org/wiki/{view.wikidata}")
             click.echo(f"  mentioned in {view.mentions} item(s)")
             click.echo()
-            click.echo(q.format_table(view.edges))
+            click.echo(results.format_table(view.edges))
             if view.co_mentions.rows:
                 click.echo()
                 click.echo("Most often named with: " + ", ".join(f"{o} ({c})" for o, c in view.co_mentions.rows))
@@ -401,7 +406,7 @@ def inspect(files, fmt, chars, fallback_date):
     """
     import json
 
-    from .digest import item_notes, parse_digest
+    from kg.ingest.digest import item_notes, parse_digest
 
     reports, failed = [], 0
     for path in files:
@@ -469,8 +474,9 @@ def report(graph_file, start, end, out_dir, fmt, limit, endpoint, graph_iri):
         kg report exports/graph.ttl --from 2025-12-01 --to 2025-12-31 --out /tmp/report
         kg report --endpoint http://127.0.0.1:7878/sparql --from 2025-12-01 --to 2025-12-07 --format json
     """
-    from . import query as q
-    from .report import build_report, write_report
+    from kg.sparql import query as sparql_query
+    from kg.sparql import store as query_store
+    from kg.sparql.report import build_report, write_report
 
     if endpoint and graph_file is not None:
         raise click.UsageError("give either GRAPH_FILE or --endpoint URL, not both")
@@ -481,15 +487,15 @@ def report(graph_file, start, end, out_dir, fmt, limit, endpoint, graph_iri):
     try:
         if endpoint:
             def run(sparql_text):
-                return q.run_remote(endpoint, sparql_text, graph=graph_iri)
+                return sparql_query.run_remote(endpoint, sparql_text, graph=graph_iri)
         else:
-            store = q.load_store(graph_file)
+            store = query_store.load_store(graph_file)
 
             def run(sparql_text):
-                return q.run(store, sparql_text)
+                return sparql_query.run(store, sparql_text)
         result = build_report(run, start, end, limit=limit or None)
         if not any(result.totals.values()):
-            q.explain_empty(0, run)
+            sparql_query.explain_empty(0, run)
         if fmt == "json":
             click.echo(result.to_json())
             return
@@ -518,7 +524,7 @@ def eval_command(gold_files, graph_file, fmt):
     """
     import json
 
-    from .evaluate import evaluate, evaluation_dict, format_evaluation
+    from kg.quality.evaluate import evaluate, evaluation_dict, format_evaluation
 
     try:
         ev = evaluate(gold_files, graph_file)
@@ -543,7 +549,7 @@ def eval_command(gold_files, graph_file, fmt):
 def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir, before):
     """Train kg's statistical NER with spaCy on digest folders, labelled by the rules (silver data).
 
-    The config is kg/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
+    The config is kg/extract/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
     label the training data and the model is scored on what it finds of them in files it did not train on;
     report.json holds the figures and a sample of the model's own predictions to hand-check.
 
@@ -556,9 +562,9 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
     """
     import re
 
-    from .ner.train import TrainPlan, install_model
-    from .ner.train import train as run_train
-    from .rules import load_rules
+    from kg.extract.ner.train import TrainPlan, install_model
+    from kg.extract.ner.train import train as run_train
+    from kg.extract.rules import load_rules
 
     if install and holdout:
         raise click.UsageError("--install ships a model trained on all the rules: drop --holdout")
@@ -593,21 +599,21 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
 @cli.command("train-relations")
 @click.argument("shared", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Model folder  [default: the package's kg/models/rel]")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Probability a relation needs  [default: kg/rel/config.cfg]")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Probability a relation needs  [default: kg/link/rel/config.cfg]")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
 def train_relations(shared, out, threshold, rules_dir):
     """Train kg's relation classifier from the shared corpora folder (SHARED, holding corpus/).
 
     Silver pairs come from the precise relation rules and the gazetteer's facts on the training part of
     hextra-ai-insight-daily (before 2026-01) and ainews-zh (before 26-07), plus the hand-annotated pairs of
-    tests/data/relations-train.jsonl. Config and seed: kg/rel/config.cfg.
+    tests/data/relations-train.jsonl. Config and seed: kg/link/rel/config.cfg.
 
     \b
     Example:
         kg train-relations ../shared
     """
-    from .rel.train import MODEL_DIR, configured_threshold, train_relations as run
-    from .rules import load_rules
+    from kg.link.rel.train import MODEL_DIR, configured_threshold, train_relations as run
+    from kg.extract.rules import load_rules
 
     try:
         rules = load_rules(rules_dir)
@@ -644,7 +650,7 @@ def push(graph_file, endpoint, graph_iri, sparql_url, user, password, replace, c
         kg push exports/graph.ttl --endpoint http://localhost:8890/sparql-graph-crud-auth \\
             --graph https://w3id.org/kg-ai/graph --user dba --password dba --replace
     """
-    from . import push as p
+    from kg.sparql import push as p
 
     try:
         server = p.Server(
@@ -684,7 +690,7 @@ def rules_check(rules_dir):
     """
     from collections import Counter
 
-    from .rules import load_rules
+    from kg.extract.rules import load_rules
 
     try:
         loaded = load_rules(rules_dir)
@@ -713,7 +719,7 @@ def rules_init(directory, force):
         kg rules init my-rules
         kg build digests/ --rules my-rules        # or: export KG_RULES=my-rules
     """
-    from .rules import copy_default_rules
+    from kg.extract.rules import copy_default_rules
 
     try:
         written = copy_default_rules(directory, force=force)
@@ -737,7 +743,7 @@ def rules_suggest(graph_file, entity_type, min_mentions, limit, fmt):
         kg rules suggest exports/graph.ttl --type Company --min-mentions 2
         kg rules add exports/graph.ttl "Firestorm Labs" "Grok Build"
     """
-    from .suggest import suggestions
+    from kg.quality.suggest import suggestions
 
     try:
         found = suggestions(graph_file, entity_type or "", min_mentions, limit + 1 if limit else 0)
@@ -776,8 +782,8 @@ def rules_add(graph_file, names, entity_type, rules_dir):
         kg rules add exports/graph.ttl "Firestorm Labs" "Grok Build"
         kg rules add exports/graph.ttl Inkling --type Product
     """
-    from .normalize import fold_name
-    from .suggest import SuggestError, add_to_gazetteer, suggestions
+    from kg.ingest.normalize import fold_name
+    from kg.quality.suggest import SuggestError, add_to_gazetteer, suggestions
 
     try:
         proposed = {fold_name(s.name): s for s in suggestions(graph_file, examples=False)}

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from .normalize import short_hash
-from .records import CO_MENTION, Entity, NewsItem, Relation
+from kg.ingest.normalize import short_hash
+from kg.records import CO_MENTION, Entity, NewsItem, Relation
 
 MAX_URLS_PER_CO_MENTION = 20
 

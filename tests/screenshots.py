@@ -15,11 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.test_html import _chrome, _wait  # noqa: E402
+from tests.conftest import chrome, wait_for  # noqa: E402
+
 
 
 def report(page: Path, png: Path, width: int = 1100, height: int = 1000) -> None:
-    driver = _chrome(logging=False)
+    driver = chrome(logging=False)
     try:
         driver.set_window_size(width, height)
         driver.get(Path(page).resolve().as_uri())
@@ -30,11 +31,11 @@ def report(page: Path, png: Path, width: int = 1100, height: int = 1000) -> None
 
 def timeline(page: Path, png: Path, step: str | None = None, mode: str = "asof", width: int = 1500,
              height: int = 950) -> None:
-    driver = _chrome(logging=False)
+    driver = chrome(logging=False)
     try:
         driver.set_window_size(width, height)
         driver.get(Path(page).resolve().as_uri())
-        _wait(driver, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
+        wait_for(driver, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
         steps = driver.execute_script("return kgExplorer.timeline.steps().map(function (s) { return s.label; })")
         index = steps.index(step) if step else len(steps) // 2
         driver.execute_script("kgExplorer.timeline.mode(arguments[0]); kgExplorer.timeline.set(arguments[1]);",
@@ -55,13 +56,13 @@ def timeline(page: Path, png: Path, step: str | None = None, mode: str = "asof",
 def explorer(page: Path, png: Path, name: str, width: int = 1400, height: int = 900) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    driver = _chrome(logging=False)
+    driver = chrome(logging=False)
     try:
         driver.set_window_size(width, height)
         driver.get(Path(page).resolve().as_uri())
-        _wait(driver, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
+        wait_for(driver, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
         driver.find_element("id", "kg-search").send_keys(name + Keys.ENTER)
-        _wait(driver, "return !!kgExplorer.selectedNode")
+        wait_for(driver, "return !!kgExplorer.selectedNode")
         time.sleep(0.8)
         driver.save_screenshot(str(png))
     finally:

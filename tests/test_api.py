@@ -113,7 +113,7 @@ def test_query_returns_rows_as_python_values(sample_exports):
 
 
 def test_query_takes_a_store_and_reports_syntax_errors_in_one_line(sample_exports):
-    from kg.query import load_store
+    from kg.sparql.store import load_store
 
     store = load_store(sample_exports / "graph.ttl", persistent=False)
     assert kg.query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s kg:develops ?o }") == [{"n": 27}]

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import EXIT_SKIPPED, cli
-from kg.digest import parse_digest
+from kg.ingest.digest import parse_digest
 from kg.errors import InputFileError
-from kg.pipeline import build
+from kg.builder.pipeline import build
 
 BAD_FILES = {
     "empty.md": (b"", "file is empty"),
@@ -84,7 +84,7 @@ def test_strict_build_with_a_bad_file_fails_and_writes_nothing(seed_copy, tmp_pa
 
 
 def test_failed_export_leaves_previous_file_intact(tmp_path, monkeypatch):
-    from kg.exporters.atomic import atomic_write_bytes
+    from kg.export.atomic import atomic_write_bytes
 
     target = tmp_path / "graph.ttl"
     target.write_text("previous")
@@ -95,7 +95,7 @@ def test_failed_export_leaves_previous_file_intact(tmp_path, monkeypatch):
     def disk_full(_fd):
         raise Boom("No space left on device")
 
-    monkeypatch.setattr("kg.exporters.atomic.os.fsync", disk_full)
+    monkeypatch.setattr("kg.export.atomic.os.fsync", disk_full)
     with pytest.raises(Boom):
         atomic_write_bytes(target, b"new content")
     monkeypatch.undo()
@@ -104,7 +104,7 @@ def test_failed_export_leaves_previous_file_intact(tmp_path, monkeypatch):
 
 
 def test_second_build_into_a_locked_folder_is_refused(tmp_path):
-    from kg.exporters import ExportLockedError, out_dir_lock
+    from kg.export import ExportLockedError, out_dir_lock
 
     with out_dir_lock(tmp_path):
         with pytest.raises(ExportLockedError) as err:
@@ -172,8 +172,7 @@ def test_an_impossible_front_matter_date_is_the_files_problem_with_its_line(tmp_
 
 def _crash_on(monkeypatch, name: str) -> None:
     """parse_digest raises an error kg does not expect on the file called `name` (a stand-in for a bug)."""
-    from kg import engines
-
+    from kg.builder import readers as engines
     real = engines.parse_digest
 
     def parse(path, **kwargs):
@@ -283,12 +282,12 @@ def test_out_under_a_regular_file_is_refused_before_reading(tmp_path):
 ])
 def test_out_on_a_read_only_or_forbidden_folder_is_refused_before_reading(tmp_path, monkeypatch, code, message):
     """Tests run as root, who may write anywhere: the file system's answer is simulated."""
-    import kg.pipeline
+    import kg.builder.pipeline
 
     def refuse(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(kg.pipeline.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(kg.builder.pipeline.tempfile, "mkstemp", refuse)
     result = CliRunner().invoke(cli, ["build", "--out", str(tmp_path / "exports")])
     assert result.exit_code == 1
     assert result.stderr == f"Error: --out {tmp_path / 'exports'}: {message}\n"

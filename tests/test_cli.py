@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from .conftest import tiny_graph
 
-from .test_rdf import tiny_graph
 
 runner = CliRunner()
 
@@ -35,7 +35,7 @@ def test_every_command_has_help_with_an_example(path):
 
 @pytest.fixture(scope="module")
 def tiny_ttl(tmp_path_factory):
-    from kg.exporters.turtle import export
+    from kg.export.turtle import export
 
     path = tmp_path_factory.mktemp("tiny") / "graph.ttl"
     export(tiny_graph(), path)
@@ -152,7 +152,7 @@ def test_name_parameters_match_any_label_or_alias_in_any_case(tiny_ttl):
 
 
 def test_lines_for_a_parameter_not_given_are_left_out():
-    from kg.query import bind_params, named_queries
+    from kg.sparql.templates import bind_params, named_queries
 
     releases = named_queries()["releases"]
     assert "?c kg:nameKey" not in bind_params(releases, {})

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pathlib import Path
 
-from kg.digest import date_in_filename, date_in_text, detect_layout, parse_digest
+from kg.ingest.digest import date_in_filename, date_in_text, detect_layout, parse_digest
 from kg.errors import InputFileError
-from kg.normalize import normalize_url
-from kg.pipeline import SAMPLE_CORPUS
+from kg.ingest.normalize import normalize_url
+from kg.builder.pipeline import SAMPLE_CORPUS
 
 SEED = {p.name[:3]: p for p in SAMPLE_CORPUS.glob("*.txt")}
 

@@ -1,4 +1,4 @@
-"""Engines (kg/engines.py): a build whose files are read on a real Dask cluster is the local build."""
+"""Engines (kg/builder/readers.py): a build whose files are read on a real Dask cluster is the local build."""
 from __future__ import annotations
 
 import socket
@@ -7,11 +7,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from kg import engines
+from kg.builder import readers as engines
 from kg.cli import cli
 from kg.errors import EngineError
-from kg.exporters.turtle import to_rdf
-from kg.pipeline import build
+from kg.export.turtle import to_rdf
+from kg.builder.pipeline import build
 
 distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] not installed (pip install -e '.[test]')")
 
@@ -79,8 +79,8 @@ def test_engine_options_are_checked(rules, monkeypatch):
 
 
 def test_a_worker_with_another_kg_is_refused(cluster, rules, monkeypatch):
-    import kg.cache
+    import kg.builder.readers
 
-    monkeypatch.setattr(kg.cache, "config_token", lambda *_: "not-the-workers-token")
+    monkeypatch.setattr(kg.builder.readers, "config_token", lambda *_: "not-the-workers-token")
     with pytest.raises(EngineError, match="is not the client's"):
         build(rules=rules, engine="dask", scheduler=cluster.scheduler_address)

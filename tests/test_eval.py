@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.evaluate import evaluate
+from kg.quality.evaluate import evaluate
+from .conftest import tiny_graph
 
-from .test_rdf import tiny_graph
 
 GOLD = Path(__file__).parent / "data" / "gold.jsonl"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -19,7 +19,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 @pytest.fixture
 def tiny_ttl(tmp_path):
-    from kg.exporters.turtle import export
+    from kg.export.turtle import export
 
     path = tmp_path / "graph.ttl"
     export(tiny_graph(), path)
@@ -123,8 +123,8 @@ SAMPLE_GOLD = Path(__file__).parent / "data" / "sample-gold.jsonl"
 def test_sample_gold_items_are_the_sample_s_items_as_written():
     """Each annotated item is an item of the bundled sample (file, position, URL, title, date), and every alias
     is written in its text (docs/gold-format.md)."""
-    from kg.digest import parse_digest
-    from kg.pipeline import SAMPLE_CORPUS
+    from kg.ingest.digest import parse_digest
+    from kg.builder.pipeline import SAMPLE_CORPUS
 
     parsed = {path.name: {item.position: item for item in parse_digest(path).items} for path in SAMPLE_CORPUS.glob("*.txt")}
     records = [json.loads(line) for line in SAMPLE_GOLD.read_text(encoding="utf-8").splitlines()]

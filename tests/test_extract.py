@@ -1,7 +1,7 @@
 """Entity extraction: one entity per real thing, word edges, folding, patterns for unknown names."""
 from __future__ import annotations
 
-from kg.extract import GazetteerMatcher, PatternMatcher, _non_overlapping, make_pipelines
+from kg.extract.mentions import GazetteerMatcher, PatternMatcher, _non_overlapping, make_pipelines
 from kg.records import NewsItem
 
 from .conftest import edges
@@ -97,7 +97,7 @@ def test_unknown_product_gets_stable_id_and_is_marked_as_pattern_found(sample):
 
 
 def test_english_items_use_the_english_pipeline(rules):
-    from kg.extract import extract_mentions
+    from kg.extract.mentions import extract_mentions
 
     item = NewsItem(id="x", title="Google launches Gemini 3", text="NVIDIA's H200 ships.", date="2025-12-01", url=None)
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules)))
@@ -105,7 +105,7 @@ def test_english_items_use_the_english_pipeline(rules):
 
 
 def test_traditional_chinese_and_full_width_names_match(rules):
-    from kg.normalize import clean_text
+    from kg.ingest.normalize import clean_text
 
     text = clean_text("輝達發布新晶片，微軟與Ｇｏｏ\u200bｇｌｅ合作，ＧＰＴ－５.2\u00a0登場")
     found = _names(rules, text)
@@ -115,8 +115,8 @@ def test_traditional_chinese_and_full_width_names_match(rules):
 
 
 def test_traditional_relation_triggers_and_original_evidence(rules):
-    from kg.relations import pattern_relations
-    from kg.extract import extract_mentions
+    from kg.link.relations import pattern_relations
+    from kg.extract.mentions import extract_mentions
 
     item = NewsItem(id="t", title="輝達發布H200晶片", text="", date="2025-12-01", url="https://example.com/t")
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules)))
@@ -126,7 +126,7 @@ def test_traditional_relation_triggers_and_original_evidence(rules):
 
 
 def _rule_found(rules, text, lang="zh"):
-    from kg.extract import rule_matches
+    from kg.extract.mentions import rule_matches
 
     nlp = make_pipelines(rules, use_model=False)[lang]
     found = rule_matches(text, nlp.get_pipe("kg_gazetteer"), nlp.get_pipe("kg_patterns"))
@@ -173,7 +173,7 @@ def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
 
 
 def test_a_surname_beside_the_full_name_is_no_entity_of_its_own(rules):
-    from kg.extract import _Match, _without_cut_names
+    from kg.extract.mentions import _Match, _without_cut_names
 
     text = "Greg Zorwell 表示，Zorwell 认为"
     found = [_Match(0, 12, None, "Person", "pattern:x", 0.8)]
@@ -183,7 +183,7 @@ def test_a_surname_beside_the_full_name_is_no_entity_of_its_own(rules):
 
 
 def test_a_name_a_slot_proposed_is_found_again_in_the_same_item(rules):
-    from kg.extract import extract_mentions
+    from kg.extract.mentions import extract_mentions
 
     item = NewsItem(id="x", title="谷歌开源 Zephyrine 文本模型", text="Zephyrine 上线一周，下载量破万。", date="2026-03-01", url=None)
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
@@ -191,7 +191,7 @@ def test_a_name_a_slot_proposed_is_found_again_in_the_same_item(rules):
 
 
 def test_a_name_a_slot_proposed_is_found_in_the_other_items_of_the_digest(rules):
-    from kg.extract import extract_mentions
+    from kg.extract.mentions import extract_mentions
 
     first = NewsItem(id="a", title="Thinking Machines Lab 发布了 Inkwell", text="", date="2026-07-15", url=None, sources=["d1.md"])
     second = NewsItem(id="b", title="Inkwell 的得分", text="Inkwell 在榜单上得分 4。", date="2026-07-15", url=None, sources=["d1.md"])

@@ -5,10 +5,10 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import RulesError
-from kg.extract import extract_mentions, make_pipelines
+from kg.extract.mentions import extract_mentions, make_pipelines
 from kg.records import NewsItem
-from kg.relations import pattern_relations
-from kg.rules import load_rules
+from kg.link.relations import pattern_relations
+from kg.extract.rules import load_rules
 
 KG = "https://w3id.org/kg-ai/vocab#"
 

@@ -72,8 +72,8 @@ def test_mentions_count_items(sample):
 
 
 def test_two_workers_build_the_same_graph(sample, rules):
-    from kg.exporters.turtle import to_rdf
-    from kg.pipeline import build
+    from kg.export.turtle import to_rdf
+    from kg.builder.pipeline import build
 
     parallel = build(rules=rules, workers=2)
     assert to_rdf(parallel.graph).isomorphic(to_rdf(sample.graph))
@@ -81,8 +81,8 @@ def test_two_workers_build_the_same_graph(sample, rules):
 
 
 def test_the_joined_rule_precheck_finds_every_relation_the_rules_find(rules, monkeypatch):
-    from kg import relations
-    from kg.pipeline import build
+    from kg.link import relations
+    from kg.builder.pipeline import build
 
     def relation_edges():
         graph = build(rules=rules, use_model=False).graph

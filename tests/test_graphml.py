@@ -3,8 +3,8 @@ import json
 
 import networkx as nx
 
-from kg.exporters import graphml
-from kg.pipeline import build
+from kg.export import graphml
+from kg.builder.pipeline import build
 
 
 def _flat(data: dict) -> dict:

@@ -1,4 +1,4 @@
-"""Tests for the interactive HTML exporter (kg/exporters/html.py).
+"""Tests for the interactive HTML exporter (kg/export/html.py).
 
 Browser tests drive Debian's headless Chromium through selenium; they are
 marked ``browser`` and skipped when /usr/bin/chromium is missing.  One browser
@@ -23,21 +23,10 @@ import pytest
 if __name__ == "__main__":  # benchmark run as a script from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kg.exporters.html import export, render  # noqa: E402
+from kg.export.html import export, render  # noqa: E402
+from .conftest import CHROMEDRIVER, CHROMIUM, chrome, open_page, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 XSS = "<img src=x onerror=alert(1)>"
-CHROME_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--window-size=1400,900",
-)
 
 
 # --------------------------------------------------------------------------
@@ -144,7 +133,7 @@ def _data(page: str) -> dict:
 
 
 def test_every_contract_type_and_relation_has_a_colour():
-    from kg.exporters.html import RELATION_COLORS, TYPE_COLORS
+    from kg.export.html import RELATION_COLORS, TYPE_COLORS
     from kg.records import CO_MENTION, ENTITY_TYPES, RELATION_TYPES
 
     assert set(ENTITY_TYPES) <= set(TYPE_COLORS)
@@ -247,46 +236,15 @@ def test_odd_data_does_not_raise(tmp_path):
     assert "The graph is empty" in (tmp_path / "empty.html").read_text(encoding="utf-8")
 
 
-# --------------------------------------------------------------------------
-# browser
-# --------------------------------------------------------------------------
-def _chrome(logging: bool = True):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    if logging:
-        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-
-
 @pytest.fixture(scope="module")
 def driver():
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
         pytest.skip("needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
     pytest.importorskip("selenium")
-    drv = _chrome()
+    drv = chrome()
     drv.set_page_load_timeout(30)
     yield drv
     drv.quit()
-
-
-def _wait(drv, script, timeout=15.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = drv.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for: {script}")
-
-
-def _open(drv, path: Path) -> None:
-    drv.get(path.as_uri())
-    _wait(drv, "return window.kgExplorer && window.kgExplorer.ready")
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +254,7 @@ def page(driver, tmp_path_factory):
     export(graph, out)
     driver.get_log("browser")  # drop anything from before
     driver.get_log("performance")
-    _open(driver, out)
+    open_page(driver, out)
     # alert() would block execute_script; record it instead
     return {"driver": driver, "graph": graph, "path": out}
 
@@ -320,9 +278,9 @@ def test_search_selects_and_focuses(page, query, expected):
     box = drv.find_element("id", "kg-search")
     box.clear()
     box.send_keys(query + Keys.ENTER)
-    _wait(drv, f"return kgExplorer.network.getSelectedNodes()[0] === {json.dumps(expected)}")
+    wait_for(drv, f"return kgExplorer.network.getSelectedNodes()[0] === {json.dumps(expected)}")
     # focus animation ends with the node in the middle of the view
-    _wait(
+    wait_for(
         drv,
         f"""var n = kgExplorer.network; var p = n.getPositions([{json.dumps(expected)}])[{json.dumps(expected)}];
             var c = n.getViewPosition(); return Math.abs(p.x - c.x) < 2 && Math.abs(p.y - c.y) < 2;""",
@@ -339,13 +297,13 @@ def test_search_enter_cycles_through_matches(page):
     box = drv.find_element("id", "kg-search")
     box.clear()
     box.send_keys("al" + Keys.ENTER)  # Alphabet (alias of Google, 40 mentions), Altman (12)
-    _wait(drv, "return kgExplorer.selectedNode === 'google'")
+    wait_for(drv, "return kgExplorer.selectedNode === 'google'")
     assert "match 1 of" in drv.find_element("id", "kg-search-status").text
     box.send_keys(Keys.ENTER)
-    _wait(drv, "return kgExplorer.selectedNode === 'sam-altman'")
+    wait_for(drv, "return kgExplorer.selectedNode === 'sam-altman'")
     box.clear()
     box.send_keys("no such entity" + Keys.ENTER)
-    _wait(drv, "return /No entity matches/.test(document.getElementById('kg-search-status').textContent)")
+    wait_for(drv, "return /No entity matches/.test(document.getElementById('kg-search-status').textContent)")
 
 
 @pytest.mark.browser
@@ -406,7 +364,7 @@ def test_click_node_shows_panel_with_source(page):
     canvas = drv.find_element("css selector", "#kg-network canvas")
     size = canvas.size
     ActionChains(drv).move_to_element_with_offset(canvas, x - size["width"] / 2, y - size["height"] / 2).click().perform()
-    _wait(drv, "return document.getElementById('kg-panel').getAttribute('data-id') === 'gemini-3'")
+    wait_for(drv, "return document.getElementById('kg-panel').getAttribute('data-id') === 'gemini-3'")
     panel = drv.find_element("id", "kg-panel")
     assert panel.is_displayed()
     assert "Google" in panel.text and "谷歌" in panel.text and "develops" in panel.text
@@ -459,7 +417,7 @@ def test_click_edge_shows_its_attestations(page):
     # so that no tooltip from earlier tests lingers)
     ActionChains(drv).move_to_element_with_offset(canvas, 4 - size["width"] / 2, 4 - size["height"] / 2).perform()
     ActionChains(drv).move_to_element_with_offset(canvas, x - size["width"] / 2, y - size["height"] / 2).perform()
-    tip = _wait(
+    tip = wait_for(
         drv,
         """var t = document.querySelector('.vis-tooltip');
            return t && getComputedStyle(t).visibility === 'visible' && /worksFor/.test(t.innerText) && t.innerText;""",
@@ -467,7 +425,7 @@ def test_click_edge_shows_its_attestations(page):
     )
     assert "worksFor" in tip and "2025-06-01" in tip and "example.com" in tip
     ActionChains(drv).move_to_element_with_offset(canvas, x - size["width"] / 2, y - size["height"] / 2).click().perform()
-    _wait(drv, f"return document.getElementById('kg-panel').getAttribute('data-id') === {json.dumps(edge_id)}")
+    wait_for(drv, f"return document.getElementById('kg-panel').getAttribute('data-id') === {json.dumps(edge_id)}")
     panel = drv.find_element("id", "kg-panel")
     assert panel.get_attribute("data-kind") == "edge"
     assert "Sam Altman" in panel.text and "OpenAI" in panel.text and "CEO" in panel.text
@@ -523,7 +481,7 @@ def test_no_network_requests_and_no_console_errors(page):
 def test_empty_graph_page(driver, tmp_path):
     out = tmp_path / "empty.html"
     export(nx.MultiDiGraph(), out)
-    _open(driver, out)
+    open_page(driver, out)
     assert "The graph is empty" in driver.find_element("tag name", "body").text
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
 
@@ -532,7 +490,7 @@ def test_empty_graph_page(driver, tmp_path):
 def test_cut_note_visible_in_browser(driver, tmp_path):
     out = tmp_path / "cut.html"
     export(random_graph(300, 900, seed=3), out, max_nodes=120)
-    _open(driver, out)
+    open_page(driver, out)
     note = driver.find_element("id", "kg-cut-note")
     assert note.is_displayed() and "Showing 120 of 300 entities" in note.text
     assert driver.execute_script("return kgExplorer.nodes.length") == 120
@@ -552,11 +510,11 @@ def benchmark(n: int = 2000, m: int = 10000, out: Path | None = None) -> dict:
     t0 = time.perf_counter()
     export(graph, out, max_nodes=None)
     export_s = time.perf_counter() - t0
-    drv = _chrome(logging=False)
+    drv = chrome(logging=False)
     try:
         t0 = time.perf_counter()
         drv.get(out.as_uri())
-        _wait(drv, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
+        wait_for(drv, "return window.kgExplorer && window.kgExplorer.ready", timeout=120)
         wall = time.perf_counter() - t0
         ready_ms = drv.execute_script("return kgExplorer.readyMs")
         filters = drv.execute_script(
@@ -601,13 +559,13 @@ def test_sample_build_in_the_browser(driver, sample, tmp_path):
     export(sample.graph, out, max_nodes=None)
     driver.get_log("browser")
     driver.get_log("performance")
-    _open(driver, out)
+    open_page(driver, out)
     assert driver.execute_script("return kgExplorer.nodes.length") == sample.graph.number_of_nodes()
 
     box = driver.find_element("id", "kg-search")
     box.clear()
     box.send_keys("英伟达" + Keys.ENTER)
-    _wait(driver, "return kgExplorer.network.getSelectedNodes()[0] === 'nvidia'")
+    wait_for(driver, "return kgExplorer.network.getSelectedNodes()[0] === 'nvidia'")
     panel = driver.find_element("id", "kg-panel")
     assert "NVIDIA" in panel.text and "英伟达" in panel.text
     hrefs = [a.get_attribute("href") or "" for a in panel.find_elements("css selector", "a")]
@@ -639,7 +597,7 @@ def sample_page(driver, sample, tmp_path_factory):
     export(sample.graph, out, max_nodes=None)
     driver.get_log("browser")
     driver.get_log("performance")
-    _open(driver, out)
+    open_page(driver, out)
     return {"driver": driver, "graph": sample.graph, "path": out}
 
 
@@ -688,8 +646,8 @@ def test_timeline_shows_the_graph_as_of_a_date_and_for_a_window(sample_page):
 
     # play: from the first day to the last, then it stops
     drv.find_element("id", "kg-play").click()
-    _wait(drv, "return kgExplorer.timeline.index() >= 1")
-    _wait(drv, "return kgExplorer.timeline.index() === 14 && !kgExplorer.timeline.playing()", timeout=30)
+    wait_for(drv, "return kgExplorer.timeline.index() >= 1")
+    wait_for(drv, "return kgExplorer.timeline.index() === 14 && !kgExplorer.timeline.playing()", timeout=30)
     assert drv.find_element("id", "kg-play").text.endswith("play")
     drv.find_element("id", "kg-time-on").click()  # timeline off: all dates again
     assert len(drv.execute_script(visible)) == graph.number_of_nodes()
@@ -703,7 +661,7 @@ def test_timeline_shows_the_graph_as_of_a_date_and_for_a_window(sample_page):
 def test_labels_biggest_first_more_when_zoomed_in_selected_and_neighbours_first(driver, tmp_path):
     out = tmp_path / "labels.html"
     export(random_graph(400, 1200, seed=5), out, max_nodes=None)
-    _open(driver, out)
+    open_page(driver, out)
     drv = driver
     drv.execute_script("kgExplorer.expandCommunity(0); kgExplorer.network.fit(); kgExplorer.network.redraw()")
     drawn = drv.execute_script("return kgExplorer.drawnLabels()")
@@ -763,10 +721,10 @@ def test_panel_chart_statement_order_and_search_cleared(driver, tmp_path):
 
     out = tmp_path / "panel.html"
     export(_panel_graph(), out)
-    _open(driver, out)
+    open_page(driver, out)
     box = driver.find_element("id", "kg-search")
     box.send_keys("Google" + Keys.ENTER)
-    _wait(driver, "return kgExplorer.selectedNode === 'google'")
+    wait_for(driver, "return kgExplorer.selectedNode === 'google'")
     assert box.get_attribute("value") == "Google"  # the search's own choice keeps the text
     panel = driver.find_element("id", "kg-panel")
     bars = panel.find_elements("css selector", ".kg-chart rect.kg-bar")
@@ -779,7 +737,7 @@ def test_panel_chart_statement_order_and_search_cleared(driver, tmp_path):
     assert dates == ["2025-11-01", "2025-12-07", "2025-12-20"]  # confidence 0.99, 0.9, 0.55
     # another node chosen (its button in the panel): the search box is cleared
     panel.find_element("css selector", ".kg-relgroup[data-relation=develops] .kg-entity:last-of-type").click()
-    _wait(driver, "return kgExplorer.selectedNode === 'gemini-3'")
+    wait_for(driver, "return kgExplorer.selectedNode === 'gemini-3'")
     assert box.get_attribute("value") == "" and driver.find_element("id", "kg-search-status").text == ""
 
 

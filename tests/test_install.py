@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.rules import load_rules, shipped_rules_dir
+from kg.extract.rules import load_rules, shipped_rules_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FILES = sorted(str(p.relative_to(ROOT / "rules")) for p in (ROOT / "rules").rglob("*.yml"))
@@ -65,7 +65,7 @@ def test_the_wheel_holds_every_module_and_every_rules_file(wheel):
 
 
 def test_an_installed_kg_loads_its_shipped_rules_from_anywhere(installed, tmp_path):
-    got = _in_installed(installed, "import kg, kg.rules as r; x = r.load_rules();"
+    got = _in_installed(installed, "import kg, kg.extract.rules as r; x = r.load_rules();"
                         " print(kg.__file__); print(x.directory); print(len(x.entities), len(x.patterns))", tmp_path)
     assert got.returncode == 0, got.stderr
     here = load_rules(ROOT / "rules")
@@ -81,7 +81,7 @@ def test_an_installed_kg_builds_the_sample_and_kg_rules_overrides(installed, tmp
     assert got.returncode == 0, got.stderr
     assert got.stdout.startswith("Read 5 of 5 files: 97 items")
     assert "rules folder not found" not in got.stderr
-    missing = _in_installed(installed, "import kg.rules as r; r.load_rules()", tmp_path, KG_RULES=str(tmp_path / "none"))
+    missing = _in_installed(installed, "import kg.extract.rules as r; r.load_rules()", tmp_path, KG_RULES=str(tmp_path / "none"))
     assert missing.returncode == 1 and f"[{tmp_path / 'none'}] rules folder not found" in missing.stderr
 
 

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from spacy.util import get_words_and_spaces
 
-from kg.extract import GAZETTEER_EXTRACTOR, _Match, _non_overlapping, _patterns_that_may_win, sentence_bounds
-from kg.ner.component import words_and_spaces
-from kg.pipeline import build, summarize
+from kg.extract.mentions import _non_overlapping, _patterns_that_may_win
+from kg.extract.spans import GAZETTEER_EXTRACTOR, Match, sentence_bounds
+from kg.extract.ner.component import words_and_spaces
+from kg.builder.pipeline import build, summarize
 from kg.records import Mention, NewsItem
-from kg.relations import _LIST_JOIN_BEFORE, _listed_before, pattern_relations
+from kg.link.relations import _LIST_JOIN_BEFORE, _listed_before, pattern_relations
 
 from .conftest import edges
 
@@ -37,8 +38,8 @@ def reference_pattern_may_win(m, gazetteer):
     return True
 
 
-def _match(start: int, length: int, gazetteer: bool, n: int) -> _Match:
-    return _Match(start, start + length, f"e{n}", "Company", GAZETTEER_EXTRACTOR if gazetteer else "pattern:x", 1.0)
+def _match(start: int, length: int, gazetteer: bool, n: int) -> Match:
+    return Match(start, start + length, f"e{n}", "Company", GAZETTEER_EXTRACTOR if gazetteer else "pattern:x", 1.0)
 
 
 _matches = st.lists(
@@ -46,6 +47,7 @@ _matches = st.lists(
 ).map(lambda spans: [_match(s, n, g, i) for i, (s, n, g) in enumerate(spans)])
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(_matches)
 def test_selection_of_overlapping_matches_is_the_plain_scan(matches):
@@ -53,6 +55,7 @@ def test_selection_of_overlapping_matches_is_the_plain_scan(matches):
     assert _non_overlapping(matches) == reference_non_overlapping(matches)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(_matches, _matches)
 def test_pattern_matches_that_may_win_are_those_the_plain_scan_keeps(gazetteer, patterns):
@@ -124,6 +127,7 @@ def reference_listed_before(masked, slot_start, allowed_codes):
 _masked_pieces = st.sampled_from(["⟨C0⟩", "⟨P12⟩", "⟨c7⟩", "⟨O123456⟩", "、", "和", " and ", "以及", " ", "发布", "/", "⟨", "⟩"])
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(st.lists(_masked_pieces, max_size=30), st.data())
 def test_subjects_listed_before_a_slot_are_those_the_plain_search_finds(pieces, data):

@@ -10,28 +10,24 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 from rdflib import Graph, Literal, URIRef
 
-from kg import extract
+from kg.extract import mentions as extract
 from kg.cli import cli
-from kg.exporters.turtle import DEFAULT_BASE, KG
-from kg.digest import parse_digest
-from kg.extract import MODEL_DIR, _make_doc, extract_mentions, item_text, language_of, make_pipelines, mentions_from_doc, model_available
-from kg.ner.component import _covered_tokens, _is_cut, _jieba_tokens, model_extractor, read_meta
-from kg.ner.silver import SilverStats, is_name_like, silver_doc
-from kg.pipeline import build
+from kg.export.turtle import DEFAULT_BASE, KG
+from kg.ingest.digest import parse_digest
+from kg.extract.mentions import MODEL_DIR, _make_doc, extract_mentions, item_text, language_of, make_pipelines, mentions_from_doc, model_available
+from kg.extract.ner.component import covered_tokens, _is_cut, _jieba_tokens, model_extractor, read_meta
+from kg.extract.ner.silver import SilverStats, is_name_like, silver_doc
+from kg.builder.pipeline import build
 
-from .conftest import SEEDS
+from .conftest import NEW_NAMES, SEEDS
 
 needs_model = pytest.mark.skipif(not model_available(), reason="the shipped model is not installed (kg train --install)")
 
-# Two news items that name a startup no rule knows (and a Person and a Product the patterns find by their cues;
-# "新公司 X" is a cue of the model's typing, not a slot pattern: "初创公司 X" would be found by the rules).
-NEW_NAMES = (
-    "## 新模型\n\n新公司Zentrova今天发布了开源模型Qorvel-7B，在多项基准上超过同级模型。\n"
-    "[原文](https://example.com/zentrova-model)\n\n"
-    "## 新产品\n\n新公司Zentrova宣布，Qorvel-7B 将在 Hugging Face 上开放下载，首席执行官 Marek Wolansky 表示欢迎试用。\n"
-    "[原文](https://example.com/zentrova-ceo)\n"
-)
-ONE_OFF = "## 快讯\n\n据报道，Meta 收购了 AI 芯片新公司 Kestrion。\n[原文](https://example.com/kestrion)\n"
+ONE_OFF = "## 快讯
+
+据报道，Meta 收购了 AI 芯片新公司 Kestrion。
+[原文](https://example.com/kestrion)
+"
 
 
 def _digest(tmp_path, body: str):
@@ -79,7 +75,7 @@ def test_model_finds_names_no_rule_knows_and_marks_them(tmp_path, rules):
     # rules still win where they fire: Hugging Face is in the gazetteer, Qorvel-7B has a version pattern
     assert found["Hugging Face"]["extractor"] == "gazetteer"
     assert found["Qorvel-7B"]["extractor"] == "pattern:versioned-model"
-    # a name the model finds in one news item only is not made an entity (see kg.resolve.MODEL_MIN_ITEMS)
+    # a name the model finds in one news item only is not made an entity (see kg.link.resolve.MODEL_MIN_ITEMS)
     assert "Kestrion" not in found and "Meta" in found
 
 
@@ -111,8 +107,8 @@ def test_no_model_builds_from_rules_only(tmp_path, rules):
 
 def test_missing_model_warns_how_to_get_it_and_builds(tmp_path, monkeypatch):
     monkeypatch.setattr(extract, "MODEL_DIR", tmp_path / "no-model")
-    monkeypatch.setattr("kg.pipeline.MODEL_DIR", tmp_path / "no-model")
-    monkeypatch.setattr("kg.pipeline.model_available", lambda: False)
+    monkeypatch.setattr("kg.builder.pipeline.MODEL_DIR", tmp_path / "no-model")
+    monkeypatch.setattr("kg.builder.pipeline.model_available", lambda: False)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", "--out", str(out), "--no-cache"])
     assert result.exit_code == 0, result.output
@@ -137,8 +133,9 @@ def test_train_refuses_install_with_holdout(tmp_path):
     assert "--install ships a model trained on all the rules: drop --holdout" in result.output
 
 
+@pytest.mark.slow
 def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
-    from kg.pipeline import SAMPLE_CORPUS
+    from kg.builder.pipeline import SAMPLE_CORPUS
 
     out = tmp_path / "ner"
     result = CliRunner().invoke(cli, ["train", str(SAMPLE_CORPUS), "--out", str(out), "--max-sentences", "150", "--max-steps", "20"])
@@ -147,7 +144,7 @@ def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
     meta = read_meta(out / "model")
     assert (meta["name"], meta["version"]) == ("kg_ner", "1.1.0")
     assert (out / "model" / "common_words.txt").is_file()
-    pipelines = make_pipelines(__import__("kg.rules", fromlist=["load_rules"]).load_rules(), model_dir=out / "model")
+    pipelines = make_pipelines(__import__("kg.extract.rules", fromlist=["load_rules"]).load_rules(), model_dir=out / "model")
     assert "kg_model_mentions" in pipelines["zh"].pipe_names
 
 
@@ -200,8 +197,8 @@ PRECISION_CHECKS = [
     ("在 HotpotQA 上评估", "HotpotQA", False),  # a benchmark
 ])
 def test_plausible_names(rules, text, name, plausible):
-    from kg.ner.plausible import plausible_name
-    from kg.normalize import fold_name
+    from kg.extract.ner.plausible import plausible_name
+    from kg.ingest.normalize import fold_name
 
     start = text.index(name)
     assert plausible_name(text, start, start + len(name), lambda w: fold_name(w) in rules.alias_index) is plausible
@@ -210,8 +207,8 @@ def test_plausible_names(rules, text, name, plausible):
 @pytest.mark.parametrize("path", PRECISION_CHECKS, ids=["held-out", "shipped"])
 def test_names_the_filter_drops_are_mostly_not_entities(rules, path):
     """On hand-checked model-only names, what plausible_name drops is far less often a real entity than what it keeps."""
-    from kg.ner.plausible import plausible_name
-    from kg.normalize import fold_name
+    from kg.extract.ner.plausible import plausible_name
+    from kg.ingest.normalize import fold_name
 
     kept, dropped = [], []
     for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
@@ -233,7 +230,7 @@ def test_names_the_filter_drops_are_mostly_not_entities(rules, path):
     ("他们在 Jetson 上跑通了", "Jetson", "Hardware", "Hardware"),  # nothing said: the model's label stands
 ])
 def test_model_types_settle_on_what_the_words_beside_the_name_say(text, name, label, settled):
-    from kg.ner.cues import settle_type
+    from kg.extract.ner.cues import settle_type
 
     start = text.index(name)
     assert settle_type(label, text, start, start + len(name)) == settled
@@ -270,7 +267,7 @@ def test_windows_from_stretches_are_the_windows_of_the_whole_text(zh_with_model,
     latin = [m.span() for m in re.finditer(r"[A-Za-z][A-Za-z0-9\-]*", text)]
     taken = latin[::taken_every]
     doc = nlp.tokenizer(text)
-    whole = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_doc(doc, _covered_tokens(doc, taken))]
+    whole = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_doc(doc, covered_tokens(doc, taken))]
     stretched = [(piece.text, [t.whitespace_ for t in piece], offset) for piece, offset in model.pieces_of_text(text, taken, nlp.tokenizer)]
     assert stretched == whole
 

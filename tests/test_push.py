@@ -21,10 +21,11 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from kg import push as p
+from kg.sparql import push as p
 from kg.cli import cli
 from kg.errors import PushError
-from kg.query import named_queries
+from kg.sparql.templates import named_queries
+from .conftest import row_tuples
 
 runner = CliRunner()
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -119,22 +120,6 @@ def _file_triples(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def exports_with_new_names(tmp_path_factory):
-    """The sample digests plus one naming a startup no rule knows (found by the model: see test_ner), exported."""
-    from kg.exporters import export_all
-    from kg.pipeline import build
-
-    from .conftest import SEEDS
-    from .test_ner import NEW_NAMES
-
-    extra = tmp_path_factory.mktemp("digests") / "2026-03-01.md"
-    extra.write_text(f"# AI 日报 2026-03-01\n\n{NEW_NAMES}", encoding="utf-8")
-    out = tmp_path_factory.mktemp("exports")
-    export_all(build([*SEEDS, extra]).graph, out, max_nodes=None)
-    return out
-
-
-@pytest.fixture(scope="module")
 def pushed(virtuoso, exports_with_new_names):
     """The sample build's graph.ttl pushed with the command line, in chunks of 1,000 triples."""
     ttl = exports_with_new_names / "graph.ttl"
@@ -158,11 +143,6 @@ def test_push_loads_every_triple_and_the_count_check_passes(pushed, virtuoso):
     assert server.count() == n
 
 
-def _rows(rows: list[dict]) -> list[tuple]:
-    """Rows in a canonical order: ORDER BY leaves ties in any order, and engines break them differently."""
-    return sorted((tuple((k, v) for k, v in row.items()) for row in rows), key=repr)
-
-
 @needs_virtuoso
 @pytest.mark.parametrize("name", sorted(named_queries()))
 def test_named_query_on_the_server_answers_as_kg_query_on_the_file(pushed, virtuoso, name):
@@ -174,7 +154,7 @@ def test_named_query_on_the_server_answers_as_kg_query_on_the_file(pushed, virtu
     answer = runner.invoke(cli, ["query", "--endpoint", virtuoso + "/sparql", "--graph", GRAPH, "--named", name, "--format", "json"])
     assert answer.exit_code == 0, answer.output
     assert expected, f"{name}: no rows on the sample, the comparison would prove nothing"
-    assert _rows(json.loads(answer.stdout)) == _rows(expected)
+    assert row_tuples(json.loads(answer.stdout)) == row_tuples(expected)
 
 
 @needs_virtuoso

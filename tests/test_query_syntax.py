@@ -7,16 +7,16 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.query import DEFAULT_PREFIXES, with_default_prefixes
+from kg.sparql.query import DEFAULT_PREFIXES, with_default_prefixes
+from .conftest import tiny_graph
 
-from .test_rdf import tiny_graph
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def tiny_ttl(tmp_path):
-    from kg.exporters.turtle import export
+    from kg.export.turtle import export
 
     path = tmp_path / "graph.ttl"
     export(tiny_graph(), path)

@@ -11,11 +11,12 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.exporters.turtle import export, to_rdf
-from kg.query import load_store, run
+from kg.export.turtle import export, to_rdf
+from kg.sparql.query import run
+from kg.sparql.store import load_store
 from kg.records import NewsItem
+from .conftest import CHROMEDRIVER, CHROMIUM, GOLDEN, chrome, open_page, tiny_graph
 
-GOLDEN = Path(__file__).parent / "data" / "golden.ttl"
 RDF_DIR = Path(__file__).parent.parent / "kg" / "rdf"
 
 GEMINI_3_QUERY = """
@@ -30,25 +31,6 @@ SELECT ?date ?url WHERE {
   ?st rdf:subject ?google ; rdf:predicate kg:develops ; rdf:object ?gemini ; dcterms:date ?date ; schema:url ?url .
 } ORDER BY ?date ?url
 """
-
-
-def tiny_graph() -> nx.MultiDiGraph:
-    items = {
-        "i1": NewsItem(id="i1", title="谷歌发布Gemini 3", text="", date="2025-12-07", url="https://example.com/a?x=1&y=<2>", sources=["d1.md"], line=3),
-    }
-    g = nx.MultiDiGraph(items=items)
-    g.add_node("google", type="Company", name="Google", name_zh="谷歌", aliases=["Google LLC"], wikidata="Q95", mentions=1,
-               extractor="gazetteer", confidence=1.0, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
-    g.add_node("gemini-3", type="Product", name="Gemini 3", name_zh="", aliases=[], wikidata="", mentions=1,
-               extractor="gazetteer", confidence=1.0, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
-    g.add_node('odd "name" / 名字 <x>', type="Person", name='Odd "Name"', name_zh="", aliases=[], wikidata="", mentions=1,
-               extractor="pattern:cue-person-en", confidence=0.8, first_date="2025-12-07", last_date="2025-12-07", items=["i1"])
-    g.add_edge("google", "gemini-3", key="s1", relation="develops", date="2025-12-07", url="https://example.com/a?x=1&y=<2>",
-               item_id="i1", title="谷歌发布Gemini 3", evidence="谷歌发布Gemini 3。", extractor="rule:develops-zh-release",
-               confidence=0.85, role="")
-    g.add_edge("gemini-3", "google", key="s2", relation="coMention", date="2025-12-07", url="https://example.com/a", item_id="i1",
-               title="", evidence="", extractor="co-mention", confidence=1.0, role="", count=1, items=["i1"], urls=[])
-    return g
 
 
 def test_tiny_graph_matches_golden_turtle():
@@ -194,8 +176,8 @@ OpenAI 今天发布了 ChatGPT 的群聊功能。
 
 @pytest.fixture(scope="module")
 def no_link_exports(tmp_path_factory):
-    from kg.exporters import export_all
-    from kg.pipeline import build
+    from kg.export import export_all
+    from kg.builder.pipeline import build
 
     folder = tmp_path_factory.mktemp("digests")
     (folder / "2025-12-08.md").write_text(NO_LINK_DIGEST, encoding="utf-8")
@@ -244,14 +226,13 @@ def test_shapes_require_a_url_or_a_digest_line_for_every_statement_s_item(no_lin
 
 @pytest.mark.browser
 def test_the_html_panel_shows_the_digest_file_and_line(no_link_exports):
-    from .test_html import CHROMEDRIVER, CHROMIUM, _chrome, _open
 
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
         pytest.skip("needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
     pytest.importorskip("selenium")
-    driver = _chrome(logging=False)
+    driver = chrome(logging=False)
     try:
-        _open(driver, no_link_exports / "graph.html")
+        open_page(driver, no_link_exports / "graph.html")
         edge = driver.execute_script(
             "return kgExplorer.data.edges.find(function (e) { return e.relation === 'develops' && !e.atts[0].url; }).id")
         driver.execute_script(f"kgExplorer.showEdge({json.dumps(edge)})")
@@ -275,7 +256,8 @@ def test_an_item_listed_by_several_digests_names_the_one_its_line_is_in(sample_e
 def test_exports_written_by_other_exporter_code_are_not_reused(tmp_path, monkeypatch):
     """An upgraded kg writes every unit of graph.ttl and graph.graphml again: a unit's inputs say nothing of the
     code that turned them into text."""
-    from kg.exporters import export_all, splice
+    from kg.export import export_all
+    from kg.export import incremental as splice
 
     export_all(tiny_graph(), tmp_path, formats=["turtle", "graphml"])
     notes: list[str] = []

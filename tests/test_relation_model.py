@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.extract import extract_mentions, make_pipelines
-from kg.normalize import fold_name
+from kg.extract.mentions import extract_mentions, make_pipelines
+from kg.ingest.normalize import fold_name
 from kg.records import Mention, NewsItem
-from kg.rel.component import EXTRACTOR, RelationModel, model_installed
-from kg.rel.instances import MAX_PAIRS, candidate_pairs, pair_words
-from kg.rel.silver import TrainingDataError, gold_files, hand_instances, training_files
-from kg.relations import pattern_relations
+from kg.link.rel.component import EXTRACTOR, RelationModel, model_installed
+from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words
+from kg.link.rel.silver import TrainingDataError, gold_files, hand_instances, training_files
+from kg.link.relations import pattern_relations
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

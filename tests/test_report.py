@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from .conftest import CHROMEDRIVER, CHROMIUM, chrome, start_server
 
 runner = CliRunner()
 WINDOW = ["--from", "2025-12-01", "--to", "2025-12-31"]
@@ -145,9 +146,8 @@ def test_missing_graph_is_a_one_line_error(tmp_path):
 
 
 def test_the_report_from_kg_serve_is_the_report_from_the_file(graph):
-    from .test_serve import _start
 
-    process, url = _start(str(graph), "--quiet")
+    process, url = start_server(str(graph), "--quiet")
     try:
         served = _report("--endpoint", url, *FIRST_WEEK)
     finally:
@@ -162,7 +162,6 @@ def test_the_report_from_kg_serve_is_the_report_from_the_file(graph):
 # --------------------------------------------------------------------------
 @pytest.mark.browser
 def test_report_page_links_and_no_network_requests(graph, tmp_path):
-    from .test_html import CHROMEDRIVER, CHROMIUM, _chrome
 
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
         pytest.skip("needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
@@ -171,7 +170,7 @@ def test_report_page_links_and_no_network_requests(graph, tmp_path):
     assert result.exit_code == 0, result.output
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     md_links = re.findall(r"\]\(<(https?://[^>]+)>\)$", md, re.M)
-    driver = _chrome()
+    driver = chrome()
     try:
         driver.get((tmp_path / "report.html").as_uri())
         for section in ("new", "releases", "deals", "people", "rising"):
@@ -197,7 +196,7 @@ def test_report_page_links_and_no_network_requests(graph, tmp_path):
 
 
 def test_a_line_whose_item_has_no_link_says_so_and_names_its_digest():
-    from kg.report import Line, Report, to_html, to_markdown
+    from kg.sparql.report import Line, Report, to_html, to_markdown
 
     line = Line(date="2025-06-03", text="Apple acquires Anthropic", url=None, source="关于苹果收购 Anthropic 的辩论",
                 digest="2025-06-03.md", status="reported", sources=5, last_date="2025-06-11")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.errors import RulesError
-from kg.rules import load_rules
+from kg.extract.rules import load_rules
 
 RULES = Path(__file__).parent.parent / "rules"
 

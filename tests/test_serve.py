@@ -20,31 +20,17 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.query import named_queries
+from kg.sparql.templates import named_queries
+from .conftest import SERVE, row_tuples, start_server
 
-from .test_push import _rows, exports_with_new_names  # noqa: F401 (a fixture)
 
 runner = CliRunner()
-SERVE = [sys.executable, "-c", "from kg.cli import cli; cli()", "serve"]
-
-
-def _start(*args: str) -> tuple[subprocess.Popen, str]:
-    """Start `kg serve ARGS --port 0`; returns the process and the endpoint URL it prints."""
-    process = subprocess.Popen([*SERVE, *args, "--port", "0"], stderr=subprocess.PIPE, text=True)
-    lines = []
-    for line in process.stderr:
-        lines.append(line)
-        found = re.search(r"at (http://\S+/sparql) ", line)
-        if found:
-            return process, found.group(1)
-    process.wait(timeout=10)
-    raise AssertionError("kg serve did not start:\n" + "".join(lines))
 
 
 @pytest.fixture(scope="module")
 def served(exports_with_new_names):  # noqa: F811
     ttl = exports_with_new_names / "graph.ttl"
-    process, url = _start(str(ttl), "--quiet")
+    process, url = start_server(str(ttl), "--quiet")
     yield ttl, url
     process.terminate()
     process.wait(timeout=10)
@@ -77,7 +63,7 @@ def test_named_query_on_kg_serve_answers_as_kg_query_on_the_file(served, name):
     assert expected, f"{name}: no rows on the sample, the comparison would prove nothing"
     answer = runner.invoke(cli, ["query", "--endpoint", url, "--named", name, "--format", "json"])
     assert answer.exit_code == 0, answer.output
-    assert _rows(json.loads(answer.stdout)) == _rows(expected)
+    assert row_tuples(json.loads(answer.stdout)) == row_tuples(expected)
 
 
 def test_parameters_and_inline_sparql_on_kg_serve(served):
@@ -360,8 +346,8 @@ def test_nothing_changes_the_store_or_leaves_it(limited, listener, how, status, 
 
 def test_a_worker_can_open_no_connection_and_no_file(exports_with_new_names, listener):  # noqa: F811
     """What the SERVICE check in the HTTP front might miss, a worker cannot do: it has no file descriptor to spare."""
-    from kg.serve import answer_query, load_in_memory
-    from kg.serve_pool import WorkerPool
+    from kg.sparql.serve import answer_query, load_in_memory
+    from kg.sparql.serve_pool import WorkerPool
 
     other, calls = listener
     store = load_in_memory(exports_with_new_names / "graph.ttl", "urn:x:graph")
@@ -420,7 +406,7 @@ def _spin(_state, seconds: float) -> float:
 
 
 def test_a_slow_query_gets_a_stand_in_so_quick_ones_are_not_queued_behind_it():
-    from kg.serve_pool import WorkerPool
+    from kg.sparql.serve_pool import WorkerPool
 
     pool = WorkerPool(lambda: (None, None), _spin, size=1, timeout=60, slow_after=0.2)
     try:
@@ -439,7 +425,7 @@ def test_a_slow_query_gets_a_stand_in_so_quick_ones_are_not_queued_behind_it():
 
 
 def test_a_worker_that_dies_is_a_clear_error_and_is_replaced():
-    from kg.serve_pool import WorkerLost, WorkerPool
+    from kg.sparql.serve_pool import WorkerLost, WorkerPool
 
     pool = WorkerPool(lambda: (None, None), lambda _state, code: os._exit(code) if code else "fine", size=1, timeout=30)
     try:
@@ -459,7 +445,7 @@ def _grow(_state, megabytes: int) -> int:
 
 
 def test_a_worker_grown_past_its_memory_limit_is_replaced():
-    from kg.serve_pool import WorkerPool
+    from kg.sparql.serve_pool import WorkerPool
 
     pool = WorkerPool(lambda: (None, None), _grow, size=1, timeout=30, worker_memory_mb=64)
     try:

@@ -1,4 +1,4 @@
-"""A rebuild into the same folder updates graph.ttl and its query store unit by unit (kg/exporters/splice.py):
+"""A rebuild into the same folder updates graph.ttl and its query store unit by unit (kg/export/incremental.py):
 the file must be byte for byte the one a full export writes, and the store must hold exactly its triples."""
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import shutil
 import pyoxigraph as ox
 import pytest
 
-from kg import query as q
-from kg.exporters import export_all, splice
-from kg.pipeline import build
+from kg.sparql import query as sparql_query
+from kg.sparql import store as query_store
+from kg.export import export_all
+from kg.export import incremental as splice
+from kg.builder.pipeline import build
 
 NEW_STORY = (
     "\n\n### 英伟达发布新芯片 H300\n英伟达今天发布了 H300 芯片，微软将在 Azure 上使用。\n"
@@ -25,7 +27,7 @@ def file_triples(path) -> set:
 
 
 def store_triples(path) -> set:
-    store = ox.Store.read_only(str(q.store_dir(path)))
+    store = ox.Store.read_only(str(query_store.store_dir(path)))
     return {(t.subject, t.predicate, t.object) for t in store.quads_for_pattern(None, None, None)}
 
 
@@ -37,7 +39,7 @@ def first_export(seed_copy, tmp_path, rules):
 
 
 def test_a_changed_and_a_removed_digest_update_the_export_like_a_full_one(first_export, tmp_path, rules, monkeypatch):
-    from kg.exporters import turtle
+    from kg.export import turtle
 
     monkeypatch.setattr(turtle, "STORE_UPDATE_SHARE", 0.9)  # one digest of five is a large share of the sample
     digests, out = first_export
@@ -58,11 +60,11 @@ def test_a_changed_and_a_removed_digest_update_the_export_like_a_full_one(first_
     assert notes[1].startswith("graph.graphml updated: ")
     rewritten, units = (int(n.replace(",", "")) for n in notes[0].split(": ")[1].split(" units")[0].split(" of "))
     assert 0 < rewritten < units / 2  # most of the graph was copied, not written again
-    assert q.store_state(out / "graph.ttl") == "fresh"
+    assert query_store.store_state(out / "graph.ttl") == "fresh"
     assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
     answers = ("SELECT ?item WHERE { ?item a <https://schema.org/NewsArticle> ;"
                " <https://schema.org/url> <https://example.com/splice-test> }")
-    assert len(q.run(q.open_store(out / "graph.ttl"), answers).rows) == 1
+    assert len(sparql_query.run(query_store.open_store(out / "graph.ttl"), answers).rows) == 1
 
     # and once more from the updated export (its parts describe the spliced file)
     notes.clear()
@@ -91,7 +93,7 @@ def test_an_edited_turtle_or_another_base_means_a_full_export(first_export, tmp_
 
 def test_a_stale_store_is_loaded_again_not_updated(first_export, rules):
     digests, out = first_export
-    shutil.rmtree(q.store_dir(out / "graph.ttl"))
+    shutil.rmtree(query_store.store_dir(out / "graph.ttl"))
     with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:
         f.write(NEW_STORY)
     notes: list[str] = []
@@ -117,7 +119,7 @@ def _prefixes(out) -> dict:
 
 
 def test_many_changes_load_the_store_again(first_export, rules, monkeypatch):
-    from kg.exporters import turtle
+    from kg.export import turtle
 
     digests, out = first_export
     monkeypatch.setattr(turtle, "STORE_UPDATE_SHARE", 0.0)  # any change is "many"
@@ -126,7 +128,7 @@ def test_many_changes_load_the_store_again(first_export, rules, monkeypatch):
     notes: list[str] = []
     export_all(build([digests], rules=rules, use_model=False).graph, out, notes=notes, formats=["turtle"])
     assert notes[0].startswith("graph.ttl updated: ") and "query store" not in notes[0]
-    assert q.store_state(out / "graph.ttl") == "fresh"
+    assert query_store.store_state(out / "graph.ttl") == "fresh"
     assert store_triples(out / "graph.ttl") == file_triples(out / "graph.ttl")
 
 
@@ -186,9 +188,7 @@ def test_removing_most_digests_loads_the_store_again(first_export, rules):
 
 
 def test_the_forked_exports_are_the_ones_written_in_this_process(first_export, tmp_path, rules, monkeypatch):
-    from kg import exporters
-
-    # A Dask test earlier in the run leaves its idle event-loop threads, and export_all then writes in this
+    from kg import export as exporters  # A Dask test earlier in the run leaves its idle event-loop threads, and export_all then writes in this
     # process only; they hold no lock the child needs, so fork anyway to test the forked path.
     monkeypatch.setattr(exporters, "_can_fork", lambda: True)
 
@@ -207,15 +207,16 @@ def test_the_forked_exports_are_the_ones_written_in_this_process(first_export, t
 
 
 def test_an_error_in_the_forked_exports_is_raised_here_and_nothing_moves(first_export, rules, monkeypatch):
-    from kg import exporters
+    from kg import export as exporters
     from kg.errors import KgError
 
-    def broken(graph, path, **_options):
-        raise KgError(f"cannot write {path.name}: disk full")
+    class Broken(exporters.HtmlExporter):
+        def write(self, graph, path, options):
+            raise KgError(f"cannot write {path.name}: disk full")
 
     digests, out = first_export
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    monkeypatch.setitem(exporters.EXPORTERS, "html", ("graph.html", broken))
+    monkeypatch.setitem(exporters.EXPORTERS, "html", Broken())
     monkeypatch.setattr(exporters, "_can_fork", lambda: True)  # see the test above
     graph = build([digests], rules=rules, use_model=False).graph
     with pytest.raises(exporters.ForkedExportError, match="cannot write graph.html: disk full"):
@@ -225,7 +226,7 @@ def test_an_error_in_the_forked_exports_is_raised_here_and_nothing_moves(first_e
 
 
 def test_the_store_is_updated_in_this_process_without_background(first_export, tmp_path, rules):
-    from kg.exporters import turtle
+    from kg.export import turtle
 
     digests, out = first_export
     with open(sorted(digests.iterdir())[0], "a", encoding="utf-8") as f:
@@ -235,5 +236,5 @@ def test_the_store_is_updated_in_this_process_without_background(first_export, t
     notes: list[str] = []
     assert turtle.export(graph, staged, previous=out / "graph.ttl", notes=notes, background=False) is None
     assert "query store updated (-" in notes[0]
-    assert q.store_state(staged) == "fresh"
+    assert query_store.store_state(staged) == "fresh"
     assert store_triples(staged) == file_triples(staged)

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.rules import default_rules_dir, load_rules
+from kg.extract.rules import default_rules_dir, load_rules
 
 DIGEST = (
     "# AI 日报 2026-03-01\n\n"

@@ -21,7 +21,6 @@ Figures are for this machine; compare ratios, not seconds.
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import resource
 import shutil
@@ -33,11 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kg import query as kg_query  # noqa: E402
-from kg.exporters import export_all  # noqa: E402
-from kg.extract import item_text  # noqa: E402
-from kg.pipeline import build, collect_files, summarize  # noqa: E402
-from kg.rules import load_rules  # noqa: E402
+from kg.export.base import ExportOptions  # noqa: E402
+from kg.sparql import store as query_store  # noqa: E402
+from kg.export import export_all  # noqa: E402
+from kg.extract.mentions import item_text  # noqa: E402
+from kg.builder.pipeline import build, collect_files, summarize  # noqa: E402
+from kg.extract.rules import load_rules  # noqa: E402
 
 STAGES = ("setup", "parse", "extract", "resolve", "relations", "graph", "turtle", "store", "graphml", "html")
 EXPORTS = ("turtle", "graphml", "html")  # "store": the query store, written by another process meanwhile
@@ -66,21 +66,23 @@ def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]
     # All formats in one export_all, as `kg build` writes them; each exporter and the query store (written by
     # another process while GraphML and HTML are) timed apart. "exports" is the wall time of the whole: GraphML
     # and HTML are written by a forked process meanwhile.
-    from kg import exporters
-
+    from kg import export as exporters
     timed = {}
 
-    def timer(name, exporter):
-        def run(*args, **kwargs):
+    class Timed:
+        """An exporter that notes how long it wrote."""
+
+        def __init__(self, exporter):
+            self.exporter, self.name, self.filename = exporter, exporter.name, exporter.filename
+
+        def write(self, graph, path, options):
             clock = time.perf_counter()
             try:
-                return exporter(*args, **kwargs)
+                return self.exporter.write(graph, path, options)
             finally:
-                timed[name] = time.perf_counter() - clock
-        run.__signature__ = inspect.signature(exporter)  # export_all passes options by signature
-        return run
+                timed[self.name] = time.perf_counter() - clock
 
-    real_job = kg_query.StoreJob
+    real_job = query_store.StoreJob
 
     class TimedStoreJob(real_job):
         def __init__(self, *args, **kwargs):
@@ -94,22 +96,22 @@ def timed_build(files: list[Path], **options) -> tuple[object, dict[str, float]]
                 timed["store"] = time.perf_counter() - self.started
 
     real_exporters = dict(exporters.EXPORTERS)
-    kg_query.StoreJob = TimedStoreJob
-    exporters.EXPORTERS.update({n: (f, timer(n, e)) for n, (f, e) in real_exporters.items()})
+    query_store.StoreJob = TimedStoreJob
+    exporters.EXPORTERS.update({n: Timed(e) for n, e in real_exporters.items()})
     try:
         with tempfile.TemporaryDirectory() as out:
             clock = time.perf_counter()
             export_all(result.graph, Path(out), max_nodes=500)
             stages["exports"] = time.perf_counter() - clock
             stages["total"] = time.perf_counter() - started
-            # GraphML and HTML were written by a forked process (kg.exporters.FORKED), whose timers this process
+            # GraphML and HTML were written by a forked process (kg.export.FORKED), whose timers this process
             # cannot see: time each again here, alone (not counted in the total)
             for name in exporters.FORKED:
                 if name not in timed:
-                    filename, exporter = exporters.EXPORTERS[name]
-                    exporter(result.graph, Path(out) / ("again-" + filename), max_nodes=500)
+                    exporter = exporters.EXPORTERS[name]
+                    exporter.write(result.graph, Path(out) / ("again-" + exporter.filename), ExportOptions(max_nodes=500))
     finally:
-        kg_query.StoreJob = real_job
+        query_store.StoreJob = real_job
         exporters.EXPORTERS.update(real_exporters)
     stages.update({n: timed.get(n, 0.0) for n in (*EXPORTS, "store")})
     stages["build"] = build_seconds

@@ -100,7 +100,7 @@ def _baseline_page(page: Path, out: Path) -> Path:
 
 def main() -> None:
     from tests.test_html import _chrome, _wait
-    from kg.exporters.html import export
+    from kg.export.html import export
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("graphml", type=Path)

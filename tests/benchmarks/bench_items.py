@@ -14,9 +14,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from kg.digest import parse_digest
+from kg.ingest.digest import parse_digest
 from kg.errors import InputFileError
-from kg.normalize import fold_name, normalize_url
+from kg.ingest.normalize import fold_name, normalize_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus" / "layouts"

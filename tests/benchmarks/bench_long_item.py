@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_build import timed_build  # noqa: E402
-from kg.digest import DEFAULT_MAX_BYTES  # noqa: E402
-from kg.engines import ReaderConfig, SerialEngine  # noqa: E402
-from kg.pipeline import summarize  # noqa: E402
-from kg.rules import load_rules  # noqa: E402
+from kg.ingest.digest import DEFAULT_MAX_BYTES  # noqa: E402
+from kg.builder.readers import ReaderConfig, SerialEngine  # noqa: E402
+from kg.builder.pipeline import summarize  # noqa: E402
+from kg.extract.rules import load_rules  # noqa: E402
 
 SENTENCES = {
     "companies": "英伟达与谷歌合作发布新芯片。",

@@ -103,8 +103,8 @@ class Sampler(threading.Thread):
 
 def one_build(folder: str, workers: int, fraction: float, time_limit: float | None, use_model: bool = True) -> None:
     """In the child: build, export, print one JSON line of figures."""
-    from kg.exporters import export_all
-    from kg.pipeline import build, collect_files, summarize
+    from kg.export import export_all
+    from kg.builder.pipeline import build, collect_files, summarize
 
     sampler = Sampler()
     sampler.start()
@@ -168,7 +168,7 @@ def one_build(folder: str, workers: int, fraction: float, time_limit: float | No
 
 def _hook_assemble(sampler: Sampler):
     """Mark the start of the second half of the build (resolve, relations, graph)."""
-    import kg.pipeline as pipeline
+    import kg.builder.pipeline as pipeline
 
     original = pipeline._assemble
 

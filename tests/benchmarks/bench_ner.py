@@ -4,10 +4,10 @@
 
 Parses every n-th file of the folder once, then runs the extraction pipelines (rules only; rules + model)
 and jieba alone over the same items in alternating rounds, and prints chars/s of each, the ratio on/off, the
-model's added cost per character, and each pipeline against jieba alone. Since stop 14 the rules segment
-nothing (they match characters) and all segmentation the build does is for the model's windows, so the
-on/off ratio no longer compares the model with a pass that segments the whole text, as issue 3's budget
-(ratio >= 0.5) did; the ratio to jieba alone is the build's own measure (bench_build.py).
+model's added cost per character, and each pipeline against jieba alone. The rules segment nothing (they
+match characters) and all segmentation the build does is for the model's windows, so the on/off ratio does
+not compare the model with a pass that segments the whole text; the ratio to jieba alone is the build's own
+measure (bench_build.py).
 """
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import jieba  # noqa: E402
 
-from kg.digest import parse_digest  # noqa: E402
-from kg.extract import extract_mentions, item_text, make_pipelines, model_available  # noqa: E402
-from kg.rules import load_rules  # noqa: E402
+from kg.ingest.digest import parse_digest  # noqa: E402
+from kg.extract.mentions import extract_mentions, item_text, make_pipelines, model_available  # noqa: E402
+from kg.extract.rules import load_rules  # noqa: E402
 
 
 def main() -> None:

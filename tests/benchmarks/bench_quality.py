@@ -33,12 +33,13 @@ FOLDERS = {"hextra": "hextra-ai-insight-daily", "ainews-zh": "ainews-zh"}
 
 sys.path.insert(0, str(ROOT))
 
-from kg.evaluate import _graph_items, _item_entities, evaluate, format_evaluation, read_gold  # noqa: E402
-from kg.query import _PREFIXES, load_store  # noqa: E402
+from kg.quality.evaluate import _graph_items, _item_entities, evaluate, format_evaluation, read_gold  # noqa: E402
+from kg.sparql.entities import ENTITY_PREFIXES as _PREFIXES  # noqa: E402
+from kg.sparql.store import load_store  # noqa: E402
 from kg.records import SYMMETRIC_RELATIONS  # noqa: E402
-from kg.normalize import fold_name  # noqa: E402
+from kg.ingest.normalize import fold_name  # noqa: E402
 from kg.records import ENTITY_TYPES  # noqa: E402
-from kg.rules import load_rules  # noqa: E402
+from kg.extract.rules import load_rules  # noqa: E402
 
 
 def inputs(gold_files: list[Path]) -> list[Path]:
@@ -102,7 +103,7 @@ def relation_details(gold_path: Path, graph_path: Path) -> str:
     per_kind: dict[str, Counter] = {}
     per_relation_both: dict[str, Counter] = {}
     hedged = Counter()
-    from kg.normalize import normalize_url
+    from kg.ingest.normalize import normalize_url
 
     for record in read_gold(gold_path):
         item_iri = (by_url.get(normalize_url(record["url"])) if record.get("url") else None) or \

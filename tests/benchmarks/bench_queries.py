@@ -24,7 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kg import query as q  # noqa: E402
+from kg.sparql import query as sparql_query  # noqa: E402
+from kg.sparql import results  # noqa: E402
+from kg.sparql import store as query_store  # noqa: E402
+from kg.sparql import templates  # noqa: E402
 
 RUNS = [
     ("releases", {}), ("releases", {"company": "Google"}),
@@ -60,9 +63,9 @@ def main(argv: list[str]) -> None:
 
     engines = {}
     started = time.perf_counter()
-    store = q.load_store(args.graph)
+    store = query_store.load_store(args.graph)
     print(f"local store ready in {time.perf_counter() - started:.2f} s ({len(store):,} triples)")
-    engines["store"] = lambda text: q.run(store, text)
+    engines["store"] = lambda text: sparql_query.run(store, text)
     if args.memory:
         import pyoxigraph as ox
 
@@ -70,9 +73,9 @@ def main(argv: list[str]) -> None:
         in_memory = ox.Store()
         in_memory.bulk_load(path=str(args.graph), format=ox.RdfFormat.TURTLE)
         print(f"in-memory store loaded in {time.perf_counter() - started:.1f} s")
-        engines["memory"] = lambda text: q.run(in_memory, text)
+        engines["memory"] = lambda text: sparql_query.run(in_memory, text)
     if args.endpoint:
-        engines["endpoint"] = lambda text: q.run_remote(args.endpoint, text, graph=args.graph_iri, user=args.user,
+        engines["endpoint"] = lambda text: sparql_query.run_remote(args.endpoint, text, graph=args.graph_iri, user=args.user,
                                                         password=args.password)
     if args.rdflib:
         import rdflib
@@ -83,17 +86,17 @@ def main(argv: list[str]) -> None:
 
         def on_rdflib(text):
             result = graph.query(text)
-            return q.QueryResult([str(v) for v in result.vars], [list(r) for r in result])
+            return results.QueryResult([str(v) for v in result.vars], [list(r) for r in result])
 
         engines["rdflib"] = on_rdflib
 
-    queries = q.named_queries()
+    queries = templates.named_queries()
     names = list(engines)
     print("| query | parameter | " + " | ".join(f"{n} rows | {n} s" for n in names) + " |")
     print("|---|---|" + "---|---|" * len(names))
     worst = dict.fromkeys(names, 0.0)
     for name, params in RUNS:
-        text = q.bind_params(queries[name], params)
+        text = templates.bind_params(queries[name], params)
         cells, counts = [], set()
         for engine in names:
             rows, seconds = timed(lambda: engines[engine](text), args.rounds)

@@ -28,8 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import pyoxigraph as ox  # noqa: E402
 
-from kg import query as q  # noqa: E402
-from kg.exporters.turtle import to_rdf, write_turtle  # noqa: E402
+from kg.sparql import entities  # noqa: E402
+from kg.sparql import query as sparql_query  # noqa: E402
+from kg.sparql import results  # noqa: E402
+from kg.sparql import store as query_store  # noqa: E402
+from kg.sparql import templates  # noqa: E402
+from kg.export.turtle import to_rdf, write_turtle  # noqa: E402
 
 # Parameters for the named queries: their defaults, plus a selective variant where one makes sense.
 RUNS = [
@@ -78,7 +82,7 @@ def rows_of_rdflib(result) -> list[tuple]:
     return sorted(tuple("" if v is None else str(v) for v in row) for row in result)
 
 
-def rows_of(result: q.QueryResult) -> list[tuple]:
+def rows_of(result: results.QueryResult) -> list[tuple]:
     return sorted(tuple("" if v is None else v for v in row) for row in result.rows)
 
 
@@ -103,7 +107,7 @@ def main() -> None:
         with open(sources[0], "rb") as handle:
             graph = pickle.load(handle)
     else:
-        from kg.pipeline import build, collect_files
+        from kg.builder.pipeline import build, collect_files
 
         started = time.perf_counter()
         result = build(collect_files(sources), workers=args.workers)
@@ -132,17 +136,17 @@ def main() -> None:
         print(f"Turtle export: rdflib {fmt(rdflib_export)} s (child peak {rdflib_mb or 0:.0f} MB), "
               f"pyoxigraph stream {fmt(ox_export)} s; ratio {ratio(rdflib_export, ox_export)}")
         started = time.perf_counter()
-        q.write_store(ttl)
+        query_store.write_store(ttl)
         store_seconds = time.perf_counter() - started
-        print(f"query store (bulk load of graph.ttl into {q.store_dir(ttl).name}/): {store_seconds:.2f} s, "
-              f"{sum(f.stat().st_size for f in q.store_dir(ttl).iterdir()) / 1e6:.0f} MB")
+        print(f"query store (bulk load of graph.ttl into {query_store.store_dir(ttl).name}/): {store_seconds:.2f} s, "
+              f"{sum(f.stat().st_size for f in query_store.store_dir(ttl).iterdir()) / 1e6:.0f} MB")
         if build_seconds:
             print(f"share of the build time: Turtle {100 * ox_export / build_seconds:.1f}% (rdflib: "
                   f"{'—' if rdflib_export is None else f'{100 * rdflib_export / build_seconds:.1f}%'}), "
                   f"store {100 * store_seconds / build_seconds:.1f}%, together {100 * (ox_export + store_seconds) / build_seconds:.1f}%")
-    elif q.store_state(ttl) != "fresh":
+    elif query_store.store_state(ttl) != "fresh":
         started = time.perf_counter()
-        q.write_store(ttl)
+        query_store.write_store(ttl)
         print(f"query store written from {ttl} in {time.perf_counter() - started:.2f} s")
 
     # loading
@@ -152,13 +156,13 @@ def main() -> None:
     ox_load = time.perf_counter() - started
     del memory
     started = time.perf_counter()
-    store = q.load_store(ttl)
+    store = query_store.load_store(ttl)
     open_seconds = time.perf_counter() - started
     print(f"load: pyoxigraph in memory {ox_load:.2f} s; persistent store check + open {open_seconds:.3f} s "
           f"({len(store):,} triples)")
 
-    queries = q.named_queries()
-    texts = [(f"{name} {params or ''}".strip(), q.bind_params(queries[name], params)) for name, params in RUNS]
+    queries = templates.named_queries()
+    texts = [(f"{name} {params or ''}".strip(), templates.bind_params(queries[name], params)) for name, params in RUNS]
 
     def rdflib_queries():
         from rdflib import Graph
@@ -197,7 +201,7 @@ def main() -> None:
         times = []
         for _ in range(3):
             started = time.perf_counter()
-            result = q.run(store, text)
+            result = sparql_query.run(store, text)
             times.append(time.perf_counter() - started)
         best = min(times)
         rdf_seconds, rdf_rows = rdflib.get(label, (None, None))
@@ -205,8 +209,8 @@ def main() -> None:
         print(f"{label[:58]:58} {len(result.rows):>7} {fmt(rdf_seconds):>9} {best:>8.3f} {ratio(rdf_seconds, best):>7}  {same}"
               f"   (first run {times[0]:.3f} s)")
     started = time.perf_counter()
-    for iri in q.find_entities(store, "Google"):
-        q.describe_entity(store, iri)
+    for iri in entities.find_entities(store, "Google"):
+        entities.describe_entity(store, iri)
     print(f"{'kg entity Google (find + describe)':58} {'':>7} {'':>9} {time.perf_counter() - started:>8.3f}")
     print(f"peak RSS of this process: {peak_mb():.0f} MB")
 

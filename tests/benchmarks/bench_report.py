@@ -18,8 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kg import query as q  # noqa: E402
-from kg.report import build_report  # noqa: E402
+from kg.sparql import query as sparql_query  # noqa: E402
+from kg.sparql import store as query_store  # noqa: E402
+from kg.sparql import templates  # noqa: E402
+from kg.sparql.report import build_report  # noqa: E402
 
 
 QUERIES = ("1. new names", "2. statements", "3. rising: counts", "4. rising: dates, links", "5. rising: names, headlines")
@@ -44,7 +46,7 @@ def measure(run, start: str, end: str, rounds: int) -> dict:
         began = time.perf_counter()
         build_report(timed, start, end)
         warm.append(time.perf_counter() - began)
-    baseline_text = q.bind_params(q.named_queries()["releases"], {"from": start, "to": end})
+    baseline_text = templates.bind_params(templates.named_queries()["releases"], {"from": start, "to": end})
     run(baseline_text)
     base = []
     for _ in range(rounds):
@@ -73,11 +75,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     began = time.perf_counter()
-    store = q.load_store(args.graph)
+    store = query_store.load_store(args.graph)
     print(f"store opened in {time.perf_counter() - began:.2f} s")
-    show("store (kg report GRAPH.ttl)", measure(lambda text: q.run(store, text), args.start, args.end, args.rounds))
+    show("store (kg report GRAPH.ttl)", measure(lambda text: sparql_query.run(store, text), args.start, args.end, args.rounds))
     if args.endpoint:
-        show(f"endpoint {args.endpoint}", measure(lambda text: q.run_remote(args.endpoint, text), args.start,
+        show(f"endpoint {args.endpoint}", measure(lambda text: sparql_query.run_remote(args.endpoint, text), args.start,
                                                   args.end, args.rounds))
 
 

@@ -1,0 +1,767 @@
+"""Find entity mentions in news items with spaCy pipelines (Chinese via jieba, English).
+
+Pipeline: tokenizer -> `kg_gazetteer` (Aho-Corasick over folded text, spans carry the gazetteer id)
+-> `kg_patterns` (regex rules from rules/patterns.yml for names no gazetteer lists) -> [statistical `ner`
+slot] -> mentions. Rules take precedence over the model where both fire. `extract_mentions` (the build) runs the
+same components without segmenting whole texts: the rules on the characters, the model on stretches.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from itertools import accumulate
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.ingest.normalize import fold_name, fold_with_offsets, has_cjk, is_latin_edge
+from kg.records import Mention, NewsItem
+from kg.extract.rules import Rules, is_case_sensitive
+from kg.extract.spans import GAZETTEER_EXTRACTOR, SPAN_KEY, doc_text, item_text, language_of, sentence_bounds
+from kg.extract.spans import Match as _Match
+from kg.extract.spans import exact_match as _exact_match
+
+# The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
+MODELS_DIR = Path(__file__).parent.parent / "models"
+MODEL_DIR = MODELS_DIR / "ner"
+
+_RULES_BY_DIR: dict[str, Rules] = {}
+# Patterns whose id starts with this are slots (rules/patterns.yml): names proposed by where they stand, checked
+# by PatternMatcher._slot_name.
+SLOT_PATTERN_PREFIX = "slot-"
+
+
+# ---------------------------------------------------------------- gazetteer matcher
+
+
+class GazetteerMatcher:
+    """Every gazetteer name and alias, matched case- and separator-insensitively at word edges."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.automaton = ahocorasick.Automaton()
+        by_key: dict[str, list[tuple[str, str, bool]]] = {}
+        for entity in rules.entities.values():
+            for form in entity.surface_forms():
+                key = fold_name(form)
+                by_key.setdefault(key, []).append((entity.id, form, is_case_sensitive(entity, form)))
+        for key, candidates in by_key.items():
+            self.automaton.add_word(key, (len(key), candidates))
+        if by_key:
+            self.automaton.make_automaton()
+        self.empty = not by_key
+
+    def find(self, text: str) -> list[_Match]:
+        if self.empty:
+            return []
+        folded, offsets = fold_with_offsets(text)
+        found = []
+        for end_index, (length, candidates) in self.automaton.iter(folded):
+            start = offsets[end_index - length + 1]
+            end = offsets[end_index] + 1
+            if not _at_word_edges(text, start, end):
+                continue
+            surface = text[start:end]
+            for entity_id, form, case_sensitive in candidates:
+                if case_sensitive and _strip_seps(surface) != _strip_seps(form):
+                    continue
+                entity = self.rules.entities[entity_id]
+                found.append(_Match(start, end, entity_id, entity.type, GAZETTEER_EXTRACTOR, 1.0))
+                break
+        return found
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc_text(doc)
+        found = [m for m in self.find(text) if not self._cited_as_source(text, m)]
+        spans = [_span(doc, m) for m in _non_overlapping(found)]
+        doc.spans[SPAN_KEY] = [s for s in spans if s is not None]
+        return doc
+
+
+    def _cited_as_source(self, text: str, m: _Match) -> bool:
+        """A news outlet named as where the story comes from (据彭博社报道, 新智元消息：, a link titled
+        Bloomberg): every mention of an outlet except where it acts itself (彭博社推出, Bloomberg launches).
+        Also a licence named after an institute (MIT 许可证)."""
+        if _LICENCE_AFTER.match(text, m.end):
+            return True  # not the institute: the licence named after it (MIT 许可证, MIT License)
+        if not self.rules.entities[m.entity_id].media:
+            return False
+        return not _MEDIA_ACTS.match(text, m.end)
+
+
+_LICENCE_AFTER = re.compile(r"\s?(?:开源)?(?:许可|协议|授权|[Ll]icen[cs]ed?\b)")
+_MEDIA_ACTS = re.compile(
+    r"\s?(?:宣布|推出|发布|上线|收购|被收购|起诉|融资|裁员|(?:has |have )?(?:launch|releas|acquir|su(?:es|ed)|"
+    r"partner|rais|hir|lay|introduc|unveil|buy|bought|sign|strik)\w*)", re.I)
+
+
+def _strip_seps(text: str) -> str:
+    return re.sub(r"[\s\-_·]", "", text)
+
+
+_BLOCKED_BEFORE = re.compile(r"[A-Za-z0-9/@._]")
+
+
+def _at_word_edges(text: str, start: int, end: int) -> bool:
+    """Latin-edged names must not continue into neighbouring Latin letters or digits (H20 in H200)."""
+    if is_latin_edge(text[start]) and start > 0 and _BLOCKED_BEFORE.match(text[start - 1]):
+        return False
+    if is_latin_edge(text[end - 1]) and end < len(text):
+        nxt = text[end]
+        if is_latin_edge(nxt):
+            return False
+        after = text[end + 1 : end + 2]
+        if nxt in ".-" and after.isdigit():
+            return False  # GPT-5 inside GPT-5.2
+        if nxt == "-" and text[end - 1].isdigit() and after.isalpha():
+            return False  # Qwen3 inside Qwen3-TTS: a longer name, left to the patterns
+    return True
+
+
+def _non_overlapping(matches: Iterable[_Match]) -> list[_Match]:
+    """Longest first, then leftmost; a gazetteer match beats a pattern match of the same span.
+
+    One sweep in that order over a map of the characters already taken (n log n for the sort, then the
+    characters of each match once): a match is kept unless it overlaps one kept before it.
+    """
+    ranked = sorted(matches, key=lambda m: (-m.length, m.start, m.extractor != GAZETTEER_EXTRACTOR))
+    if not ranked:
+        return []
+    size = max(m.end for m in ranked) + 1
+    taken = bytearray(size)  # 1 where a kept match covers the character
+    starts = bytearray(size)  # 1 where a kept match starts
+    chosen: list[_Match] = []
+    for m in ranked:
+        if m.start < m.end:
+            if taken.find(1, m.start, m.end) != -1:
+                continue
+            taken[m.start : m.end] = b"\x01" * (m.end - m.start)
+            starts[m.start] = 1
+        elif 0 < m.start and taken[m.start - 1] and taken[m.start] and not starts[m.start]:
+            continue  # an empty match strictly inside a kept one (empty ones come last: they block nothing)
+        chosen.append(m)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def _span(doc: Doc, m: _Match) -> Span | None:
+    span = doc.char_span(m.start, m.end, label=m.type, alignment_mode="expand")
+    if span is None:
+        return None
+    span.id_ = m.entity_id or ""
+    span._.kg_extractor = m.extractor
+    span._.kg_confidence = m.confidence
+    # the exact character offsets: `expand` may widen to token edges
+    doc.user_data.setdefault("kg_exact", {})[(span.start_char, span.end_char)] = (m.start, m.end)
+    return span
+
+
+# ---------------------------------------------------------------- pattern rules
+
+
+class PatternMatcher:
+    """Regex name patterns for entities the gazetteer does not list (Qwen3-TTS, X公司, CEO X)."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        # Leading letters of known product names (gpt, qwen, llama, deepseek): the families a glued
+        # version number may follow.
+        self.known_prefixes = {
+            lead.lower()
+            for e in rules.entities.values()
+            if e.type in {"Product", "Hardware"}
+            for form in e.surface_forms()
+            if (lead := re.match(r"[A-Za-z]*", form).group(0)) and len(lead) >= 2
+        }
+
+    def find(self, text: str) -> list[_Match]:
+        found = []
+        for pattern in self.rules.patterns:
+            for m in pattern.regex.finditer(text):
+                group = "name" if m.group("name") is not None or "name2" not in m.re.groupindex else "name2"
+                start, end = m.span(group)  # a pattern with two alternatives names the second "name2"
+                name = text[start:end].strip()
+                if not name or fold_name(name) in self.rules.stopwords:
+                    continue
+                if any(x.search(name) for x in pattern.exclude) or not all(x.search(name) for x in pattern.require):
+                    continue
+                if pattern.known_prefix_when_glued and not self._glued_prefix_known(name):
+                    continue
+                if pattern.known_base and not self._base_known(m.group("base"), pattern.known_base):
+                    continue
+                known = self.rules.alias_index.get(fold_name(name))
+                if not known and pattern.id.startswith(SLOT_PATTERN_PREFIX) and not self._slot_name(name, pattern.type):
+                    continue
+                entity_type = self.rules.entities[known].type if known else self._type_of_base(name, pattern.type)
+                found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
+        return found
+
+    def _slot_name(self, name: str, slot_type: str) -> bool:
+        """A name a slot proposes (the object of a release verb, the subject of a funding): not a common English
+        word (Support, Work) and, for a product, not a known company's name with words after it (OpenAI GPT-5)."""
+        words = name.split()
+        if len(words) == 1 and not re.search(r"\d|[a-z][A-Z]", name) and _common_english(name, 4.5):
+            return False
+        if words[0].lower() in _NOT_NAME_WORDS:
+            return False
+        if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
+            return False  # a phrase (Happy Birthday), not a name
+        if len(words) > 1:
+            first = self.rules.alias_index.get(fold_name(words[0]))
+            # a product named by a known company's name and more words is that company and its product
+            # (OpenAI GPT-5); a company named so is a unit or a product of the known one (Perplexity Labs)
+            if first and self.rules.entities[first].type in ("Company", "Organization", "Person"):
+                return False
+        return True
+
+    def _type_of_base(self, name: str, default: str) -> str:
+        """A new version of known hardware is hardware (CUDA 13.1, like CUDA); of a product, a product."""
+        if default not in {"Product", "Hardware"}:
+            return default
+        pieces = [p for p in re.split(r"[\s\-_]+", name) if p]
+        for cut in range(len(pieces) - 1, 0, -1):
+            base = self.rules.alias_index.get(fold_name("".join(pieces[:cut])))
+            if base and self.rules.entities[base].type in {"Product", "Hardware"}:
+                return self.rules.entities[base].type
+        return default
+
+    def _base_known(self, base: str, types: frozenset[str]) -> bool:
+        known = self.rules.alias_index.get(fold_name(base))
+        return known is not None and self.rules.entities[known].type in types
+
+    def _glued_prefix_known(self, name: str) -> bool:
+        """Qwen3 and Llama 4 follow known families; Giuseppe5, GDP 15 or PART 2 do not."""
+        short = re.fullmatch(r"([A-Za-z]+)(?:\d|[ ][vV]?\d+(?:\.\d+)*$)", name) or re.match(r"([A-Za-z]+)\d", name)
+        return short is None or short.group(1).lower() in self.known_prefixes
+
+    def __call__(self, doc: Doc) -> Doc:
+        gazetteer = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
+        patterns = _patterns_that_may_win(self.find(doc_text(doc)), gazetteer)
+        merged = self.structure(doc_text(doc), _non_overlapping(gazetteer + patterns))
+        doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
+        return doc
+
+    def structure(self, text: str, chosen: list[_Match]) -> list[_Match]:
+        """The rule matches with the names their neighbours propose: investors listed in a deal, and the
+        longer names known products and chips start (the longest name wins)."""
+        extra = _patterns_that_may_win(investor_names(text, self.rules), chosen)
+        merged = _non_overlapping(chosen + extra) if extra else chosen
+        longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
+        merged = _non_overlapping(merged + longer) if longer else merged
+        again = _named_again(text, merged)
+        return _non_overlapping(merged + again) if again else merged
+
+
+def _patterns_that_may_win(patterns: Iterable[_Match], gazetteer: list[_Match]) -> list[_Match]:
+    """The pattern matches that overlap no gazetteer match, or strictly contain those they overlap.
+
+    The gazetteer matches are sorted once; each pattern match looks only at those that may overlap it (found
+    by bisection: a start before its end, and a running maximum of the ends past its start).
+    """
+    ordered = sorted(gazetteer, key=lambda g: (g.start, g.end))
+    starts = [g.start for g in ordered]
+    reach = list(accumulate((g.end for g in ordered), max))  # the furthest end of the matches up to each one
+    kept = []
+    for m in patterns:
+        first, stop = bisect_right(reach, m.start), bisect_left(starts, m.end)
+        if all(not (m.start < g.end and g.start < m.end) or (m.start <= g.start and g.end <= m.end and m.length > g.length)
+               for g in ordered[first:stop]):
+            kept.append(m)
+    return kept
+
+
+# ---------------------------------------------------------------- structure that proposes names
+#
+# Names no rule lists, proposed by where they stand: the longer name a known product or chip starts
+# (`Claude Managed Agents API`, `Grok Build`, `DGX B200`), the investors of a deal (`led by X, Y and Z`,
+# `由 X 领投`). The regex slots (the object of a release verb, the subject of a funding, `X Capital`,
+# `startup X`) are patterns in rules/patterns.yml; these need the matches found before them.
+
+# Words that end a name rather than continue it (title-case headlines: "Gemini Beats GPT", "Grok Gets").
+_NOT_NAME_WORDS = frozenset(
+    """a an the and or but nor for of in on at to by from with without into onto over under via vs versus as
+    is are was were be been being has have had do does did can could will would may might must should shall
+    now just also still only even then than this that these those its it their our your his her my
+    new all any some more most every each other same first last next says said gets got goes went comes came
+    makes made takes took brings brought beats tops hits adds added launches launched releases released
+    introduces introduced unveils unveiled announces announced debuts arrives expands rolls joins leads wins
+    uses used powers helps lets runs ran raises raised buys bought acquires acquired partners hires opens
+    open-sources surpasses outperforms tops challenges rivals drops cuts sees shows gives puts sets calls
+    when where why how what who which while after before since until about against between through
+    inc ltd llc corp co""".split()
+)
+_FIRM_WORDS = frozenset("ventures capital partners labs technologies robotics holdings investments associates".split())
+# After a product's name: what is about it (its community, its kernels, its users), not more of its name.
+_NOT_NAME_TAILS = frozenset(
+    """discord discords community communities faq forum forums server servers channel channels subreddit reddit
+    app apps kernel kernels gpu gpus cpu cpus ai gemm gemv ide users user docs documentation blog newsletter podcast paper
+    papers repo github hub team teams integration integrations support mode benchmark benchmarks leaderboard
+    dataset datasets subsystem fans news update updates release releases launch announcement tutorial guide
+    workshop hackathon meetup office hours""".split()
+)
+_NEXT_NAME_WORD = re.compile(
+    r"[ ](?P<word>[A-Z]*\d+(?:\.\d+)*[A-Za-z]*|[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"  # B200, 2.1, Build, API, S
+    r"|-(?P<glued>[A-Z][A-Za-z0-9]+)"  # Gemini-SQL: a word glued with a hyphen
+)
+_VERSION_WORD = re.compile(r"[A-Z]*\d+(?:\.\d+)*[A-Za-z]*")
+_COUNTED = re.compile(
+    r"\s?(?:年|月|日|天|个|倍|万|亿|岁|周|小时|分钟|秒|人|家|款|项|次|位|名|种|张|块|台|元|美元|分|%|percent\b|x\b|times\b|"
+    r"years?\b|days?\b|hours?\b|minutes?\b|tokens?\b|[KMGT]B\b|ms\b|points?\b|pts\b|stars?\b|fps\b)", re.I)
+# Above this Zipf frequency a capitalised English word in a title-case line is a headline word, not a name's
+# (Gets, Work, Support); below it a name's (Outposts, Terra, Cyber).
+_HEADLINE_WORD_ZIPF = 4.6
+
+
+def _title_case(sentence: str) -> bool:
+    """An English line with most words capitalised (a headline); Latin words in Chinese text are names."""
+    if has_cjk(sentence):
+        return False
+    words = re.findall(r"[A-Za-z][A-Za-z'’]+", sentence)
+    long = [w for w in words if len(w) > 3]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
+
+
+def _common_english(word: str, zipf: float) -> bool:
+    return word[:1].isupper() and word[1:].islower() and _zipf(word.lower()) >= zipf
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A known product or chip followed by more name words is a longer name: the longest name wins
+    (`Claude Managed Agents API` over `Claude`, `Laguna S 2.1`, `GPT-5.6 Terra`, `DGX B200`). The longer name
+    keeps the known one's type (a new version of a chip family is a chip)."""
+    out = []
+    starts = {m.start for m in found}
+    for m in found:
+        if m.type not in ("Product", "Hardware") or not is_latin_edge(text[m.end - 1]):
+            continue
+        end, words = m.end, []
+        headline = None  # whether the line is an English headline: read only when a common word needs it
+        while len(words) < 3:
+            nxt = _NEXT_NAME_WORD.match(text, end)
+            if not nxt:
+                break
+            word = nxt.group("word") or nxt.group("glued")
+            if nxt.start("word" if nxt.group("word") else "glued") in starts and not _VERSION_WORD.fullmatch(word):
+                break  # another name starts there (Google Gemini | Nano Banana); a model code does not (DGX B200)
+            stop = nxt.end()
+            if stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/"):
+                break  # part of a longer token: a path, a handle, an identifier
+            if word.lower() in _NOT_NAME_WORDS or word.lower() in _NOT_NAME_TAILS:
+                break
+            known = rules.alias_index.get(fold_name(word))
+            if known and rules.entities[known].type in ("Company", "Organization", "Person"):
+                break  # another entity follows (Gemini Google)
+            if known and not _VERSION_WORD.fullmatch(word) and len(word) > 3 and rules.entities[known].type == m.type:
+                break  # a list of names: Claude Gemini
+            if _common_english(word, _HEADLINE_WORD_ZIPF):
+                if headline is None:
+                    line_end = text.find("\n", m.end)
+                    headline = _title_case(text[text.rfind("\n", 0, m.start) + 1 : line_end if line_end >= 0 else len(text)])
+                if headline:
+                    break
+            words.append(word)
+            end = stop
+        while words and _VERSION_WORD.fullmatch(words[-1]) and _COUNTED.match(text, end):
+            words.pop()  # a count, not a version: Gemini 3 年, iPhone 17 GB
+            end = text.rfind(" ", m.end, end)
+        if not words:
+            continue
+        if text[end - 1] == ".":
+            end -= 1
+        name = text[m.start : end]
+        known = rules.alias_index.get(fold_name(name))
+        entity_type = rules.entities[known].type if known else m.type
+        by_model = m.extractor.startswith("model:")  # a model's name stays the model's (kept from 2 items on)
+        out.append(_Match(m.start, end, known, entity_type, m.extractor if by_model else "pattern:longer-name",
+                          m.confidence if by_model else 0.7))
+    return out
+
+
+_MODEL_CODE = re.compile(r"[ -]?(?P<code>[A-Z]{1,2}\d+(?:\.\d+)?[a-z]?)(?![A-Za-z0-9]|\.\d)")
+
+
+_MAKER_KINDS: dict[int, dict[str, str]] = {}
+
+
+def _maker_kinds(rules: Rules) -> dict[str, str]:
+    """Company id -> Hardware for the makers most of whose gazetteer things are chips or devices."""
+    kinds = _MAKER_KINDS.get(id(rules))
+    if kinds is None:
+        made: dict[str, list[str]] = {}
+        for e in rules.entities.values():
+            if e.developer:
+                made.setdefault(e.developer, []).append(e.type)
+        kinds = _MAKER_KINDS[id(rules)] = {
+            maker: "Hardware" for maker, types in made.items() if types.count("Hardware") > len(types) / 2}
+    return kinds
+
+
+def maker_codes(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A known company followed by a model code is that company's product or chip (MiniMax M3, MiniMax-M3):
+    a chip when the gazetteer's things of that maker are mostly chips. A code the gazetteer gives the same
+    maker (NVIDIA H100) stays the known name."""
+    out = []
+    for m in found:
+        if m.type != "Company" or not m.entity_id or not is_latin_edge(text[m.end - 1]):
+            continue
+        code = _MODEL_CODE.match(text, m.end)
+        if not code:
+            continue
+        known = rules.alias_index.get(fold_name(code.group("code")))
+        if known and rules.entities[known].developer == m.entity_id:
+            continue
+        name = text[m.start : code.end()]
+        whole = rules.alias_index.get(fold_name(name))
+        kind = rules.entities[whole].type if whole else _maker_kinds(rules).get(m.entity_id, "Product")
+        out.append(_Match(m.start, code.end(), whole, kind, "pattern:maker-code", 0.7))
+    return out
+
+
+# Investors named as a list: "led by X, with participation from Y, Z and W", "由 X、Y 领投".
+_INVESTOR_LIST_EN = re.compile(
+    r"(?:(?:co-)?led by|participation (?:from|of)|investors? (?:including|include|such as|like)|backed by|"
+    r"backers (?:including|include)|funding from|investment from|joined by)\s+"
+    r"(?P<list>[^.;:()\n]{3,240}?)(?=[.;:()\n]|\s(?:with|alongside|at|in|to|for)\s|$)"
+)
+_INVESTOR_LIST_ZH = re.compile(r"由(?P<list>[^。；;，,\n的 ]{2,60}?)(?:等)?(?:联合)?(?:领投|跟投|参投)")
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|、|和|及|与)\s*")
+_COMPANY_NAME = re.compile(
+    r"(?:the\s+)?(?P<name>[A-Z0-9][A-Za-z0-9&'’.-]*(?:\s(?:[A-Z0-9][A-Za-z0-9&'’.-]*|of|de|&))*)"
+    r"|(?P<zh>[\u4e00-\u9fff]{2,8}(?:资本|创投|基金|投资|证券|银行|集团|Ventures|Capital))"
+)
+_INVESTOR_TAIL = re.compile(r"\s+(?:and|with|as|in|to|for|among|along|who|which|at|on)\b.*$", re.S)
+
+
+def investor_names(text: str, rules: Rules) -> list[_Match]:
+    """Each name in a list of investors (`led by CRV, with participation from LVMH, Cathay Innovation and
+    20VC`; `由红杉资本、高瓴创投领投`): companies, unless the rules know them as something else."""
+    out = []
+    for pattern in (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH):
+        for lm in pattern.finditer(text):
+            base = lm.start("list")
+            listed = lm.group("list")
+            pos = 0
+            for piece in _LIST_SEP.split(listed):
+                at = listed.find(piece, pos)
+                if at < 0 or not piece:
+                    continue
+                pos = at + len(piece)
+                nm = _COMPANY_NAME.match(piece)
+                if not nm:
+                    continue
+                group = "name" if nm.group("name") else "zh"
+                name = _INVESTOR_TAIL.sub("", nm.group(group)).rstrip(" .'’")
+                if nm.end(group) - nm.start(group) != len(piece.rstrip(" .")) and group == "name":
+                    # words after the name that are not a name ("existing investors"): only take pure names
+                    if not re.fullmatch(r"[A-Z0-9][\w&'’.-]*(?:\s[A-Z0-9][\w&'’.-]*)*", piece.strip(" .")):
+                        continue
+                if len(name) < 2 or fold_name(name) in rules.stopwords or name.lower() in _NOT_NAME_WORDS:
+                    continue
+                if " " not in name and name.isupper() is False and _common_english(name, 4.5):
+                    continue
+                start = base + at + nm.start(group)
+                known = rules.alias_index.get(fold_name(name))
+                entity_type = rules.entities[known].type if known else "Company"
+                if entity_type not in ("Company", "Organization", "Person"):
+                    continue
+                out.append(_Match(start, start + len(name), known, entity_type, "pattern:investor-list", 0.7))
+    return out
+
+
+def model_additions(text: str, found: list[_Match], extra: list[_Match], rules: Rules) -> list[_Match]:
+    """The model's names beside the rules' `found`, after the rules' structure: less surnames of a person named
+    in full, and each as long as the name it starts (`Laguna` of `Laguna S 2.1`)."""
+    extra = _without_cut_names(text, found, extra)
+    if not extra:
+        return extra
+    longer = {(m.start, m.end): m for m in longer_names(text, extra, rules)}
+    if not longer:
+        return extra
+    taken = [(m.start, m.end) for m in found]
+    out = []
+    for m in extra:
+        grown = next((g for g in longer.values() if g.start == m.start), None)
+        if grown and not any(grown.start < e and s < grown.end for s, e in taken):
+            m = grown
+        out.append(m)
+    return _non_overlapping(out)
+
+
+def _named_again(text: str, found: list[_Match]) -> list[_Match]:
+    """Every other mention, in the same item, of a Latin name a slot proposed (`谷歌开源 Zephyrine 模型……
+    Zephyrine 上线一周`): the slot says what the name is once; the item keeps using it."""
+    proposed = {text[m.start : m.end]: m for m in found
+                if m.entity_id is None and m.extractor.startswith(("pattern:slot-", "pattern:investor-"))}
+    if not proposed:
+        return []
+    taken = [(m.start, m.end) for m in found]
+    out = []
+    for surface, m in proposed.items():
+        if len(surface) < 3 or not surface.isascii():
+            continue
+        for hit in re.finditer(re.escape(surface), text):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
+                continue
+            out.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            taken.append((s, e))
+    return out
+
+
+def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> list[_Match]:
+    """The model's names less those cut from a person named in full in the same item: a surname beside the
+    full name (`Brockman` beside `Greg Brockman`) is that person, not an entity of its own."""
+    parts = set()
+    for m in found + extra:
+        if m.type == "Person":
+            words = text[m.start : m.end].split()
+            if len(words) > 1:
+                parts.update(fold_name(w) for w in words)
+    if not parts:
+        return extra
+    return [m for m in extra if " " in text[m.start : m.end] or fold_name(text[m.start : m.end]) not in parts]
+
+
+# ---------------------------------------------------------------- spaCy wiring
+
+
+@Language.factory("kg_gazetteer", default_config={"rules_dir": ""})
+def make_gazetteer(nlp: Language, name: str, rules_dir: str) -> GazetteerMatcher:
+    return GazetteerMatcher(_RULES_BY_DIR[rules_dir])
+
+
+@Language.factory("kg_patterns", default_config={"rules_dir": ""})
+def make_patterns(nlp: Language, name: str, rules_dir: str) -> PatternMatcher:
+    return PatternMatcher(_RULES_BY_DIR[rules_dir])
+
+
+def _teach_jieba(rules: Rules) -> None:
+    """Gazetteer names in jieba's dictionary, so 英伟达 is one token and token edges meet entity edges."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    for entity in rules.entities.values():
+        for form in entity.surface_forms():
+            if has_cjk(form) and " " not in form:
+                jieba.add_word(form, freq=10**6)
+
+
+def model_available(model_dir: Path = MODEL_DIR) -> bool:
+    return (model_dir / "meta.json").is_file()
+
+
+def model_fingerprint(use_model: bool, model_dir: Path = MODEL_DIR) -> str:
+    """Changes whenever the statistical model that extraction would use changes ('' when none is used)."""
+    if not use_model or not model_available(model_dir):
+        return ""
+    digest = hashlib.sha256((model_dir / "meta.json").read_bytes())
+    weights = model_dir / "ner" / "model"
+    if weights.is_file():
+        digest.update(weights.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@Language.factory("kg_model_mentions", default_config={"rules_dir": "", "model_dir": ""})
+def make_model_mentions(nlp: Language, name: str, rules_dir: str, model_dir: str) -> "ModelComponent":
+    from kg.extract.ner.component import ModelMentions, read_meta
+
+    mentions = ModelMentions(_RULES_BY_DIR[rules_dir], Path(model_dir), read_meta(Path(model_dir)))
+    for label in mentions.ner.labels:  # the model labels windows of this pipeline's docs
+        nlp.vocab.strings.add(label)
+    return ModelComponent(mentions)
+
+
+class ModelComponent:
+    """Adds the statistical model's mentions where no rule fired; batched, since nlp.pipe calls `pipe`."""
+
+    def __init__(self, mentions):
+        self.mentions = mentions
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._add(batch)
+                batch = []
+        yield from self._add(batch)
+
+    def _add(self, docs: list[Doc]) -> list[Doc]:
+        rules_found = [[_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])] for doc in docs]
+        taken = [[(m.start, m.end) for m in found] for found in rules_found]
+        for doc, found, extra in zip(docs, rules_found, self.mentions.predictions(list(zip(docs, taken)))):
+            extra = model_additions(doc_text(doc), found, extra, self.mentions.rules)
+            if extra:
+                merged = sorted(found + extra, key=lambda m: m.start)
+                doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
+        return docs
+
+
+def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL_DIR) -> dict[str, Language]:
+    """The Chinese (jieba) and English pipelines with the rule components, then the shipped NER when
+    `use_model` and it is installed (kg.builder.pipeline warns when it is not)."""
+    key = f"{rules.directory.resolve()}#{id(rules)}"  # one registry entry per Rules object (training uses subsets)
+    _RULES_BY_DIR[key] = rules
+    _teach_jieba(rules)
+    zh = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    en = spacy.blank("en")
+    model = use_model and model_available(model_dir)
+    for nlp in (zh, en):
+        nlp.add_pipe("kg_gazetteer", config={"rules_dir": key})
+        nlp.add_pipe("kg_patterns", config={"rules_dir": key})
+        if model:
+            nlp.add_pipe("kg_model_mentions", config={"rules_dir": key, "model_dir": str(model_dir)})
+    return {"zh": zh, "en": en}
+
+
+# ---------------------------------------------------------------- items -> mentions
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+|$)|(?<=[.!?])\s+")
+
+
+def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batch_size: int = 64,
+                     within_digest: bool = True) -> Iterator[tuple[NewsItem, list[Mention]]]:
+    """Run the pipelines' components over items; yield each item with its mentions (in text order).
+
+    The same mentions as `nlp.pipe` over the items gives, found without segmenting whole texts: the rule
+    components match characters, and the model's windows are tokenized on their own (`model_matches`).
+    With `within_digest`, a name a slot proposed in one item is also found in the other items of the same
+    digest (`named_in_digest`): what the components cannot see one item at a time.
+    """
+    if within_digest:
+        yield from named_in_digest(extract_mentions(items, pipelines, batch_size, within_digest=False), pipelines)
+        return
+    by_lang: dict[str, list[NewsItem]] = {"zh": [], "en": []}
+    for item in items:
+        by_lang[language_of(item_text(item))].append(item)
+    for lang, group in by_lang.items():
+        nlp = pipelines[lang]
+        gazetteer, patterns = nlp.get_pipe("kg_gazetteer"), nlp.get_pipe("kg_patterns")
+        model = nlp.get_pipe("kg_model_mentions").mentions if "kg_model_mentions" in nlp.pipe_names else None
+        for first in range(0, len(group), batch_size):
+            batch = group[first : first + batch_size]
+            texts = [item_text(item) for item in batch]
+            found = [rule_matches(text, gazetteer, patterns) for text in texts]
+            if model is not None:
+                for text, matches, extra in zip(texts, found, model_matches(model, nlp, texts, found)):
+                    extra = model_additions(text, matches, extra, patterns.rules)
+                    if extra:
+                        matches[:] = sorted(matches + extra, key=lambda m: m.start)
+            for item, text, matches in zip(batch, texts, found):
+                yield item, mentions_from_matches(item, text, matches)
+
+
+def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: dict[str, Language]) -> Iterator[tuple[NewsItem, list[Mention]]]:
+    """The items with more mentions: every Latin name a slot proposed in an item of a digest, wherever another
+    item of the same digest names it (`Thinking Machines Lab 发布了 Inkling` in one item, `Inkling 的得分` in the
+    next), with the type and extractor it was proposed with."""
+    found = list(found)
+    proposed: dict[str, dict[str, Mention]] = {}
+    for item, mentions in found:
+        digest = item.sources[0] if item.sources else ""
+        for m in mentions:
+            if not m.entity_id and m.extractor.startswith(("pattern:slot-", "pattern:investor-")):
+                if len(m.surface) >= 3 and m.surface.isascii():
+                    proposed.setdefault(digest, {}).setdefault(m.surface, m)
+    for item, mentions in found:
+        names = proposed.get(item.sources[0] if item.sources else "", {})
+        if not names:
+            yield item, mentions
+            continue
+        text = item_text(item)
+        taken = [(m.start, m.end) for m in mentions]
+        extra = []
+        for hit in _names_regex(tuple(names)).finditer(text):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
+                continue
+            m = names[hit.group(0)]
+            extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            taken.append((s, e))
+        if not extra:
+            yield item, mentions
+            continue
+        yield item, sorted(mentions + mentions_from_matches(item, text, extra), key=lambda m: m.start)
+
+
+@lru_cache(maxsize=64)
+def _names_regex(names: tuple[str, ...]) -> re.Pattern:
+    """One regex for all the names (longest first): one pass over each item."""
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
+def rule_matches(text: str, gazetteer: GazetteerMatcher, patterns: PatternMatcher) -> list[_Match]:
+    """What the kg_gazetteer and kg_patterns components leave in `doc.spans`, from the characters alone."""
+    chosen = _non_overlapping(m for m in gazetteer.find(text) if not gazetteer._cited_as_source(text, m))
+    return patterns.structure(text, _non_overlapping(chosen + _patterns_that_may_win(patterns.find(text), chosen)))
+
+
+def model_matches(model, nlp: Language, texts: list[str], found: list[list[_Match]]) -> list[list[_Match]]:
+    """The model's mentions in each text beside the rules' `found` (kg_model_mentions, batched)."""
+    from kg.extract.ner.component import covered_tokens as _covered_tokens
+
+    stretchable = getattr(nlp.tokenizer, "segmenter", None) == "jieba"
+    taken = [[(m.start, m.end) for m in matches] for matches in found]
+    pieces = []
+    for n, text in enumerate(texts):
+        if stretchable:
+            own = model.pieces_of_text(text, taken[n], nlp.tokenizer)
+        else:  # spaCy's English tokenizer: fast enough to run over the whole text
+            doc = nlp.tokenizer(text)
+            own = model.pieces_of_doc(doc, _covered_tokens(doc, taken[n]))
+        pieces.extend((n, piece, offset) for piece, offset in own)
+    return model.predict(pieces, texts, taken)
+
+
+def _make_doc(nlp: Language, text: str) -> Doc:
+    doc = nlp.make_doc(text)
+    doc.user_data["kg_text"] = text  # spaCy tokenizers keep the text exactly: no need to join it back
+    return doc
+
+
+def mentions_from_doc(item: NewsItem, doc: Doc) -> list[Mention]:
+    return mentions_from_matches(item, doc_text(doc), [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])])
+
+
+def mentions_from_matches(item: NewsItem, text: str, matches: list[_Match]) -> list[Mention]:
+    bounds = sentence_bounds(text)
+    mentions = []
+    sentences: dict[tuple[int, int], str] = {}  # one string per sentence: a pickle (cache, workers) holds it once
+    starts = [s for s, _ in bounds]  # sorted, and the sentences do not overlap
+    for m in matches:
+        n = bisect_right(starts, m.start) - 1
+        span = bounds[n] if n >= 0 and m.start < bounds[n][1] else (0, len(text))
+        sentence = sentences.get(span)
+        if sentence is None:
+            sentence = sentences[span] = text[span[0]:span[1]].strip()
+        mentions.append(
+            Mention(
+                item_id=item.id,
+                start=m.start,
+                end=m.end,
+                surface=text[m.start : m.end],
+                type=m.type,
+                entity_id=m.entity_id or "",
+                extractor=m.extractor,
+                confidence=m.confidence,
+                sentence=sentence,
+            )
+        )
+    return mentions

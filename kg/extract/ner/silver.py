@@ -1,0 +1,241 @@
+"""Silver NER training data: sentences of real digests annotated by our rules (distant supervision).
+
+What the rules get wrong, and what is done about it:
+- a name the gazetteer lacks would be taught as "not an entity". Latin-script names, @handles, quoted
+  titles and the person names jieba's tagger recognises are therefore marked *missing* (no loss either way)
+  unless a rule covers them, and sentences where more than half the name-like tokens are uncovered are dropped;
+- the model would learn the gazetteer by heart (a Stack Notes finding), so a share of the entity spans is
+  replaced by new names made from pieces of other names of the same type: the model must learn the context
+  and the shape of a name, not the list.
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.ingest.digest import parse_digest
+from kg.errors import InputFileError
+from kg.extract.spans import SPAN_KEY, item_text, language_of, sentence_bounds
+from kg.extract.spans import exact_match as _exact_match
+from kg.ingest.normalize import has_cjk
+from kg.extract.rules import Rules
+
+# Latin words that are vocabulary, not names, in this genre: labelled "outside" even when no rule covers them.
+COMMON_LATIN = frozenset(
+    """ai agi api apis llm llms gpu gpus cpu npu tpu sdk ceo cto cfo coo vp ui ux app apps ios android web pc
+    token tokens prompt prompts agent agents model models benchmark benchmarks open source opensource beta alpha
+    preview pro max mini lite turbo plus ultra free paper papers code coding chat bot bots rag mcp json http https
+    url github twitter x reddit discord youtube blog demo repo gb tb mb k m b usd rmb us uk eu ok faq fps tps
+    sota moe rl rlhf sft dpo lora fp8 fp16 bf16 int4 int8 ocr tts asr vlm vla llm-as-a-judge new the a an of
+    and or for to in on with by is are was be this that it at as from we you they he she i""".split()
+)
+
+NAME_LIKE_LATIN = re.compile(r"^@?[A-Za-z][A-Za-z0-9.\-_+]*$")
+LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]{3,}(?![A-Za-z0-9])")
+QUOTED = re.compile(r"[《「“『]([^《》「」“”『』]{2,30})[》」”』]")
+MIN_CHARS, MAX_CHARS = 6, 240
+
+
+@dataclass
+class SilverStats:
+    items: int = 0
+    sentences_seen: int = 0
+    sentences_kept: int = 0
+    entities: int = 0
+    missing_tokens: int = 0
+    replaced: int = 0
+    dropped_uncovered: int = 0
+    by_label: dict[str, int] = field(default_factory=dict)
+
+
+def read_items(files: Iterable[Path]) -> Iterator:
+    for path in files:
+        try:
+            yield from parse_digest(path).items
+        except InputFileError:
+            continue
+
+
+def is_name_like(text: str, common: frozenset[str] = COMMON_LATIN) -> bool:
+    """A Latin token that may be a name: not a common word, not a short acronym (HD, GIF, CLI)."""
+    if not NAME_LIKE_LATIN.match(text) or len(text) < 2 or text.lower() in common:
+        return False
+    if text.isupper() and text.isalpha() and len(text) <= 3:
+        return False
+    return text.startswith("@") or any(c.isupper() or c.isdigit() for c in text[1:]) or text[0].isupper()
+
+
+class NameForge:
+    """New names of a type made from pieces of known names, so no gazetteer name is needed to learn one."""
+
+    def __init__(self, rules: Rules, rng: random.Random):
+        self.rng = rng
+        self.latin: dict[str, list[str]] = {}
+        self.cjk: dict[str, list[str]] = {}
+        for entity in rules.entities.values():
+            for form in entity.surface_forms():
+                bucket = self.cjk if has_cjk(form) else self.latin
+                if 2 <= len(form) <= 24 and " " not in form.strip():
+                    bucket.setdefault(entity.type, []).append(form)
+
+    def new_name(self, label: str, like: str) -> str | None:
+        pool = (self.cjk if has_cjk(like) else self.latin).get(label)
+        if not pool or len(pool) < 5:
+            return None
+        a, b = self.rng.sample(pool, 2)
+        if has_cjk(like):
+            if label == "Person":  # keep a surname, change the given name
+                return a[0] + b[1:] if len(b) > 1 else None
+            cut_a, cut_b = max(1, len(a) // 2), max(1, len(b) // 2)
+            return a[:cut_a] + b[cut_b:]
+        head = re.match(r"[A-Za-z]+", a)
+        tail = re.search(r"[A-Za-z]*[^A-Za-z]*$", b)
+        if not head or not tail:
+            return None
+        stem = head.group(0)[: max(2, len(head.group(0)) // 2 + 1)]
+        rest = tail.group(0)
+        name = (stem + rest[len(rest) // 2 :]) if rest else stem + b[-2:]
+        return name if len(name) >= 3 and name.lower() not in COMMON_LATIN else None
+
+
+def _annotate(nlp: Language, text: str) -> list[tuple[int, int, str]]:
+    doc = nlp(text)
+    return [(m.start, m.end, m.type) for m in map(lambda s: _exact_match(doc, s), doc.spans.get(SPAN_KEY, []))]
+
+
+def silver_doc(nlp: Language, text: str, spans: list[tuple[int, int, str]], stats: SilverStats, person_names: set[str], common: frozenset[str] = COMMON_LATIN) -> Doc | None:
+    """A Doc of `text` with entities from `spans`, uncovered names marked missing; None when not usable."""
+    doc = nlp.make_doc(text)
+    ents, covered = [], set()
+    for start, end, label in spans:
+        span = doc.char_span(start, end, label=label, alignment_mode="strict")
+        if span is None:
+            return None  # the tokeniser cut through the name: the labels would teach the wrong edges
+        ents.append(span)
+        covered.update(range(span.start, span.end))
+    missing, name_like = [], 0
+    for token in doc:
+        if token.i in covered:
+            continue
+        if is_name_like(token.text, common) or token.text in person_names:
+            name_like += 1
+            missing.append(doc[token.i : token.i + 1])
+    for m in QUOTED.finditer(text):
+        span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+        if span is not None and not any(t.i in covered for t in span):
+            missing.append(span)
+    if name_like > max(1, len(ents)):
+        stats.dropped_uncovered += 1
+        return None
+    missing = [s for s in missing if not any(s.start < e.end and e.start < s.end for e in ents)]
+    try:
+        doc.set_ents(ents, missing=_non_overlapping(missing), default="outside")
+    except ValueError:
+        return None
+    stats.missing_tokens += sum(len(s) for s in missing)
+    return doc
+
+
+def _non_overlapping(spans):
+    out, taken = [], set()
+    for span in sorted(spans, key=lambda s: (-len(s), s.start)):
+        if taken.isdisjoint(range(span.start, span.end)):
+            out.append(span)
+            taken.update(range(span.start, span.end))
+    return out
+
+
+def _replace_names(text: str, spans, forge: NameForge, share: float):
+    """The sentence with some entity names swapped for new ones, offsets moved; None when none swapped."""
+    out, new_spans, shift, last, swapped = [], [], 0, 0, 0
+    for start, end, label in sorted(spans):
+        surface = text[start:end]
+        name = forge.new_name(label, surface) if forge.rng.random() < share else None
+        out.append(text[last:start])
+        out.append(name or surface)
+        new_spans.append((start + shift, start + shift + len(name or surface), label))
+        shift += len(name or surface) - len(surface)
+        swapped += bool(name)
+        last = end
+    out.append(text[last:])
+    return ("".join(out), new_spans, swapped) if swapped else None
+
+
+def _person_names(text: str) -> set[str]:
+    import jieba.posseg
+
+    return {w.word for w in jieba.posseg.cut(text) if w.flag in ("nr", "nrfg", "nrt") and len(w.word) >= 2}
+
+
+def common_words(sentences: Iterable[str], min_count: int = 3) -> frozenset[str]:
+    """Latin words this corpus writes in lower case (library, enterprise): vocabulary when capitalised, not names."""
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for word in LOWER_WORD.findall(sentence):
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(w for w, n in counts.items() if n >= min_count) | COMMON_LATIN
+
+
+def silver_docs(
+    files: list[Path],
+    rules: Rules,
+    pipelines: dict[str, Language],
+    *,
+    max_docs: int,
+    seed: int,
+    negative_share: float = 0.25,
+    replace_share: float = 0.35,
+    stats: SilverStats | None = None,
+) -> tuple[list[Doc], frozenset[str]]:
+    """Annotated sentences from `files` (at most `max_docs`, reproducibly) and the corpus's common words."""
+    rng = random.Random(seed)
+    forge = NameForge(rules, rng)
+    stats = stats if stats is not None else SilverStats()
+    files = list(files)
+    rng.shuffle(files)
+    annotated: list[tuple[Language, str, list]] = []
+    seen: set[str] = set()
+    for item in read_items(files):
+        stats.items += 1
+        text = item_text(item)
+        nlp = pipelines[language_of(text)]
+        for s, e in sentence_bounds(text):
+            sentence = text[s:e].strip()
+            if not MIN_CHARS <= len(sentence) <= MAX_CHARS or "http" in sentence or sentence in seen:
+                continue
+            seen.add(sentence)
+            stats.sentences_seen += 1
+            spans = _annotate(nlp, sentence)
+            if spans or rng.random() < negative_share:
+                annotated.append((nlp, sentence, spans))
+        if len(annotated) >= max_docs * 1.3:  # some are dropped below
+            break
+    # The rules' stopwords (VRAM, CoT, FP4, SaaS...) are taught as "outside": negative examples of the
+    # technical vocabulary the model otherwise takes for names.
+    common = common_words(seen) | rules.stopwords
+    docs = []
+    for nlp, sentence, spans in annotated:
+        people = _person_names(sentence) if has_cjk(sentence) else set()
+        doc = None
+        swapped = _replace_names(sentence, spans, forge, replace_share) if spans and replace_share else None
+        if swapped:  # a new name the tokeniser cuts badly: fall back to the real sentence
+            doc = silver_doc(nlp, swapped[0], swapped[1], stats, people, common)
+            stats.replaced += swapped[2] if doc is not None else 0
+        if doc is None:
+            doc = silver_doc(nlp, sentence, spans, stats, people, common)
+        if doc is None:
+            continue
+        stats.sentences_kept += 1
+        stats.entities += len(doc.ents)
+        for ent in doc.ents:
+            stats.by_label[ent.label_] = stats.by_label.get(ent.label_, 0) + 1
+        docs.append(doc)
+        if len(docs) >= max_docs:
+            break
+    return docs, common

@@ -1,0 +1,67 @@
+"""What the extraction steps share: a match (a name found at a place in the text, with its type and who found
+it), the spans it becomes on a spaCy doc, and the text of an item with its sentences and language."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from kg.ingest.normalize import cjk_ratio
+from kg.records import NewsItem
+
+GAZETTEER_EXTRACTOR = "gazetteer"
+SPAN_KEY = "kg"
+
+if not Span.has_extension("kg_extractor"):
+    Span.set_extension("kg_extractor", default=None)
+    Span.set_extension("kg_confidence", default=1.0)
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    entity_id: str | None  # None: a pattern match not (yet) resolved to the gazetteer
+    type: str
+    extractor: str
+    confidence: float
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text, joined from its tokens once: spaCy rebuilds `Doc.text` on every access (token by token)."""
+    text = doc.user_data.get("kg_text")
+    if text is None:
+        text = doc.user_data["kg_text"] = doc.text
+    return text
+
+
+def exact_match(doc: Doc, span: Span) -> Match:
+    start, end = doc.user_data.get("kg_exact", {}).get((span.start_char, span.end_char), (span.start_char, span.end_char))
+    return Match(start, end, span.id_ or None, span.label_, span._.kg_extractor or GAZETTEER_EXTRACTOR, span._.kg_confidence)
+
+
+def item_text(item: NewsItem) -> str:
+    return f"{item.title}\n{item.text}" if item.text else item.title
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: Chinese punctuation, line ends, and '. ' between English sentences."""
+    bounds = []
+    for m in re.finditer(r"[^。！？!?；\n]+[。！？!?；]*", text):
+        start = m.start()
+        for sub in re.finditer(r".+?(?:[.;](?=\s+[A-Z])|$)", m.group(0)):
+            s, e = start + sub.start(), start + sub.end()
+            while s < e and text[s].isspace():
+                s += 1
+            if e > s:
+                bounds.append((s, e))
+    return bounds
+
+
+def language_of(text: str) -> str:
+    return "zh" if cjk_ratio(text) >= 0.1 else "en"

@@ -1,0 +1,94 @@
+"""Pair instances: what the relation classifier sees of two entity mentions in one sentence.
+
+One instance per ordered pair (subject mention, object mention) of one sentence whose types some relation allows.
+Its words are the sentence around the pair: tokens for the type pair, the order of subject and object, the
+distance between them and how many other mentions lie between (bucketed), then up to `CONTEXT` tokens before the first
+mention (prefixed `<`), the tokens between the two mentions, up to `CONTEXT` tokens after the second (prefixed `>`).
+The subject becomes `«S:Type»`, the object `«O:Type»`, any other mention between them `«E:Type»`. Chinese is cut
+into characters, other text into words (lower-cased), so no segmenter runs: the classifier's n-grams of
+characters stand in for words.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kg.records import Mention
+
+# The relations the classifier labels, and the subject -> object types each allows.
+ORGS = frozenset({"Company", "Organization"})
+THINGS = frozenset({"Product", "Hardware"})
+SIGNATURES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "develops": (ORGS, THINGS),
+    "worksFor": (frozenset({"Person"}), ORGS),
+    "uses": (ORGS | {"Product"}, THINGS),
+    "partnersWith": (ORGS, ORGS),
+    "investsIn": (ORGS | {"Person"}, frozenset({"Company"})),
+    "acquires": (frozenset({"Company"}), frozenset({"Company", "Product"})),
+}
+LABELS = ("none", *SIGNATURES)
+SYMMETRIC = frozenset({"partnersWith"})
+
+CONTEXT = 3  # tokens kept before the first and after the second mention
+MAX_BETWEEN = 40  # tokens between the two mentions: pairs farther apart are not classified
+MAX_PAIRS = 12  # ordered pairs per sentence, the closest first
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9.+\-']*|\d+(?:\.\d+)?|[^\sA-Za-z\d]")
+
+
+def relations_for(subject_type: str, object_type: str) -> list[str]:
+    return [p for p, (s, o) in SIGNATURES.items() if subject_type in s and object_type in o]
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def pair_words(sentence: str, offset: int, mentions: Sequence[Mention], si: int, oi: int) -> list[str]:
+    """The words of the instance (mentions[si] subject, mentions[oi] object); `mentions` are the sentence's, in
+    text order, their offsets relative to the text the sentence starts at `offset` in."""
+    subj, obj = mentions[si], mentions[oi]
+    first, second = (subj, obj) if subj.start < obj.start else (obj, subj)
+
+    def marker(m: Mention) -> str:
+        role = "S" if m is subj else "O" if m is obj else "E"
+        return f"«{role}:{m.type}»"
+
+    def piece(start: int, end: int) -> list[str]:
+        out, cursor = [], start
+        for m in mentions:
+            if m.start >= start and m.end <= end:
+                out += tokens(sentence[cursor - offset : m.start - offset])
+                out.append(marker(m))
+                cursor = m.end
+        out += tokens(sentence[cursor - offset : end - offset])
+        return out
+
+    left = piece(offset, first.start)[-CONTEXT:]
+    between = piece(first.end, second.start)
+    right = piece(second.end, offset + len(sentence))[:CONTEXT]
+    others = sum(1 for w in between if w.startswith("«"))
+    shape = [f"T:{subj.type}>{obj.type}", "DIR:SO" if first is subj else "DIR:OS", f"GAP:{_bucket(len(between))}",
+             f"BETWEEN:{min(others, 3)}"]
+    return shape + ["<" + w for w in left] + [marker(first)] + between[:MAX_BETWEEN] + [marker(second)] + \
+        [">" + w for w in right]
+
+
+def _bucket(n: int) -> str:
+    return "0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9-16" if n <= 16 else "17+"
+
+
+def candidate_pairs(mentions: Sequence[Mention], sentence: str, offset: int) -> list[tuple[int, int]]:
+    """Ordered pairs (subject index, object index) of distinct entities some relation's types allow, not too far
+    apart, the closest `MAX_PAIRS`."""
+    pairs = []
+    for i, a in enumerate(mentions):
+        for j, b in enumerate(mentions):
+            if i == j or a.entity_id == b.entity_id or not relations_for(a.type, b.type):
+                continue
+            lo, hi = (a, b) if a.start < b.start else (b, a)
+            gap = len(tokens(sentence[lo.end - offset : hi.start - offset]))
+            if gap <= MAX_BETWEEN:
+                pairs.append((gap, i, j))
+    pairs.sort()
+    return [(i, j) for _, i, j in pairs[:MAX_PAIRS]]
