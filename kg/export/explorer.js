@@ -1,4 +1,4 @@
-/* kg explorer: the interactive page written by kg/exporters/html.py.
+/* kg explorer: the interactive page written by kg/export/html.py.
  *
  * The graph arrives as JSON in <script type="application/json" id="kg-data">.
  * Every string that comes from a news digest reaches the DOM through

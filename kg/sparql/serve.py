@@ -12,7 +12,7 @@ The triples are loaded into the named graph `graph_iri` (kg push's default graph
 the same against this server as against a server loaded with `kg push`); a query without `default-graph-uri` sees
 the union of all graphs.
 
-Limits (docs/server.md): every query runs in a worker process (kg/serve_pool.py) and is stopped at the time
+Limits (docs/server.md): every query runs in a worker process (kg/sparql/serve_pool.py) and is stopped at the time
 limit (503); request bodies and queries over the size limit are refused from their headers (413); results over
 the result limit are refused (500) instead of filling memory; updates (403), SERVICE (403) and anything but
 reading the graph are refused before a worker sees them, and a worker cannot open files or connections.

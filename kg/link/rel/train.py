@@ -1,6 +1,6 @@
 """Train the relation classifier (kg train-relations): silver instances from the training corpora
-(kg/rel/silver.py) plus the hand-annotated pairs (tests/data/relations-train.jsonl), seeded, config in
-kg/rel/config.cfg. The evaluation text (layouts, the newest months, the gold files) is never read."""
+(kg/link/rel/silver.py) plus the hand-annotated pairs (tests/data/relations-train.jsonl), seeded, config in
+kg/link/rel/config.cfg. The evaluation text (layouts, the newest months, the gold files) is never read."""
 from __future__ import annotations
 
 import random
