@@ -23,11 +23,7 @@ from .conftest import NEW_NAMES, SEEDS
 
 needs_model = pytest.mark.skipif(not model_available(), reason="the shipped model is not installed (kg train --install)")
 
-ONE_OFF = "## 快讯
-
-据报道，Meta 收购了 AI 芯片新公司 Kestrion。
-[原文](https://example.com/kestrion)
-"
+ONE_OFF = "## 快讯\n\n据报道，Meta 收购了 AI 芯片新公司 Kestrion。\n[原文](https://example.com/kestrion)\n"
 
 
 def _digest(tmp_path, body: str):
