@@ -116,7 +116,7 @@ def test_query_takes_a_store_and_reports_syntax_errors_in_one_line(sample_export
     from kg.sparql.store import load_store
 
     store = load_store(sample_exports / "graph.ttl", persistent=False)
-    assert kg.query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s kg:develops ?o }") == [{"n": 27}]
+    assert kg.query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s kg:develops ?o }") == [{"n": 32}]
     with pytest.raises(QueryError) as caught:
         kg.query(store, "SELECT ?s WHERE { ?s kg:develops }")
     assert str(caught.value).startswith("SPARQL syntax error at line 1, column 34")

@@ -118,5 +118,10 @@ def _relation(label: str, subj: Mention, obj: Mention, item: NewsItem, inside: l
     s, o = subj.entity_id, obj.entity_id
     if label in SYMMETRIC and o < s:
         s, o = o, s
+    role = None
+    if label == "worksFor":  # the role the gazetteer gives the person at that employer (CEO, 创始人)
+        person = rules.entities.get(s)
+        if person is not None and person.works_for == o:
+            role = person.role
     return Relation(s, label, o, item.id, item.date, item.url, subj.sentence or sentence.strip(), EXTRACTOR,
-                   round(score * min(subj.confidence, obj.confidence), 3), None, status)
+                   round(score * min(subj.confidence, obj.confidence), 3), role, status)
