@@ -788,7 +788,7 @@ def big_page(driver, tmp_path_factory):
     export(random_graph(5000, 15000, seed=11), out)  # --max-nodes 500
     driver.get_log("browser")
     driver.get_log("performance")
-    _open(driver, out)
+    open_page(driver, out)
     return {"driver": driver, "data": _data(out.read_text(encoding="utf-8")), "path": out}
 
 
@@ -902,7 +902,7 @@ def test_big_graph_path_view_with_sources(big_page):
     drv.find_element("id", "kg-path-from").send_keys(names[a])
     drv.find_element("id", "kg-path-to").send_keys(names[b])
     drv.find_element("id", "kg-path-go").click()
-    path = _wait(drv, "return kgExplorer.view().path")
+    path = wait_for(drv, "return kgExplorer.view().path")
     assert path[0] == a and path[-1] == b and len(path) == dist[b] + 1  # shortest
     assert all(path[i + 1] in links[path[i]] for i in range(len(path) - 1))
     assert set(drv.execute_script("return kgExplorer.visibleNodeIds()")) == set(path)
