@@ -150,7 +150,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 def limited(exports_with_new_names):  # noqa: F811
     """kg serve with small limits: 2 s per query, 2 workers, 4 KB requests, 1 MB results."""
     ttl = exports_with_new_names / "graph.ttl"
-    process, url = _start(str(ttl), "--quiet", "--timeout", "2", "--workers", "2", "--max-request-kb", "4",
+    process, url = start_server(str(ttl), "--quiet", "--timeout", "2", "--workers", "2", "--max-request-kb", "4",
                           "--max-result-mb", "1")
     yield ttl, url, process
     process.terminate()
@@ -211,7 +211,7 @@ def _cpu_ticks(pids: set[int]) -> int:
 
 def test_a_query_whose_client_hangs_up_is_stopped(exports_with_new_names):  # noqa: F811
     """One worker, no useful time limit: the next query is answered only if the hung-up one was stopped."""
-    process, url = _start(str(exports_with_new_names / "graph.ttl"), "--quiet", "--workers", "1", "--timeout", "3600")
+    process, url = start_server(str(exports_with_new_names / "graph.ttl"), "--quiet", "--workers", "1", "--timeout", "3600")
     try:
         parts = urllib.parse.urlsplit(url)
         workers = _descendants(process.pid)
