@@ -62,7 +62,7 @@ class Instance:
     source: str  # "rule:<id>", "gazetteer", "none", "hand"
 
 
-GOLD_DIR = Path(__file__).resolve().parents[2] / "tests" / "data"
+GOLD_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
 
 
 def gold_files() -> set[str]:

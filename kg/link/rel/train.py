@@ -19,7 +19,7 @@ from kg.link.rel.instances import LABELS
 from kg.link.rel.silver import Instance, hand_instances, silver_instances, training_files
 
 CONFIG = Path(__file__).with_name("config.cfg")
-HAND = Path(__file__).resolve().parents[2] / "tests" / "data" / "relations-train.jsonl"
+HAND = Path(__file__).resolve().parents[3] / "tests" / "data" / "relations-train.jsonl"
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "rel"
 DEFAULT_THRESHOLD = 0.5
 
