@@ -513,11 +513,12 @@ def _months(item_ids: Any, items: dict[str, Any]) -> list[list[Any]]:
     return [[month, n] for month, n in sorted(counts.items())]
 
 
-def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, Any]:
+def _kept_nodes(
+    graph: nx.MultiDiGraph, max_nodes: int | None
+) -> tuple[list[tuple[Any, Any]], dict[Any, int], list[list[Any]], int | None, bool]:
+    """The entities shown (all, or the most mentioned chosen by community) and the communities found among them."""
     all_nodes = list(graph.nodes(data=True))
     total_nodes = len(all_nodes)
-    total_edges = graph.number_of_edges()
-
     cut = max_nodes is not None and total_nodes > max(int(max_nodes), 0)
     limit = max(int(max_nodes), 0) if cut else total_nodes
     ranked = sorted(
@@ -534,8 +535,11 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
     keep_ids = _choose_by_community(pool, community_members, loose_index, limit) if cut else None
     # keep the original (insertion) order for stable output
     kept = [nd for nd in all_nodes if nd[0] in keep_ids] if cut else all_nodes
+    return kept, community_of, community_members, loose_index, cut
 
-    # stable, unique string ids for the browser
+
+def _js_ids(kept: list[tuple[Any, Any]]) -> dict[Any, str]:
+    """Stable, unique string ids for the browser."""
     js_id: dict[Any, str] = {}
     used: set[str] = set()
     for node, _ in kept:
@@ -546,11 +550,15 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
             candidate = f"{base}#{k}"
         used.add(candidate)
         js_id[node] = candidate
+    return js_id
 
-    items = _item_lookup(graph)
+
+def _node_records(
+    kept: list[tuple[Any, Any]], js_id: dict[Any, str], community_of: dict[Any, int], items: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[Any, int]]:
+    """One record per entity shown, and each entity's position in that list."""
     mentions = [max(_int((d or {}).get("mentions")), 0) for _, d in kept]
     max_mentions = max(mentions, default=0) or 1
-
     nodes: list[dict[str, Any]] = []
     index: dict[Any, int] = {}
     for (node, data), mention_count in zip(kept, mentions):
@@ -582,18 +590,78 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
                 }
             )
         )
+    return nodes, index
 
-    # Only the out-edges of the nodes shown, in the order graph.edges() gives them (nodes in insertion order).
-    shown_edges = list(graph.edges([node for node, _ in kept], keys=True, data=True))
-    # co-mentions grow with the square of the entities shown: keep the strongest
+
+def _weak_co_mentions(shown_edges: list[tuple[Any, Any, Any, Any]], index: dict[Any, int]) -> set[str]:
+    """Keys of the co-mentions left out: they grow with the square of the entities shown, keep the strongest."""
     co_mentions = sorted(
         ((_int((d or {}).get("count"), 1), str(k)) for u, v, k, d in shown_edges
          if u in index and v in index and _str((d or {}).get("relation")) == CO_MENTION),
         reverse=True,
     )
-    weak_co_mentions = {k for _count, k in co_mentions[_MAX_COMENTION_EDGES:]}
+    return {k for _count, k in co_mentions[_MAX_COMENTION_EDGES:]}
 
-    # group parallel statements with the same relation into one drawn edge
+
+def _co_mention_refs(data: dict[str, Any], items: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items (title, URL, date) behind a co-mention or an aggregated statement."""
+    item_ids = _str_list(data.get("items"))
+    urls = _str_list(data.get("urls"))
+    refs = []
+    for pos_, item_id in enumerate(item_ids[:_MAX_COMENTION_ITEMS]):
+        item = items.get(item_id)
+        refs.append(
+            _compact(
+                {
+                    "item": item_id,
+                    "title": _str(_attr(item, "title")) if item is not None else "",
+                    "url": _url(_attr(item, "url")) if item is not None else (
+                        _url(urls[pos_]) if pos_ < len(urls) and len(urls) == len(item_ids) else ""
+                    ),
+                    "date": _date(_attr(item, "date")) if item is not None else "",
+                }
+            )
+        )
+    if not item_ids:
+        refs = [{"url": u} for u in (_url(x) for x in urls[:_MAX_COMENTION_ITEMS]) if u]
+    return refs
+
+
+def _attestation(key: Any, data: dict[str, Any], relation: str, items: dict[str, Any]) -> dict[str, Any]:
+    """One statement of a drawn edge: its date, source and evidence."""
+    att = {
+        "key": _str(key),
+        "date": _date(data.get("date")),
+        "url": _url(data.get("url")),
+        "title": _str(data.get("title"))[:_MAX_TEXT],
+        "evidence": _str(data.get("evidence"))[:_MAX_TEXT],
+        "extractor": _str(data.get("extractor")),
+        "confidence": _float(data.get("confidence")),
+        "role": _str(data.get("role")),
+        "item": _str(data.get("item_id")),
+        "digest": _str(data.get("digest")),  # the source of an item without a link: digest file and line
+        "line": _int(data.get("line")) or "",
+    }
+    if data.get("status"):  # reported / planned / denied: not a stated fact
+        att["status"] = _str(data["status"])
+    if relation == CO_MENTION or "count" in data or "items" in data:
+        item_ids = _str_list(data.get("items"))
+        att["count"] = max(_int(data.get("count"), len(item_ids) or 1), 0)
+        att["refs"] = _co_mention_refs(data, items)
+    return _compact(att)
+
+
+def _statement_groups(
+    graph: nx.MultiDiGraph,
+    kept: list[tuple[Any, Any]],
+    js_id: dict[Any, str],
+    index: dict[Any, int],
+    items: dict[str, Any],
+) -> tuple[list[dict[str, Any]], int]:
+    """Parallel statements with the same relation grouped into one drawn edge; the number of statements shown."""
+    # Only the out-edges of the nodes shown, in the order graph.edges() gives them (nodes in insertion order).
+    shown_edges = list(graph.edges([node for node, _ in kept], keys=True, data=True))
+    weak_co_mentions = _weak_co_mentions(shown_edges, index)
     groups: dict[tuple[Any, Any, str], dict[str, Any]] = {}
     shown_statements = 0
     for u, v, key, data in shown_edges:
@@ -611,48 +679,15 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
                 "atts": [],
                 "_pair": (index[u], index[v]),
             }
-        att = {
-            "key": _str(key),
-            "date": _date(data.get("date")),
-            "url": _url(data.get("url")),
-            "title": _str(data.get("title"))[:_MAX_TEXT],
-            "evidence": _str(data.get("evidence"))[:_MAX_TEXT],
-            "extractor": _str(data.get("extractor")),
-            "confidence": _float(data.get("confidence")),
-            "role": _str(data.get("role")),
-            "item": _str(data.get("item_id")),
-            "digest": _str(data.get("digest")),  # the source of an item without a link: digest file and line
-            "line": _int(data.get("line")) or "",
-        }
-        if data.get("status"):  # reported / planned / denied: not a stated fact
-            att["status"] = _str(data["status"])
-        if relation == CO_MENTION or "count" in data or "items" in data:
-            item_ids = _str_list(data.get("items"))
-            urls = _str_list(data.get("urls"))
-            att["count"] = max(_int(data.get("count"), len(item_ids) or 1), 0)
-            refs = []
-            for pos_, item_id in enumerate(item_ids[:_MAX_COMENTION_ITEMS]):
-                item = items.get(item_id)
-                refs.append(
-                    _compact(
-                        {
-                            "item": item_id,
-                            "title": _str(_attr(item, "title")) if item is not None else "",
-                            "url": _url(_attr(item, "url")) if item is not None else (
-                                _url(urls[pos_]) if pos_ < len(urls) and len(urls) == len(item_ids) else ""
-                            ),
-                            "date": _date(_attr(item, "date")) if item is not None else "",
-                        }
-                    )
-                )
-            if not item_ids:
-                refs = [{"url": u} for u in (_url(x) for x in urls[:_MAX_COMENTION_ITEMS]) if u]
-            att["refs"] = refs
-        group["atts"].append(_compact(att))
+        group["atts"].append(_attestation(key, data, relation, items))
+    return list(groups.values()), shown_statements
 
+
+def _edge_records(groups: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The drawn edges with their dates (newest statements kept), and the first and last date of each."""
     edges: list[dict[str, Any]] = []
     dates: list[str] = []
-    for n_edge, group in enumerate(groups.values()):
+    for n_edge, group in enumerate(groups):
         atts = group["atts"]
         atts.sort(key=lambda a: (a.get("date", ""), a.get("key", "")))
         edge_dates = {a["date"] for a in atts if a.get("date")}
@@ -667,21 +702,28 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
         group["id"] = f"e{n_edge}"
         dates.extend(group["dates"][:1] + group["dates"][-1:])
         edges.append(group)
+    return edges, dates
 
-    # precomputed layout (undirected, weighted by log(#statements)): each community laid out on its own, the
-    # communities then packed apart, the biggest in the middle
+
+def _place_nodes(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
+    """Precomputed layout (undirected, weighted by log(#statements)): each community laid out on its own, the
+    communities then packed apart, the biggest in the middle."""
     weights: dict[tuple[int, int], float] = {}
     for group in edges:
         a, b = group.pop("_pair")
         pair = (min(a, b), max(a, b))
         strength = 0.3 if group["relation"] == CO_MENTION else 1.0
         weights[pair] = weights.get(pair, 0.0) + strength * (1 + math.log1p(len(group["atts"])) / 2)
-    communities = _community_list(nodes, community_members, loose_index)
     positions = _community_layout(nodes, weights)
     for node, (x, y) in zip(nodes, positions):
         node["x"] = round(x, 1) if math.isfinite(x) else 0.0
         node["y"] = round(y, 1) if math.isfinite(y) else 0.0
 
+
+def _legend(
+    nodes: list[dict[str, Any]], edges: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The entity types and relations shown, with their colours and counts."""
     relation_counts: dict[str, int] = {}
     for group in edges:
         relation_counts[group["relation"]] = relation_counts.get(group["relation"], 0) + len(group["atts"])
@@ -692,30 +734,42 @@ def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, A
     type_list = [t for t in TYPE_COLORS if t in type_counts] + ([OTHER_TYPE] if OTHER_TYPE in type_counts else [])
     known_relations = [r for r in RELATION_COLORS if r in relation_counts]
     other_relations = sorted(r for r in relation_counts if r not in RELATION_COLORS)
+    types = [{"name": t, "color": TYPE_COLORS.get(t, OTHER_COLOR), "count": type_counts[t]} for t in type_list]
+    relations = [
+        {
+            "name": r,
+            "color": RELATION_COLORS.get(r, OTHER_RELATION_COLOR),
+            "count": relation_counts[r],
+            "directed": r not in UNDIRECTED_RELATIONS,
+        }
+        for r in known_relations + other_relations
+    ]
+    return types, relations
 
+
+def _build_payload(graph: nx.MultiDiGraph, max_nodes: int | None) -> dict[str, Any]:
+    kept, community_of, community_members, loose_index, cut = _kept_nodes(graph, max_nodes)
+    js_id = _js_ids(kept)
+    items = _item_lookup(graph)
+    nodes, index = _node_records(kept, js_id, community_of, items)
+    groups, shown_statements = _statement_groups(graph, kept, js_id, index, items)
+    edges, dates = _edge_records(groups)
+    communities = _community_list(nodes, community_members, loose_index)
+    _place_nodes(nodes, edges)
+    types, relations = _legend(nodes, edges)
     return {
         "nodes": nodes,
         "edges": edges,
-        "types": [
-            {"name": t, "color": TYPE_COLORS.get(t, OTHER_COLOR), "count": type_counts[t]} for t in type_list
-        ],
-        "relations": [
-            {
-                "name": r,
-                "color": RELATION_COLORS.get(r, OTHER_RELATION_COLOR),
-                "count": relation_counts[r],
-                "directed": r not in UNDIRECTED_RELATIONS,
-            }
-            for r in known_relations + other_relations
-        ],
+        "types": types,
+        "relations": relations,
         "date_min": min(dates, default=""),
         "date_max": max(dates, default=""),
         "communities": communities,
         "view": _view_defaults(nodes),
         "stats": {
-            "total_nodes": total_nodes,
+            "total_nodes": graph.number_of_nodes(),
             "shown_nodes": len(nodes),
-            "total_statements": total_edges,
+            "total_statements": graph.number_of_edges(),
             "shown_statements": shown_statements,
             "cut": cut,
         },

@@ -15,6 +15,9 @@ segmentation alone (the practical bound) with the ratio build/bound.
     --no-model      rules only (the default build runs the shipped model too)
     --workers N     processes that read files (default 1; stage times of parse/extract are then CPU seconds
                     summed over the processes)
+    --write-docs    also write the default run's table into the `build` section of docs/benchmarks.md
+                    (tests/benchmarks/docs_section.py), stamped with the command, the date and the machine
+    --docs PATH     the file --write-docs writes into (default docs/benchmarks.md)
 
 Figures are for this machine; compare ratios, not seconds.
 """
@@ -27,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -38,6 +42,7 @@ from kg.export import export_all  # noqa: E402
 from kg.extract.mentions import item_text  # noqa: E402
 from kg.builder.pipeline import build, collect_files, summarize  # noqa: E402
 from kg.extract.rules import load_rules  # noqa: E402
+from tests.benchmarks.docs_section import DOCS, command_line, write_section  # noqa: E402
 
 STAGES = ("setup", "parse", "extract", "resolve", "relations", "graph", "turtle", "store", "graphml", "html")
 EXPORTS = ("turtle", "graphml", "html")  # "store": the query store, written by another process meanwhile
@@ -127,7 +132,8 @@ def child_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def overview(files: list[Path], workers: int, use_model: bool = True) -> None:
+def overview(files: list[Path], workers: int, use_model: bool = True) -> str:
+    """Print the figures of one build; return them as the Markdown table of docs/benchmarks.md."""
     result, stages = timed_build(files, workers=workers, use_model=use_model)
     report = result.report
     counts = summarize(result)
@@ -149,6 +155,25 @@ def overview(files: list[Path], workers: int, use_model: bool = True) -> None:
           f" query store: {stages['store']:.1f} s = {stages['store'] / stages['total']:.1%}, written while GraphML"
           f" and HTML are (by a forked process): exports {stages['exports']:.1f} s against"
           f" {sum(stages[n] for n in (*EXPORTS, 'store')):.1f} s one after another")
+    entities, edges = sum(counts["entities"].values()), sum(counts["edges"].values())
+    return "\n".join([
+        textwrap.fill(
+            f"{report.files:,} files, {report.items:,} items, {report.chars / 1e6:.1f} M characters, model"
+            f" {'on' if use_model else 'off'}. jieba alone on the same text is the baseline (the bound: no build"
+            " can segment faster than jieba segments).", width=115),
+        "",
+        "| | value |",
+        "|---|---|",
+        f"| build to the graph | {stages['build']:.1f} s |",
+        f"| exports | {stages['exports']:.1f} s |",
+        f"| total | {stages['total']:.1f} s |",
+        f"| throughput | {chars_per_s / 1e6:.3f} M chars/s |",
+        f"| jieba alone, same text, same run | {bound / 1e6:.3f} M chars/s |",
+        f"| **build / bound** | **{chars_per_s / bound:.2f}** |",
+        f"| Turtle file | {stages['turtle']:.1f} s, {stages['turtle'] / stages['total']:.1%} of the total |",
+        f"| peak RSS | {peak_build:,.0f} MB |",
+        f"| entities / edges | {entities:,} / {edges:,} |",
+    ])
 
 
 def linear(files: list[Path], workers: int) -> None:
@@ -227,6 +252,19 @@ def on_dask(files: list[Path], workers: int) -> None:
           f" build {remote['build']:.1f} s, total {remote['total']:.1f} s; dask/local {remote['total'] / local['total']:.2f}")
 
 
+def _without_docs_options(argv: list[str]) -> list[str]:
+    """The arguments that shaped the figures (not --write-docs, --docs PATH)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--docs":
+            skip = True
+        elif arg != "--write-docs" and not arg.startswith("--docs="):
+            kept.append(arg)
+    return kept
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="*", default=[str(Path(__file__).resolve().parents[2] / "kg" / "sample_corpus")])
@@ -235,10 +273,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--incremental", action="store_true")
     parser.add_argument("--dask", action="store_true")
     parser.add_argument("--no-model", action="store_true", help="rules only (default build: rules + model)")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/benchmarks.md")
+    parser.add_argument("--docs", default=str(DOCS), help="the file --write-docs writes into")
     args = parser.parse_args(argv)
+    if args.write_docs and (args.linear or args.incremental or args.dask):
+        parser.error("--write-docs writes the default run's table: run it without --linear, --incremental, --dask")
     files = collect_files([Path(f) for f in args.folders])
     if not (args.linear or args.incremental or args.dask):
-        overview(files, args.workers, use_model=not args.no_model)
+        table = overview(files, args.workers, use_model=not args.no_model)
+        if args.write_docs:
+            written = write_section("build", table, command_line([sys.argv[0], *_without_docs_options(argv)]),
+                                    args.docs)
+            print(f"wrote the build section of {written}")
     if args.linear:
         linear(files, args.workers)
     if args.incremental:
