@@ -165,7 +165,7 @@ def main() -> None:
                 "overlaps": sum(overlaps.values()),
             }
             rows.append(row)
-            print(f"  {'first' if r == 0 else 'round ' + str(r)}: interactive {ready_ms:,.0f} ms after navigation "
+            print(f"  {'first' if r == 0 else 'load ' + str(r)}: interactive {ready_ms:,.0f} ms after navigation "
                   f"(wall {wall:.2f} s); baseline JSON.parse only {base_ms:,.0f} ms (x{ready_ms / base_ms:.1f}); "
                   f"focus {row['focus_ms']:.0f} ms (with the panel {row['select_ms']:.0f} ms), 2 hops "
                   f"{row['focus2_ms']:.0f} ms ({info['focus2n']} entities); path {row['path_ms']:.0f} ms "
@@ -176,7 +176,7 @@ def main() -> None:
                       f"{info['hidden']}; labels drawn: {labels}")
         later = rows[1:] or rows
         med = {k: statistics.median(x[k] for x in later) for k in ("ready_ms", "baseline_ms", "focus_ms", "select_ms", "path_ms")}
-        print(f"median of {len(later)} rounds after the first: interactive {med['ready_ms']:,.0f} ms (baseline "
+        print(f"median of {len(later)} loads after the first: interactive {med['ready_ms']:,.0f} ms (baseline "
               f"{med['baseline_ms']:,.0f} ms, x{med['ready_ms'] / med['baseline_ms']:.1f}), focus {med['focus_ms']:.0f} ms "
               f"({med['select_ms']:.0f} ms with the panel), path {med['path_ms']:.0f} ms; requests "
               f"{max(x['requests'] for x in rows)}; overlapping labels {max(x['overlaps'] for x in rows)}")
