@@ -225,12 +225,9 @@ def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
         target = funded[0] if funded else (in_title[0] if in_title else None)
         if target is None:
             continue
-        status = None  # cues up to the last investor: "资金将用于…" after them is about the money, not the round
+        # cues up to the last investor: "资金将用于…" after them is about the money, not the round
         claim = to_simplified(text[s_start : max(m.end for m in investors)])
-        for name, cues in rules.factuality.items():
-            if cues.search(claim):
-                status = name
-                break
+        status = claim_status(claim, 0, len(claim), rules)
         for investor in investors:
             key = (investor.entity_id, "investsIn", target.entity_id)
             if investor.entity_id == target.entity_id or key in have or key in out:
