@@ -316,3 +316,42 @@ def test_a_linked_headline_with_link_fields_and_points_is_one_item(tmp_path):
         ("Norm AI（融资 / 法律 AI）", "https://www.norm.ai/"),
     ]
     assert "Udemy 创始人" in items[0].text
+
+
+def test_closing_fence_glued_to_the_first_heading_and_linked_article_dates(tmp_path):
+    """`---### Top News`: the front matter ends there and the heading is read; a date inside a headline's link is
+    the article's, not the digest's (the file name gives it)."""
+    path = tmp_path / "2025-12-15-329.md"
+    path.write_text(
+        '---\ntitle: "Last Week in AI #329"\n---### Top News\n\n'
+        "#### [Trump signs an order on AI](https://www.nytimes.com/2025/12/11/technology/ai-order.html)\n"
+        "The order limits state AI rules.\n\n"
+        "#### [Mistral releases Devstral 2](https://techcrunch.com/2025/12/09/mistral-devstral/)\n"
+        "Mistral AI released Devstral 2, a coding model.\n",
+        encoding="utf-8",
+    )
+    digest = parse_digest(path)
+    assert digest.date == "2025-12-15"
+    assert [item.title for item in digest.items] == ["Trump signs an order on AI", "Mistral releases Devstral 2"]
+    assert digest.items[1].text.startswith("Mistral AI released Devstral 2")
+
+
+def test_related_links_under_a_headline_belong_to_its_story(tmp_path):
+    path = tmp_path / "2026-05-25.md"
+    path.write_text(
+        "### Top News\n\n"
+        "#### [Musk loses suit against OpenAI](https://www.nytimes.com/2026/05/18/musk-openai.html)\n"
+        "Related:\n"
+        " * [Musk loses court battle](https://www.bbc.com/news/a1)\n"
+        " * [All the updates](https://www.theverge.com/tech/a2)\n\n"
+        "A federal jury in Oakland rejected Elon Musk's lawsuit against OpenAI.\n\n"
+        "The verdict clears the path for an OpenAI IPO.\n\n"
+        "#### [Google updates Gemini](https://techcrunch.com/2026/05/19/gemini/)\n"
+        "Google updated its Gemini app.\n",
+        encoding="utf-8",
+    )
+    items = parse_digest(path).items
+    assert [item.url for item in items] == ["https://www.nytimes.com/2026/05/18/musk-openai.html",
+                                            "https://techcrunch.com/2026/05/19/gemini/"]
+    assert "A federal jury in Oakland rejected" in items[0].text and "OpenAI IPO" in items[0].text
+    assert "https://www.bbc.com/news/a1" in items[0].links

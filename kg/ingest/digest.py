@@ -93,6 +93,9 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, list
     return text, [f"{path}: not UTF-8, read as GB18030. Fix: re-save it as UTF-8 to silence this"]
 
 
+_GLUED_FENCE = re.compile(r"^---(?=#{1,6}\s)")
+
+
 def split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     """Front matter dict, body, and the 1-based line number where the body starts."""
     if not text.startswith("---"):
@@ -100,8 +103,12 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     lines = text.split("\n")
     if lines[0].strip() != "---":
         return {}, text, 1
+    glued = ""
     for i in range(1, len(lines)):
         if lines[i].strip() in {"---", "..."}:
+            break
+        if _GLUED_FENCE.match(lines[i]):  # `---### Heading`: the closing fence with the body's first line glued on
+            glued, lines[i] = lines[i][3:], "---"
             break
     else:
         raise InputFileError(
@@ -121,6 +128,8 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
             "write a real date as YYYY-MM-DD (e.g. date: 2025-02-28), or remove the front matter", line=line,
         ) from None
     meta = post.metadata if isinstance(post.metadata, dict) else {}
+    if glued:
+        return meta, "\n".join([glued, *lines[i + 1 :]]), i + 1
     return meta, "\n".join(lines[i + 1 :]), i + 2
 
 
@@ -175,17 +184,23 @@ def date_in_filename(name: str) -> str | None:
     return None
 
 
+_URL_IN_LINE = re.compile(r"(?:https?://|www\.)[^\s)\]>]+")
+
+
 def digest_date(path: Path, meta: dict, body: str, fallback: str | None) -> str:
     found = date_from_value(meta.get("date")) if "date" in meta else None
     if not found and isinstance(meta.get("title"), str):
         found = date_in_text(meta["title"])
-    if not found:
-        for line in body.split("\n")[:40]:
-            if _HEADING.match(line) or line.startswith("title"):
-                found = date_in_text(line)
-                if found:
-                    break
+    headings = [line for line in body.split("\n")[:40] if _HEADING.match(line) or line.startswith("title")]
+    for line in headings if not found else ():
+        found = date_in_text(_URL_IN_LINE.sub(" ", line))  # a linked article's date is not the digest's
+        if found:
+            break
     found = found or date_in_filename(path.name) or fallback
+    for line in headings if not found else ():  # last resort: the date of the first linked article
+        found = date_in_text(line)
+        if found:
+            break
     if not found:
         raise InputFileError(
             path,
@@ -483,6 +498,10 @@ def _label(text: str) -> str | None:
     return (m.group(1) or m.group(2)).strip().lower() if m else None
 
 
+_RELATED = re.compile(r"^(?:\*\*)?(?:related(?: (?:links|coverage|stories|news))?|see also|more coverage|also"
+                      r"|相关(?:阅读|链接|报道|新闻)?|延伸阅读|更多报道)\s*[:：]?(?:\*\*)?\s*[:：]?$", re.I)
+
+
 class _StructureReader:
     """Items of one digest body from its tree (see the comment above)."""
 
@@ -544,8 +563,15 @@ class _StructureReader:
     def _section(self, section: _Section) -> list[_Draft]:
         subs = [c for c in section.children if isinstance(c, _Section)]
         units = [c for c in section.children if isinstance(c, _Unit)]
+        related = False
         for unit in units:
             unit.field = unit.kind != "quote" and self._is_field(unit)
+            if unit.kind == "para" and _RELATED.match(self.lines[unit.start].strip()) and unit.end == unit.start + 1:
+                unit.field = related = True  # `Related:` over a list of other reports of the same story
+            elif related and unit.kind == "entry" and self._links(unit):
+                unit.field = True
+            else:
+                related = False
         if subs and all(self._is_field_heading(s) for s in subs):
             return self._one_item(section)  # `#### [Submission URL](..) | N points | by [user](..)`
         if subs:
