@@ -596,6 +596,37 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
         click.echo(f"{len(ev['precision_sample'])} model predictions to hand-check are in {work_dir / 'report.json'}.")
 
 
+@cli.command("train-names")
+@click.argument("shared", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Model file  [default: the package's kg/models/names/types.json]")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
+def train_names(shared, out, rules_dir):
+    """Train the type classifier of the proper-name proposer from the shared corpora folder (SHARED).
+
+    It learns from the English sentences of the training part of hextra-ai-insight-daily (before 2026-01) and
+    ainews-zh (before 26-07): each capitalised name the gazetteer knows is an example of its type, each place,
+    stopword or common word an example of no name; and which words English writes in lower case. Deterministic.
+
+    \b
+    Example:
+        kg train-names ../shared
+    """
+    from kg.extract.propernames import TYPES_MODEL
+    from kg.extract.propernames_train import train_names as run
+    from kg.extract.rules import load_rules
+
+    try:
+        rules = load_rules(rules_dir)
+        report = run(shared, rules, out=out or TYPES_MODEL, every=1,
+                     on_step=lambda message: click.echo(f"kg train-names: {message}", err=True))
+    except KgError as exc:
+        raise _fail(exc) from None
+    click.echo("Examples: " + ", ".join(f"{label} {n}" for label, n in sorted(report.examples.items())))
+    held = ", ".join(f"{k} {v}" for k, v in report.held_out.items() if k not in ("all", "n"))
+    click.echo(f"Held-out type accuracy {report.held_out['all']} on {report.held_out['n']} names ({held}).")
+    click.echo(f"Trained in {report.seconds:.0f} s on {report.files} files. Model: {out or TYPES_MODEL}")
+
+
 @cli.command("train-relations")
 @click.argument("shared", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Model folder  [default: the package's kg/models/rel]")

@@ -27,6 +27,8 @@ from kg.extract.rules import Rules, is_case_sensitive
 from kg.extract.spans import GAZETTEER_EXTRACTOR, SPAN_KEY, doc_text, item_text, language_of, sentence_bounds
 from kg.extract.spans import Match as _Match
 from kg.extract.spans import exact_match as _exact_match
+from kg.extract.spans import title_case as _title_case, zipf as _zipf
+from kg.extract.propernames import TYPES_MODEL, available as proper_names_available, proper_name_additions
 
 # The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
 MODELS_DIR = Path(__file__).parent.parent / "models"
@@ -318,24 +320,8 @@ _COUNTED = re.compile(
 _HEADLINE_WORD_ZIPF = 4.6
 
 
-def _title_case(sentence: str) -> bool:
-    """An English line with most words capitalised (a headline); Latin words in Chinese text are names."""
-    if has_cjk(sentence):
-        return False
-    words = re.findall(r"[A-Za-z][A-Za-z'’]+", sentence)
-    long = [w for w in words if len(w) > 3]
-    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
-
-
 def _common_english(word: str, zipf: float) -> bool:
     return word[:1].isupper() and word[1:].islower() and _zipf(word.lower()) >= zipf
-
-
-@lru_cache(maxsize=65536)
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "en")
 
 
 def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
@@ -572,6 +558,8 @@ def model_fingerprint(use_model: bool, model_dir: Path = MODEL_DIR) -> str:
     weights = model_dir / "ner" / "model"
     if weights.is_file():
         digest.update(weights.read_bytes())
+    if proper_names_available():
+        digest.update(TYPES_MODEL.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -614,6 +602,33 @@ class ModelComponent:
         return docs
 
 
+@Language.factory("kg_proper_names", default_config={"rules_dir": ""})
+def make_proper_names(nlp: Language, name: str, rules_dir: str) -> "ProperNamesComponent":
+    return ProperNamesComponent(_RULES_BY_DIR[rules_dir])
+
+
+class ProperNamesComponent:
+    """Adds the proper names of English sentences none of the components before found (kg/extract/propernames.py)."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
+        extra = proper_name_additions(doc_text(doc), found, self.rules)
+        if extra:
+            merged = _with_longer_names(found, extra)
+            doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
+        return doc
+
+
+def _with_longer_names(found: list[_Match], extra: list[_Match]) -> list[_Match]:
+    """`found` and the proposer's names; a proposed name that contains a found one replaces it (Microsoft Outlook)."""
+    inside = [m for m in found if any(x.start <= m.start and m.end <= x.end and x.length > m.length for x in extra)]
+    kept = [m for m in found if m not in inside] if inside else found
+    return sorted(kept + extra, key=lambda m: m.start)
+
+
 def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL_DIR) -> dict[str, Language]:
     """The Chinese (jieba) and English pipelines with the rule components, then the shipped NER when
     `use_model` and it is installed (kg.builder.pipeline warns when it is not)."""
@@ -628,6 +643,8 @@ def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL
         nlp.add_pipe("kg_patterns", config={"rules_dir": key})
         if model:
             nlp.add_pipe("kg_model_mentions", config={"rules_dir": key, "model_dir": str(model_dir)})
+        if model and proper_names_available():
+            nlp.add_pipe("kg_proper_names", config={"rules_dir": key})
     return {"zh": zh, "en": en}
 
 
@@ -664,6 +681,11 @@ def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batc
                     extra = model_additions(text, matches, extra, patterns.rules)
                     if extra:
                         matches[:] = sorted(matches + extra, key=lambda m: m.start)
+            if "kg_proper_names" in nlp.pipe_names:
+                for text, matches in zip(texts, found):
+                    extra = proper_name_additions(text, matches, patterns.rules)
+                    if extra:
+                        matches[:] = _with_longer_names(matches, extra)
             for item, text, matches in zip(batch, texts, found):
                 yield item, mentions_from_matches(item, text, matches)
 

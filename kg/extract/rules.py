@@ -70,6 +70,23 @@ class PatternsFile(BaseModel):
     patterns: list[dict]
 
 
+class NamesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    given_names: list[str] = []
+    surnames_pinyin: list[str] = []
+    not_names: list[str] = []
+
+
+@dataclass(frozen=True)
+class NameLists:
+    """rules/names.yml: the word lists of the proper-name proposer of English sentences (kg/extract/propernames.py)."""
+
+    given_names: frozenset[str] = frozenset()  # as written: Denise, Jensen
+    surnames_pinyin: frozenset[str] = frozenset()  # as written: Wang, Cui
+    not_names: frozenset[str] = frozenset()  # folded: places, nationalities, days, headline words
+
+
 class RelationRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -162,6 +179,7 @@ class Rules:
     # before it) of the masked sentence
     factuality: dict[str, re.Pattern] = field(default_factory=dict)
     factuality_window: int = 16
+    names: NameLists = field(default_factory=NameLists)
 
     def ids_of_types(self, *types: str) -> frozenset[str]:
         cache = self.__dict__.setdefault("_ids_of_types", {})
@@ -456,10 +474,32 @@ def load_rules(directory: Path | None = None) -> Rules:
     index = _alias_index(entities, problems)
     patterns, stopwords, pattern_files = _load_patterns(directory, problems)
     relation_rules, factuality, window, relation_files = _load_relations(directory, problems)
+    names, names_files = _load_names(directory, problems)
     if problems:
         raise RulesError(problems)
     return Rules(directory, entities, index, patterns, stopwords, relation_rules,
-                 gazetteer_files + pattern_files + relation_files, factuality, window)
+                 gazetteer_files + pattern_files + relation_files + names_files, factuality, window, names)
+
+
+def _load_names(directory: Path, problems: list[str]) -> tuple[NameLists, list[Path]]:
+    path = directory / "names.yml"
+    rel = f"{directory.name}/names.yml"
+    if not path.exists():
+        return NameLists(), []
+    data = _read_yaml(path, rel, problems)
+    if data is None:
+        return NameLists(), [path]
+    try:
+        parsed = NamesFile.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(rel, exc))
+        return NameLists(), [path]
+    for key in ("given_names", "surnames_pinyin"):
+        for n, word in enumerate(getattr(parsed, key)):
+            if not re.fullmatch(r"[A-Z][A-Za-z'’-]*", word):
+                problems.append(f"[{_loc(rel, key, n)}] {word!r} is not one capitalised Latin word")
+    return NameLists(frozenset(parsed.given_names), frozenset(parsed.surnames_pinyin),
+                     frozenset(fold_name(w) for w in parsed.not_names)), [path]
 
 
 def is_case_sensitive(entity: GazetteerEntity, form: str) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from kg.ingest.normalize import cjk_ratio
+from kg.ingest.normalize import cjk_ratio, has_cjk
 from kg.records import NewsItem
 
 GAZETTEER_EXTRACTOR = "gazetteer"
@@ -65,3 +66,19 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 def language_of(text: str) -> str:
     return "zh" if cjk_ratio(text) >= 0.1 else "en"
+
+
+def title_case(sentence: str) -> bool:
+    """An English line with most words capitalised (a headline); Latin words in Chinese text are names."""
+    if has_cjk(sentence):
+        return False
+    words = re.findall(r"[A-Za-z][A-Za-z'’]+", sentence)
+    long = [w for w in words if len(w) > 3]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")

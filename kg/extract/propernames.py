@@ -1,0 +1,415 @@
+"""Proper names of English sentences that no rule lists and the NER left: capitalised word runs, typed.
+
+English writes names with capitals, so in an English sentence (not a title-case headline) a run of capitalised
+words is a name unless it is a common word starting the sentence, a place, a day or a title word
+(rules/names.yml `not_names`, rules/patterns.yml `stopwords`). Its type comes, in this order, from:
+- its shape: a given name (rules/names.yml `given_names`) or a pinyin surname (`surnames_pinyin`) and one or two
+  capitalised words is a person (Denise Dresser, Wang Jian); a last word of a company (Inc, Ventures, AI) or of
+  an institution (University, Department, Court) gives Company or Organization; a known company followed by
+  more name words is that company's product (Microsoft Outlook, NVIDIA Brev); a role before it (CEO, founder)
+  gives Person;
+- otherwise its context: a naive Bayes classifier over the words around the name and the name's shape (never
+  its own words), learned from the names the gazetteer knows in English sentences of the training corpora
+  (`kg train-names`, kg/models/names/types.json). It also learns an "O" class from capitalised words that are
+  no names (places, common words), and a name is kept only when one type is clearly more likely than "O".
+
+A name found so in an item's text is found again where the item's headline repeats it (headlines capitalise
+every word, so they propose nothing by themselves).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from kg.extract.rules import Rules
+from kg.extract.spans import Match, language_of, sentence_bounds, title_case, zipf
+from kg.ingest.normalize import fold_name
+
+EXTRACTOR = "names:proper"
+TYPES_MODEL = Path(__file__).parent.parent / "models" / "names" / "types.json"
+CLASSES = ("Company", "Organization", "Person", "Product", "Hardware", "O")
+
+# A word of a name: capitalised (Allianz, GenAI.mil, Nex-N2_pro), a lower-case start with a capital inside (iPhone,
+# xCell), or a version after a name word (Gemma 4 31B, Ubuntu 22.04).
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&._/+’'-]*[A-Za-z0-9+]|[A-Za-z0-9]")
+_CONNECTORS = frozenset({"of", "for", "de", "do", "da", "del", "du", "di", "von", "van", "&"})
+_ROLE = frozenset("""ceo cto coo cfo cpo founder co-founder cofounder chairman chairwoman president chief executive
+    director head vp professor prof dr mr mrs ms sir senator secretary judge governor minister researcher engineer
+    scientist analyst investor partner lead leader officer spokesperson spokesman spokeswoman author""".split())
+_ORG_WORDS = frozenset("""university universität institute institution laboratory department ministry agency
+    commission court council office administration authority foundation association society academy school college
+    museum gallery hospital center centre committee union bureau parliament senate congress government police
+    army navy force forces lab""".split())
+_ORG_HEADS = frozenset("university department ministry bureau office court institute museum bank".split())
+_COMPANY_WORDS = frozenset("""inc inc. corp corp. corporation ltd ltd. llc plc gmbh ag sa co co. company group holdings
+    technologies technology ventures capital partners labs robotics systems networks motors bank therapeutics
+    pharmaceuticals pharma studios media entertainment airlines energy insurance ai""".split())
+_PRODUCT_NOUNS = frozenset("""app apps tool tools model models platform service software feature browser chatbot
+    assistant agent agents api sdk framework library os operating system extension plugin editor suite engine
+    language protocol dataset benchmark mode""".split())
+_HARDWARE_NOUNS = frozenset("chip chips gpu gpus processor accelerator glasses headset robot robots device phone".split())
+_DESCRIBED = re.compile(r"-[a-z]{3,}$")
+# Units and generic acronyms that end a run without being part of a name (RK3588S SoC, 152 MB RSS, Lucid Gravity SUV).
+_GENERIC_TAIL = frozenset("soc suv uav ids id ram rss fps mb gb tb kb pb cpu gpu npu llm llms vram ssd yoy qoq".split())
+# What goes before a name at a sentence's start: punctuation, a list mark, a field label (摘要：, Status:).
+_START = re.compile(r"^[\W\d_]*(?:(?:[\u4e00-\u9fff]{1,6}|[A-Z][A-Za-z -]{0,30})\s?[：:]\s*)?[\W_]*$")
+_LABEL_LEAD = re.compile(r"^\W*[\u4e00-\u9fff]{1,6}\s?[：:]\s*")
+_SOURCE_LINE = re.compile(r"^\W*(?:来源|出处|source|sources|via|credit|credits|image|photo)\s*[：:|]", re.I)
+_NOT_A_THING = re.compile(r"(?i)bench\b|-bench|arena\b|\bexam\b|competition|olympiad|licen[cs]e|\bagpl|\bgpl|\bmit\b"
+                         r"|leaderboard|conference|summit|award|prize|\bweek\b|\bday\b|newsletter|podcast|\bact\b")
+_ROLE_PREFIXES = frozenset("presiding former late acting interim deputy senior associate assistant general".split())
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_POSSESSIVE = re.compile(r"[’']s$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    words: tuple[str, ...]
+    sentence_start: bool  # the run starts its sentence
+
+
+def _common(word: str) -> float:
+    return zipf(word.lower())
+
+
+def _is_name_word(word: str) -> bool:
+    if "/" in word or _DESCRIBED.search(word):
+        return False  # x86/WSL, San Francisco-based, AI-native: not a name as written
+    return word[0].isupper() or any(c.isupper() for c in word[1:]) and word[0].isalpha()
+
+
+def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
+    """Runs of capitalised words of an English sentence, with versions and connectors inside (Bank of America)."""
+    words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(sentence)]
+    out: list[Candidate] = []
+    run: list[tuple[int, int, str]] = []
+
+    def close():
+        while run and (run[-1][2].lower() in _CONNECTORS or run[-1][2] == "The"):
+            run.pop()
+        if run:
+            first = run[0][0]
+            at_start = _START.match(sentence[:first]) is not None
+            out.append(Candidate(offset + run[0][0], offset + run[-1][1], tuple(w for _, _, w in run), at_start))
+        run.clear()
+
+    for n, (s, e, w) in enumerate(words):
+        gap = sentence[run[-1][1]:s] if run else ""
+        joined = not run or gap in (" ", "-")
+        if run and not joined:
+            close()
+        if _is_name_word(w):
+            run.append((s, e, w))
+        elif run and re.fullmatch(r"\d+(?:\.\d+)*[A-Za-z]{0,2}", w):
+            run.append((s, e, w))  # a version: Gemma 4, Ubuntu 22.04
+        elif run and (w.lower() in _CONNECTORS or w == "the" and run[-1][2].lower() in _CONNECTORS):
+            nxt = words[n + 1][2] if n + 1 < len(words) else ""
+            if nxt and (_is_name_word(nxt) or nxt == "the"):
+                run.append((s, e, w))
+            else:
+                close()
+        else:
+            close()
+        if run and _POSSESSIVE.search(run[-1][2]):
+            s0, e0, w0 = run.pop()
+            run.append((s0, e0 - 2, w0[:-2]))
+            close()
+    close()
+    return out
+
+
+# ---------------------------------------------------------------- features and the type classifier
+
+
+def features(sentence: str, start: int, end: int, words: tuple[str, ...], names: "NameListsView") -> list[str]:
+    """What the classifier sees of a name: the words around it and its shape, never its own words."""
+    left = re.findall(r"[A-Za-z][A-Za-z'’-]*|[$€£¥]|\d+", sentence[:start])[-2:]
+    right = re.findall(r"[A-Za-z][A-Za-z'’-]*|[$€£¥]|\d+|[,:(]", sentence[end:])[:2]
+    if sentence[end:end + 2] in ("'s", "’s"):
+        right = ["'s", *right[1:]]
+    f = [f"L1={left[-1].lower()}" if left else "L1=<s>", f"R1={right[0].lower()}" if right else "R1=</s>"]
+    if len(left) == 2:
+        f.append(f"L2={left[0].lower()} {left[1].lower()}")
+    if len(right) == 2:
+        f.append(f"R2={right[0].lower()} {right[1].lower()}")
+    n = len(words)
+    f.append(f"n={min(n, 3)}")
+    joined = " ".join(words)
+    if re.search(r"\d", joined):
+        f.append("digit")
+    if any(w.isupper() and len(w) > 1 for w in words):
+        f.append("caps")
+    if any(re.search(r"[a-z][A-Z]", w) for w in words):
+        f.append("camel")
+    if "-" in joined or "." in joined.strip("."):
+        f.append("joined")
+    if n > 1:
+        f.append(f"last={words[-1].lower()}" if words[-1].lower() in _COMPANY_WORDS | _ORG_WORDS | _PRODUCT_NOUNS
+                 else "last=other")
+        if words[0] in names.given_names:
+            f.append("given")
+        if words[0] in names.surnames_pinyin:
+            f.append("surname")
+    return f
+
+
+class TypeClassifier:
+    """Multinomial naive Bayes over `features`: P(type | features), types plus "O" (no name)."""
+
+    def __init__(self, log_prior: dict[str, float], log_likelihood: dict[str, dict[str, float]],
+                 unseen: dict[str, float]):
+        self.log_prior, self.log_likelihood, self.unseen = log_prior, log_likelihood, unseen
+
+    @classmethod
+    def fit(cls, examples: Iterable[tuple[list[str], str]], alpha: float = 0.5) -> "TypeClassifier":
+        counts = {c: Counter() for c in CLASSES}
+        totals = Counter()
+        for feats, label in examples:
+            counts[label].update(feats)
+            totals[label] += 1
+        vocab = {f for c in counts.values() for f in c}
+        n = sum(totals.values())
+        log_prior = {c: math.log((totals[c] + 1) / (n + len(CLASSES))) for c in CLASSES}
+        log_likelihood, unseen = {}, {}
+        for c in CLASSES:
+            denom = sum(counts[c].values()) + alpha * (len(vocab) + 1)
+            unseen[c] = math.log(alpha / denom)
+            log_likelihood[c] = {f: math.log((k + alpha) / denom) for f, k in counts[c].items() if k >= 2}
+        return cls(log_prior, log_likelihood, unseen)
+
+    def posterior(self, feats: list[str]) -> dict[str, float]:
+        scores = {c: self.log_prior[c] + sum(self.log_likelihood[c].get(f, self.unseen[c]) for f in feats)
+                  for c in CLASSES}
+        top = max(scores.values())
+        exp = {c: math.exp(v - top) for c, v in scores.items()}
+        total = sum(exp.values())
+        return {c: v / total for c, v in exp.items()}
+
+    def to_json(self) -> dict:
+        return {"classes": list(CLASSES), "log_prior": self.log_prior, "unseen": self.unseen,
+                "log_likelihood": self.log_likelihood}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TypeClassifier":
+        return cls(data["log_prior"], data["log_likelihood"], data["unseen"])
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = TYPES_MODEL) -> tuple[TypeClassifier | None, frozenset[str], frozenset[str]]:
+    """The type classifier, the words English writes in lower case and those it always capitalises
+    (`kg train-names`); none when missing."""
+    if not path.is_file():
+        return None, frozenset(), frozenset()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return TypeClassifier.from_json(data["model"]), frozenset(data["common"]), frozenset(data["capitalised"])
+
+
+class NameListsView:
+    def __init__(self, rules: Rules):
+        self.given_names = rules.names.given_names
+        self.surnames_pinyin = rules.names.surnames_pinyin
+
+
+# ---------------------------------------------------------------- proposing
+
+
+@dataclass
+class Proposal:
+    start: int
+    end: int
+    type: str
+    confidence: float
+    entity_id: str | None = None
+
+
+class ProperNames:
+    """The proposer for one rule set (see the module docstring)."""
+
+    def __init__(self, rules: Rules, model: Path = TYPES_MODEL, threshold: float = 0.6):
+        self.rules = rules
+        self.names = NameListsView(rules)
+        self.classifier, self.common, self.capitalised = load_model(model)
+        self.threshold = threshold
+
+    def _is_common_word(self, word: str, zipf_floor: float = 4.6) -> bool:
+        """A word English writes in lower case too (After, Meanwhile, Researchers): not a name by itself. Known
+        from the training text's use of case, else from the word's frequency (wordfreq ignores case)."""
+        if not (word[:1].isupper() and word[1:].islower()):
+            return False
+        key = word.lower()
+        if key in self.capitalised:
+            return False
+        return key in self.common or _common(word) >= zipf_floor
+
+    def _unwanted(self, words: tuple[str, ...]) -> bool:
+        folded = fold_name(" ".join(words))
+        return folded in self.rules.stopwords or folded in self.rules.names.not_names
+
+    def _trim(self, cand: Candidate, text: str) -> tuple[Candidate | None, bool]:
+        """The name inside a run: less a common word starting the sentence, `The`, a place or a role before it
+        (then the name is a person's: Judge Yvonne Gonzalez Rogers), and a unit, an acronym or a year after it.
+        Also whether a role stood before it."""
+        words = list(cand.words)
+        spans = []
+        at = cand.start
+        for w in words:
+            at = text.index(w, at)
+            spans.append((at, at + len(w)))
+            at += len(w)
+        role = False
+        at_start = cand.sentence_start
+        while words:
+            w = words[0]
+            is_role = w.lower() in _ROLE or w.lower() in _ROLE_PREFIXES
+            lead = (is_role or w in ("The", "A", "An") or w.lower() in _CONNECTORS or w.lower() in _GENERIC_TAIL
+                    or (at_start and self._is_common_word(w, 3.5) and w not in self.names.given_names)
+                    or self._unwanted((w,)) and len(words) > 1 and not self._unwanted(tuple(words)))
+            if not lead:
+                break
+            role = role or is_role
+            words.pop(0)
+            spans.pop(0)
+            at_start = at_start and not is_role and w not in ("The", "A", "An")
+        while words and (words[-1].lower() in _GENERIC_TAIL or _YEAR.fullmatch(words[-1])
+                         or words[-1].lower() in _CONNECTORS or self._unwanted((words[-1],))):
+            words.pop()
+            spans.pop()
+        if not words or not _is_name_word(words[0]):
+            return None, role
+        return Candidate(spans[0][0], spans[-1][1], tuple(words), at_start), role
+
+    def shape_type(self, words: tuple[str, ...], left: str) -> tuple[str, float] | None:
+        n = len(words)
+        last = words[-1].lower()
+        if n >= 2 and all(w.isalpha() or "-" in w for w in words) and n <= 3:
+            if words[0] in self.names.given_names and last not in _COMPANY_WORDS | _ORG_WORDS:
+                return "Person", 0.8
+            if words[0] in self.names.surnames_pinyin and n == 2 and words[1][1:].islower() and _common(words[1]) < 3.5:
+                return "Person", 0.7
+        if n >= 2 and (last in _ORG_WORDS or words[0].lower() in _ORG_HEADS and "of" in words):
+            return ("Company", 0.75) if words[0].lower() == "bank" or last == "bank" else ("Organization", 0.75)
+        if n >= 2 and last in _COMPANY_WORDS:
+            return "Company", 0.75
+        if left.lower() in _ROLE and n >= 2 and all(w.isalpha() for w in words) and n <= 3:
+            return "Person", 0.75
+        return None
+
+    def propose(self, text: str, found: list[Match]) -> list[Match]:
+        """Names in the English sentences of `text` that none of `found` covers."""
+        taken = sorted((m.start, m.end) for m in found)
+        out: list[Match] = []
+        proposed: dict[str, str] = {}
+        headlines: list[tuple[int, int]] = []
+        for s, e in sentence_bounds(text):
+            sentence = text[s:e]
+            if language_of(sentence) != "en" or not re.search(r"[A-Za-z]", sentence) or _SOURCE_LINE.match(sentence):
+                continue
+            bare = _LABEL_LEAD.sub("", sentence)
+            if title_case(bare) or _heading_like(bare):
+                headlines.append((s, e))
+                continue
+            for cand in candidates(sentence, s):
+                for m in self._judge(text, sentence, s, cand, taken, found):
+                    out.append(m)
+                    taken.append((m.start, m.end))
+                    proposed.setdefault(text[m.start:m.end], m.type)
+        if proposed and headlines:
+            out.extend(self._in_headlines(text, headlines, proposed, taken))
+        return out
+
+    def _judge(self, text: str, sentence: str, offset: int, cand: Candidate, taken, found) -> list[Match]:
+        cand, role = self._trim(cand, text)
+        if cand is None:
+            return []
+        overlapping = [m for m in found if m.start < cand.end and cand.start < m.end]
+        if overlapping:
+            return self._beside_known(text, cand, overlapping)
+        if any(s < cand.end and cand.start < e for s, e in taken):
+            return []
+        words = cand.words
+        if cand.start and text[cand.start - 1] in "@#$":
+            return []  # a handle, a hashtag, a sum
+        if any(w.lower() in _ROLE for w in words) or _NOT_A_THING.search(" ".join(words)):
+            return []  # Chief Revenue Officer; benchmarks, licences, events
+        quoted = text[cand.start - 1:cand.start] in "\"“‘'" and text[cand.end:cand.end + 1] in "\"”’'"
+        if self._unwanted(words) or fold_name(" ".join(words)) in self.rules.alias_index:
+            return []  # a known name the rules did not take here (an outlet cited as the source)
+        letters = [w for w in words if re.search(r"[A-Za-z]{2}", w)]
+        if not letters or all(w.isupper() and len(w) <= 3 for w in letters):
+            return []  # FPS, MB RAM, a number
+        left_words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text[max(0, cand.start - 40):cand.start])
+        shaped = self.shape_type(words, "CEO" if role else (left_words[-1] if left_words else ""))
+        if shaped:
+            entity_type, confidence = shaped
+        else:
+            if cand.sentence_start and text[cand.end:cand.end + 1] in (":", "："):
+                return []  # a label (Toolchain Compatibility: ...)
+            plain = [w for w in letters if not re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}", w) and w.lower() not in _CONNECTORS]
+            if quoted and len(plain) == len(letters):
+                return []  # a quoted term or title ("Doomsday Device")
+            if len(plain) == len(letters) and all(self._is_common_word(w) for w in plain):
+                return []  # words English writes in lower case: a phrase (Chief Revenue Officer, Big Four)
+            if self.classifier is None:
+                return []
+            local = cand.start - offset, cand.end - offset
+            post = self.classifier.posterior(features(sentence, *local, words, self.names))
+            entity_type = max((c for c in CLASSES if c != "O"), key=post.get)
+            confidence = post[entity_type]
+            need = self.threshold + (0.15 if cand.sentence_start and len(words) == 1 else 0)
+            if post["O"] >= confidence or confidence < need:
+                return []
+            confidence = round(min(0.75, 0.4 + 0.35 * confidence), 2)
+        return [Match(cand.start, cand.end, None, entity_type, EXTRACTOR, confidence)]
+
+    def _beside_known(self, text: str, cand: Candidate, overlapping: list[Match]) -> list[Match]:
+        """A known company at the start of a longer run: the run is that company's product (Microsoft Outlook),
+        unless a role, an institution or another known name follows."""
+        first = overlapping[0]
+        if len(overlapping) != 1 or first.start != cand.start or first.end >= cand.end or first.type != "Company":
+            return []
+        rest = text[first.end:cand.end].split()
+        if not rest or len(rest) > 3 or any(w.lower() in _ROLE | _ORG_WORDS | _COMPANY_WORDS | _PRODUCT_NOUNS
+                                            | _HARDWARE_NOUNS for w in rest):
+            return []
+        if self._unwanted(tuple(rest)) or rest[0] in self.names.given_names or not rest[0][0].isupper():
+            return []
+        return [Match(cand.start, cand.end, None, "Product", EXTRACTOR, 0.6)]
+
+    def _in_headlines(self, text: str, headlines, proposed: dict[str, str], taken) -> list[Match]:
+        out = []
+        pattern = re.compile("|".join(re.escape(n) for n in sorted(proposed, key=len, reverse=True)))
+        for s, e in headlines:
+            for hit in pattern.finditer(text, s, e):
+                hs, he = hit.span()
+                if any(a < he and hs < b for a, b in taken):
+                    continue
+                if (hs and text[hs - 1].isalnum()) or (he < len(text) and text[he].isalnum()):
+                    continue
+                out.append(Match(hs, he, None, proposed[hit.group(0)], EXTRACTOR, 0.6))
+                taken.append((hs, he))
+        return out
+
+
+def _heading_like(sentence: str) -> bool:
+    """A short line of capitalised words (The Brand Awareness Gap, Run-in-Cloud Complexity:): a heading."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", sentence) if w.lower() not in _CONNECTORS | {"the", "a", "an", "and", "or", "to", "in", "on", "vs"}]
+    return 2 <= len(words) <= 8 and all(w[0].isupper() for w in words) or sentence.rstrip().endswith((":", "：")) and len(words) <= 8
+
+
+def available(path: Path = TYPES_MODEL) -> bool:
+    return path.is_file()
+
+
+def proper_name_additions(text: str, found: list[Match], rules: Rules) -> list[Match]:
+    proposer = rules.__dict__.get("_kg_proper_names")
+    if proposer is None:
+        proposer = rules.__dict__["_kg_proper_names"] = ProperNames(rules)
+    return proposer.propose(text, found)

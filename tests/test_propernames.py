@@ -1,0 +1,91 @@
+"""The proper-name proposer of English sentences (kg/extract/propernames.py) and `kg train-names`."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli
+from kg.extract.mentions import extract_mentions, make_pipelines
+from kg.extract.rules import load_rules
+from kg.errors import RulesError
+from kg.records import NewsItem
+
+
+def _found(rules, title, text, use_model=True):
+    item = NewsItem(id="x", title=title, text=text, date="2026-05-25", url=None)
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=use_model)))
+    return [(m.surface, m.type) for m in mentions]
+
+
+def test_a_person_named_with_a_given_name_and_a_role_is_found_once_per_mention(rules):
+    found = _found(rules, "Slack CEO to join OpenAI",
+                   "Slack's chief executive David Kessler will join OpenAI as chief revenue officer, the company said.")
+    assert found.count(("David Kessler", "Person")) == 1
+    assert ("OpenAI", "Company") in found
+
+
+def test_a_known_company_and_a_new_name_after_it_is_the_company_s_product(rules):
+    found = _found(rules, "Copilot use is counted", "Copilot now works inside Microsoft Outlook for every business user.")
+    assert ("Microsoft Outlook", "Product") in found
+    assert ("Microsoft", "Company") not in found
+
+
+def test_places_days_and_sentence_starts_are_not_names(rules):
+    found = _found(rules, "A jury rules", "Meanwhile, a federal jury in Oakland, California rejected the lawsuit on Monday.")
+    surfaces = {surface for surface, _ in found}
+    assert not surfaces & {"Meanwhile", "Oakland", "California", "Monday", "Oakland, California"}
+
+
+def test_a_name_the_body_proposes_is_found_again_in_the_title_case_headline(rules):
+    found = _found(rules, "Dresser Joins OpenAI From Slack",
+                   "Former Slack chief executive Denise Dresser joins OpenAI. Dresser said the work matters.")
+    assert ("Denise Dresser", "Person") in found
+
+
+def test_without_the_model_no_name_is_proposed_by_case_alone(rules):
+    found = _found(rules, "A deal", "The insurer Kestrelbury signed a deal with Anthropic.", use_model=False)
+    assert "Kestrelbury" not in {surface for surface, _ in found}
+
+
+def test_names_file_problems_are_all_reported_with_where(tmp_path):
+    from kg.extract.rules import copy_default_rules
+
+    copy_default_rules(tmp_path / "rules")
+    (tmp_path / "rules" / "names.yml").write_text("given_names: [denise, Ann]\nsurnames_pinyin: [Wang Li]\ncolours: [red]\n",
+                                                   encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        load_rules(tmp_path / "rules")
+    problems = err.value.problems
+    assert any(p.startswith("[rules/names.yml -> colours]") for p in problems), problems
+
+
+def test_names_file_words_are_checked_one_by_one(tmp_path):
+    from kg.extract.rules import copy_default_rules
+
+    copy_default_rules(tmp_path / "rules")
+    (tmp_path / "rules" / "names.yml").write_text("given_names: [denise, Ann]\nsurnames_pinyin: [Wang Li]\n", encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        load_rules(tmp_path / "rules")
+    assert err.value.problems == ["[rules/names.yml -> given_names -> 0] 'denise' is not one capitalised Latin word",
+                                  "[rules/names.yml -> surnames_pinyin -> 0] 'Wang Li' is not one capitalised Latin word"]
+
+
+def test_train_names_on_a_small_corpus_writes_a_model_the_proposer_reads(tmp_path):
+    corpus = tmp_path / "shared" / "corpus" / "ainews-zh"
+    corpus.mkdir(parents=True)
+    (tmp_path / "shared" / "corpus" / "hextra-ai-insight-daily").mkdir()
+    lines = ["---", "date: 2025-03-01", "---", "", "## News", ""]
+    for n in range(12):
+        lines.append(f"- [Story {n}](https://example.com/{n}): Anthropic released Claude Code to developers in "
+                     f"California on Monday, and OpenAI said its Codex tool was used by engineers at NVIDIA.")
+    (corpus / "2025-03-01-news.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "types.json"
+    result = CliRunner().invoke(cli, ["train-names", str(tmp_path / "shared"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Examples: Company ")
+    assert f"Model: {out}" in result.stdout
+    from kg.extract.propernames import load_model
+
+    classifier, common, _ = load_model(out)
+    post = classifier.posterior(["L1=<s>", "R1=released"])
+    assert max(post, key=post.get) == "Company"
