@@ -90,7 +90,7 @@ def test_rules_init_copies_the_default_rules_and_refuses_to_overwrite(tmp_path):
     target = tmp_path / "my-rules"
     first = runner.invoke(cli, ["rules", "init", str(target)])
     assert first.exit_code == 0, first.output
-    assert first.stdout == (f"Copied 7 rule files to {target}. Check your edits with: kg rules check --rules {target};"
+    assert first.stdout == (f"Copied 8 rule files to {target}. Check your edits with: kg rules check --rules {target};"
                             f" build with them: kg build --rules {target} (or set KG_RULES={target}).\n")
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*.yml")) == RULE_FILES
     for name in RULE_FILES:
@@ -101,8 +101,8 @@ def test_rules_init_copies_the_default_rules_and_refuses_to_overwrite(tmp_path):
     edited.write_text("# mine\n", encoding="utf-8")
     again = runner.invoke(cli, ["rules", "init", str(target)])
     assert again.exit_code == 1
-    assert again.stderr == (f"Error: {target}: 7 of the rule files are already there (gazetteer/companies.yml,"
-                            " gazetteer/hardware.yml, gazetteer/organizations.yml, gazetteer/people.yml and 3 more);"
+    assert again.stderr == (f"Error: {target}: 8 of the rule files are already there (gazetteer/companies.yml,"
+                            " gazetteer/hardware.yml, gazetteer/organizations.yml, gazetteer/people.yml and 4 more);"
                             " nothing copied. Fix: pick a new folder, or add --force to overwrite them\n")
     assert edited.read_text(encoding="utf-8") == "# mine\n"
     forced = runner.invoke(cli, ["rules", "init", str(target), "--force"])
