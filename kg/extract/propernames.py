@@ -37,7 +37,7 @@ CLASSES = ("Company", "Organization", "Person", "Product", "Hardware", "O")
 
 # A word of a name: capitalised (Allianz, GenAI.mil, Nex-N2_pro), a lower-case start with a capital inside (iPhone,
 # xCell), or a version after a name word (Gemma 4 31B, Ubuntu 22.04).
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&._/+’'-]*[A-Za-z0-9+]|[A-Za-z0-9]")
+_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F&._/+’'-]*[A-Za-z0-9\u00C0-\u024F+]|[A-Za-z0-9]")
 _CONNECTORS = frozenset({"of", "for", "de", "do", "da", "del", "du", "di", "von", "van", "&"})
 _ROLE = frozenset("""ceo cto coo cfo cpo founder co-founder cofounder chairman chairwoman president chief executive
     director head vp professor prof dr mr mrs ms sir senator secretary judge governor minister researcher engineer

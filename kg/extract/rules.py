@@ -496,7 +496,7 @@ def _load_names(directory: Path, problems: list[str]) -> tuple[NameLists, list[P
         return NameLists(), [path]
     for key in ("given_names", "surnames_pinyin"):
         for n, word in enumerate(getattr(parsed, key)):
-            if not re.fullmatch(r"[A-Z][A-Za-z'’-]*", word):
+            if not re.fullmatch(r"[^\W\d_][^\W\d_'’-]*", word) or not word[0].isupper() or has_cjk(word):
                 problems.append(f"[{_loc(rel, key, n)}] {word!r} is not one capitalised Latin word")
     return NameLists(frozenset(parsed.given_names), frozenset(parsed.surnames_pinyin),
                      frozenset(fold_name(w) for w in parsed.not_names)), [path]
