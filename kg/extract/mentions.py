@@ -28,7 +28,7 @@ from kg.extract.spans import GAZETTEER_EXTRACTOR, SPAN_KEY, doc_text, item_text,
 from kg.extract.spans import Match as _Match
 from kg.extract.spans import exact_match as _exact_match
 from kg.extract.spans import title_case as _title_case, zipf as _zipf
-from kg.extract.propernames import TYPES_MODEL, available as proper_names_available, proper_name_additions
+from kg.extract.propernames import TYPES_MODEL, available as proper_names_available, with_proper_names
 
 # The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
 MODELS_DIR = Path(__file__).parent.parent / "models"
@@ -615,18 +615,10 @@ class ProperNamesComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         found = [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])]
-        extra = proper_name_additions(doc_text(doc), found, self.rules)
-        if extra:
-            merged = _with_longer_names(found, extra)
+        merged = with_proper_names(doc_text(doc), found, self.rules)
+        if merged != found:
             doc.spans[SPAN_KEY] = [s for s in (_span(doc, m) for m in merged) if s is not None]
         return doc
-
-
-def _with_longer_names(found: list[_Match], extra: list[_Match]) -> list[_Match]:
-    """`found` and the proposer's names; a proposed name that contains a found one replaces it (Microsoft Outlook)."""
-    inside = [m for m in found if any(x.start <= m.start and m.end <= x.end and x.length > m.length for x in extra)]
-    kept = [m for m in found if m not in inside] if inside else found
-    return sorted(kept + extra, key=lambda m: m.start)
 
 
 def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL_DIR) -> dict[str, Language]:
@@ -683,9 +675,7 @@ def extract_mentions(items: list[NewsItem], pipelines: dict[str, Language], batc
                         matches[:] = sorted(matches + extra, key=lambda m: m.start)
             if "kg_proper_names" in nlp.pipe_names:
                 for text, matches in zip(texts, found):
-                    extra = proper_name_additions(text, matches, patterns.rules)
-                    if extra:
-                        matches[:] = _with_longer_names(matches, extra)
+                    matches[:] = with_proper_names(text, matches, patterns.rules)
             for item, text, matches in zip(batch, texts, found):
                 yield item, mentions_from_matches(item, text, matches)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from kg.extract.rules import Rules
 from kg.extract.spans import Match, language_of, sentence_bounds, title_case, zipf
-from kg.ingest.normalize import fold_name
+from kg.ingest.normalize import fold_name, has_cjk
 
 EXTRACTOR = "names:proper"
 TYPES_MODEL = Path(__file__).parent.parent / "models" / "names" / "types.json"
@@ -63,6 +64,8 @@ _LABEL_LEAD = re.compile(r"^\W*[\u4e00-\u9fff]{1,6}\s?[：:]\s*")
 _SOURCE_LINE = re.compile(r"^\W*(?:来源|出处|source|sources|via|credit|credits|image|photo)\s*[：:|]", re.I)
 _NOT_A_THING = re.compile(r"(?i)bench\b|-bench|arena\b|\bexam\b|competition|olympiad|licen[cs]e|\bagpl|\bgpl|\bmit\b"
                          r"|leaderboard|conference|summit|award|prize|\bweek\b|\bday\b|newsletter|podcast|\bact\b")
+# How sure the context classifier must be to change the type the NER gave a Latin name.
+_RETYPE = 0.8
 _ROLE_PREFIXES = frozenset("presiding former late acting interim deputy senior associate assistant general".split())
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _POSSESSIVE = re.compile(r"[’']s$")
@@ -129,10 +132,15 @@ def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
 # ---------------------------------------------------------------- features and the type classifier
 
 
+# The words around a name: Latin words, single Chinese characters (two of them make the word before or after it),
+# currency signs, numbers and the punctuation that lists or introduces names.
+_CONTEXT = re.compile(r"[A-Za-z][A-Za-z'’-]*|[\u4e00-\u9fff]|[$€£¥]|\d+|[,:(（，：、+/「《“]")
+
+
 def features(sentence: str, start: int, end: int, words: tuple[str, ...], names: "NameListsView") -> list[str]:
     """What the classifier sees of a name: the words around it and its shape, never its own words."""
-    left = re.findall(r"[A-Za-z][A-Za-z'’-]*|[$€£¥]|\d+", sentence[:start])[-2:]
-    right = re.findall(r"[A-Za-z][A-Za-z'’-]*|[$€£¥]|\d+|[,:(]", sentence[end:])[:2]
+    left = _CONTEXT.findall(sentence, max(0, start - 40), start)[-2:]
+    right = _CONTEXT.findall(sentence, end, end + 40)[:2]
     if sentence[end:end + 2] in ("'s", "’s"):
         right = ["'s", *right[1:]]
     f = [f"L1={left[-1].lower()}" if left else "L1=<s>", f"R1={right[0].lower()}" if right else "R1=</s>"]
@@ -140,6 +148,8 @@ def features(sentence: str, start: int, end: int, words: tuple[str, ...], names:
         f.append(f"L2={left[0].lower()} {left[1].lower()}")
     if len(right) == 2:
         f.append(f"R2={right[0].lower()} {right[1].lower()}")
+    if has_cjk(sentence[max(0, start - 12):end + 12]):
+        f.append("zh")
     n = len(words)
     f.append(f"n={min(n, 3)}")
     joined = " ".join(words)
@@ -151,7 +161,9 @@ def features(sentence: str, start: int, end: int, words: tuple[str, ...], names:
         f.append("camel")
     if "-" in joined or "." in joined.strip("."):
         f.append("joined")
+    f.append(f"lastshape={_word_shape(words[-1])}")
     if n > 1:
+        f.append(f"firstshape={_word_shape(words[0])}")
         f.append(f"last={words[-1].lower()}" if words[-1].lower() in _COMPANY_WORDS | _ORG_WORDS | _PRODUCT_NOUNS
                  else "last=other")
         if words[0] in names.given_names:
@@ -159,6 +171,23 @@ def features(sentence: str, start: int, end: int, words: tuple[str, ...], names:
         if words[0] in names.surnames_pinyin:
             f.append("surname")
     return f
+
+
+_TIERS = frozenset("pro max mini ultra lite plus turbo flash nano air edge studio preview beta instant thinking".split())
+
+
+def _word_shape(word: str) -> str:
+    """What kind of word a name's word is, without the word: a version, a tier, all capitals, a common English
+    word (Gentle, Code) or a rare one (Hathaway, Vernova)."""
+    if re.search(r"\d", word):
+        return "version" if re.fullmatch(r"[vV]?\d+(?:\.\d+)*[A-Za-z]?", word) else "code"
+    if word.lower() in _TIERS:
+        return "tier"
+    if word.isupper():
+        return "caps"
+    if re.search(r"[a-z][A-Z]", word):
+        return "camel"
+    return "common" if zipf(word.lower()) >= 3.5 else "rare"
 
 
 class TypeClassifier:
@@ -310,8 +339,10 @@ class ProperNames:
         headlines: list[tuple[int, int]] = []
         for s, e in sentence_bounds(text):
             sentence = text[s:e]
-            if language_of(sentence) != "en" or not re.search(r"[A-Za-z]", sentence) or _SOURCE_LINE.match(sentence):
+            if not re.search(r"[A-Za-z]", sentence) or _SOURCE_LINE.match(sentence):
                 continue
+            if language_of(sentence) == "zh":
+                continue  # Latin names in Chinese text are the NER's: capitals do not single them out there
             bare = _LABEL_LEAD.sub("", sentence)
             if title_case(bare) or _heading_like(bare):
                 headlines.append((s, e))
@@ -323,6 +354,32 @@ class ProperNames:
                     proposed.setdefault(text[m.start:m.end], m.type)
         if proposed and headlines:
             out.extend(self._in_headlines(text, headlines, proposed, taken))
+        return out
+
+    def revise(self, text: str, found: list[Match]) -> list[Match]:
+        """The model's Latin names, less handles and benchmarks, each with the type the context classifier gives
+        it when the classifier is sure and the model's type is unlikely there (Allianz signs a deal: a company)."""
+        if self.classifier is None or not any(m.extractor.startswith("model:") for m in found):
+            return found
+        bounds = sentence_bounds(text)
+        starts = [b[0] for b in bounds]
+        out = []
+        for m in found:
+            surface = text[m.start:m.end]
+            if not m.extractor.startswith("model:") or has_cjk(surface) or m.type == "Person":
+                out.append(m)
+                continue
+            if surface.startswith("@") or _NOT_A_THING.search(surface):
+                continue
+            s, e = _sentence_of(text, bounds, starts, m.start)
+            if language_of(text[s:e]) == "zh":
+                out.append(m)
+                continue
+            post = self.classifier.posterior(features(text[s:e], m.start - s, m.end - s, tuple(surface.split()), self.names))
+            best = max((c for c in CLASSES if c != "O"), key=post.get)
+            if best != m.type and best != "Person" and post[best] >= _RETYPE and post[m.type] < 0.1:
+                m = Match(m.start, m.end, m.entity_id, best, m.extractor, m.confidence)
+            out.append(m)
         return out
 
     def _judge(self, text: str, sentence: str, offset: int, cand: Candidate, taken, found) -> list[Match]:
@@ -404,12 +461,25 @@ def _heading_like(sentence: str) -> bool:
     return 2 <= len(words) <= 8 and all(w[0].isupper() for w in words) or sentence.rstrip().endswith((":", "：")) and len(words) <= 8
 
 
+def _sentence_of(text: str, bounds: list[tuple[int, int]], starts: list[int], start: int) -> tuple[int, int]:
+    n = bisect_right(starts, start) - 1
+    return bounds[n] if n >= 0 and start < bounds[n][1] else (0, len(text))
+
+
 def available(path: Path = TYPES_MODEL) -> bool:
     return path.is_file()
 
 
-def proper_name_additions(text: str, found: list[Match], rules: Rules) -> list[Match]:
+def with_proper_names(text: str, found: list[Match], rules: Rules) -> list[Match]:
+    """`found` with the model's Latin names revised and the proposer's names added (a proposed name that contains
+    a found one replaces it: Microsoft Outlook), in text order."""
     proposer = rules.__dict__.get("_kg_proper_names")
     if proposer is None:
         proposer = rules.__dict__["_kg_proper_names"] = ProperNames(rules)
-    return proposer.propose(text, found)
+    found = proposer.revise(text, found)
+    extra = proposer.propose(text, found)
+    if not extra:
+        return found
+    inside = [m for m in found if any(x.start <= m.start and m.end <= x.end and x.length > m.length for x in extra)]
+    kept = [m for m in found if m not in inside] if inside else found
+    return sorted(kept + extra, key=lambda m: m.start)

@@ -1,11 +1,11 @@
-"""Training of the proper-name proposer's resources (`kg train-names`): from the English sentences of the
+"""Training of the proper-name proposer's resources (`kg train-names`): from the sentences with Latin names of the
 training corpora (hextra-ai-insight-daily before 2026-01, ainews-zh before 26-07; never the layouts sources or
 the newest months, where the evaluation gold comes from):
 
 - the words English writes in lower case (`common`): a capitalised word that the corpus mostly writes in lower
   case inside a sentence is a common word, not a name, when it stands alone (Meanwhile, Researchers, Linear);
-- the type classifier (naive Bayes, kg/extract/propernames.py): each capitalised run the gazetteer names is an
-  example of its type; each run that is a place, a stopword or a common word an example of "O". The run's own
+- the type classifier (naive Bayes, kg/extract/propernames.py): each capitalised run the gazetteer names, in an
+  English sentence or a Chinese one (a third of those, for balance), is an example of its type; each run that is a place, a stopword or a common word an example of "O". The run's own
   words are never features (the classifier must type names it has not seen), and so the gazetteer's blind spot
   (it lists AI firms and models, few banks or retailers) is a bias in the contexts learned, not a list of names.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.extract.mentions import GazetteerMatcher
-from kg.extract.propernames import (CLASSES, TYPES_MODEL, NameListsView, TypeClassifier, _is_name_word, candidates,
+from kg.extract.propernames import (CLASSES, TYPES_MODEL, Candidate, NameListsView, TypeClassifier, _is_name_word, candidates,
                                     features)
 from kg.extract.rules import Rules
 from kg.extract.spans import item_text, language_of, sentence_bounds, title_case
@@ -40,15 +40,25 @@ class NamesReport:
     held_out: dict = field(default_factory=dict)
 
 
-def english_sentences(files: list[Path]):
+def training_sentences(files: list[Path], chinese_every: int = 3):
+    """(sentence, is Chinese): every English sentence that is no headline, and every `chinese_every`-th Chinese
+    sentence with a Latin word in it (the names Chinese digests write in Latin letters)."""
     from kg.ingest.corpora import read_items
 
+    seen_chinese = 0
     for item in read_items(files):
         text = item_text(item)
         for s, e in sentence_bounds(text):
             sentence = text[s:e]
-            if len(sentence) >= 20 and language_of(sentence) == "en" and not title_case(sentence):
-                yield sentence
+            if len(sentence) < 12:
+                continue
+            if language_of(sentence) == "en":
+                if len(sentence) >= 20 and not title_case(sentence):
+                    yield sentence, False
+            elif chinese_every and re.search(r"[A-Z]", sentence):
+                seen_chinese += 1
+                if seen_chinese % chinese_every == 0:
+                    yield sentence, True
 
 
 def case_counts(sentences: list[str]) -> tuple[Counter, Counter]:
@@ -61,6 +71,7 @@ def case_counts(sentences: list[str]) -> tuple[Counter, Counter]:
 
 
 def train_names(shared: Path, rules: Rules, out: Path = TYPES_MODEL, every: int = 2, held_out_every: int = 10,
+                chinese_every: int = 0,
                 on_step=lambda message: None) -> NamesReport:
     from kg.ingest.corpora import training_files
 
@@ -68,10 +79,11 @@ def train_names(shared: Path, rules: Rules, out: Path = TYPES_MODEL, every: int 
     report = NamesReport()
     files = training_files(shared, every=every)
     report.files = len(files)
-    on_step(f"reading English sentences of {len(files)} files")
-    sentences = list(english_sentences(files))
+    on_step(f"reading the sentences with Latin names of {len(files)} files")
+    both = list(training_sentences(files, chinese_every))
+    sentences = [sentence for sentence, _ in both]
     report.sentences = len(sentences)
-    lower, upper = case_counts(sentences)
+    lower, upper = case_counts([sentence for sentence, chinese in both if not chinese])
     common = sorted(w for w, k in lower.items() if k >= 3 and k >= _LOWER_SHARE * (k + upper[w]))
     capitalised = sorted(w for w, k in upper.items() if k >= 2 and lower[w] <= 0.1 * (k + lower[w]))
     report.common_words = len(common)
@@ -80,9 +92,11 @@ def train_names(shared: Path, rules: Rules, out: Path = TYPES_MODEL, every: int 
     gazetteer = GazetteerMatcher(rules)
     names = NameListsView(rules)
     train, held = [], []
-    for n, sentence in enumerate(sentences):
+    for n, (sentence, chinese) in enumerate(both):
         known = {(m.start, m.end): m.type for m in gazetteer.find(sentence)}
         for cand in candidates(sentence):
+            if chinese:
+                cand = Candidate(cand.start, cand.end, cand.words, False)
             words = cand.words
             label = known.get((cand.start, cand.end))
             folded = fold_name(" ".join(words))
