@@ -89,3 +89,16 @@ def test_train_names_on_a_small_corpus_writes_a_model_the_proposer_reads(tmp_pat
     classifier, common, _ = load_model(out)
     post = classifier.posterior(["L1=<s>", "R1=released"])
     assert max(post, key=post.get) == "Company"
+
+
+def test_names_listed_with_known_companies_are_companies(rules):
+    found = _found(rules, "投资方", "投资方阵容（Samsung + Quorvex + Inditrap）横跨电子、奢侈品和快消。")
+    assert ("Quorvex", "Company") in found and ("Inditrap", "Company") in found
+    found = _found(rules, "Access", "The preview is open to Apple, Microsoft, Google, and Kestrelbury for now.")
+    assert ("Kestrelbury", "Company") in found
+
+
+def test_a_sentence_listing_names_is_no_headline(rules):
+    found = _found(rules, "Copilot", "It works in Microsoft Teams, Microsoft Word and Microsoft Loop. Notably, it is free.")
+    assert ("Microsoft Word", "Product") in found and ("Microsoft Loop", "Product") in found
+    assert "Notably" not in {surface for surface, _ in found}

@@ -343,7 +343,7 @@ class ProperNames:
                 continue
             if language_of(sentence) == "zh":
                 continue  # Latin names in Chinese text are the NER's: capitals do not single them out there
-            bare = _LABEL_LEAD.sub("", sentence)
+            bare = _LABEL_LEAD.sub("", _without(sentence, s, taken))
             if title_case(bare) or _heading_like(bare):
                 headlines.append((s, e))
                 continue
@@ -461,6 +461,19 @@ def _heading_like(sentence: str) -> bool:
     return 2 <= len(words) <= 8 and all(w[0].isupper() for w in words) or sentence.rstrip().endswith((":", "：")) and len(words) <= 8
 
 
+def _without(sentence: str, offset: int, spans: list[tuple[int, int]]) -> str:
+    """The sentence with the names found in it blanked: whether it is a title-case headline is in its other words
+    (a sentence listing Microsoft Teams, Microsoft Word and OneNote is no headline)."""
+    end = offset + len(sentence)
+    inside = [(max(s, offset) - offset, min(e, end) - offset) for s, e in spans if s < end and offset < e]
+    if not inside:
+        return sentence
+    chars = list(sentence)
+    for s, e in inside:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
 def _sentence_of(text: str, bounds: list[tuple[int, int]], starts: list[int], start: int) -> tuple[int, int]:
     n = bisect_right(starts, start) - 1
     return bounds[n] if n >= 0 and start < bounds[n][1] else (0, len(text))
@@ -478,8 +491,63 @@ def with_proper_names(text: str, found: list[Match], rules: Rules) -> list[Match
         proposer = rules.__dict__["_kg_proper_names"] = ProperNames(rules)
     found = proposer.revise(text, found)
     extra = proposer.propose(text, found)
-    if not extra:
+    if extra:
+        inside = [m for m in found if any(x.start <= m.start and m.end <= x.end and x.length > m.length for x in extra)]
+        kept = [m for m in found if m not in inside] if inside else found
+        found = sorted(kept + extra, key=lambda m: m.start)
+    return coordinated(text, found, proposer)
+
+
+# Between two names of one list: 、 , + / & 和 与 及 以及 and or (with spaces).
+_LIST_SEPARATOR = re.compile(r"\s*(?:, and\b|, or\b|、|,|，|\+|/|&|和|与|及|以及|and\b|or\b)\s*")
+_LIST_MEMBER = re.compile(r"[A-Z][A-Za-z0-9\u00C0-\u024F&'’-]*(?:\.[A-Za-z0-9]+)*"
+                          r"(?:[ ](?:for |of |de )?[A-Z0-9][A-Za-z0-9\u00C0-\u024F&'’-]*(?:\.[A-Za-z0-9]+)*){0,3}"
+                          r"(?<=\w\w)")
+# Extractors whose type a list may correct: the statistical ones. Rules and the gazetteer keep theirs.
+_LEARNED = ("model:", EXTRACTOR)
+
+
+def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[Match]:
+    """Names listed together are of one kind (投资方阵容（Samsung + LVMH + Inditex + Henkel）, Apple, Microsoft,
+    Google and CrowdStrike): in a list of three or more where the names the rules know are all of one type, a learned name of another type takes that type, and a Latin name nobody found is
+    proposed with it."""
+    if len(found) < 2:
         return found
-    inside = [m for m in found if any(x.start <= m.start and m.end <= x.end and x.length > m.length for x in extra)]
-    kept = [m for m in found if m not in inside] if inside else found
-    return sorted(kept + extra, key=lambda m: m.start)
+    out = list(found)
+    n = 0
+    while n < len(out) - 1:
+        chain = [n]
+        while True:
+            last, nxt = out[chain[-1]], chain[-1] + 1
+            gap_end = out[nxt].start if nxt < len(out) else len(text)
+            sep = _LIST_SEPARATOR.match(text, last.end, gap_end)
+            if not sep:
+                break
+            if nxt < len(out) and sep.end() == out[nxt].start:
+                chain.append(nxt)
+                continue
+            member = _LIST_MEMBER.match(text, sep.end(), gap_end)
+            if not member or not _LIST_END.match(text, member.end()) or proposer._unwanted(tuple(member.group(0).split())):
+                break
+            out.insert(nxt, Match(member.start(), member.end(), None, "", f"{EXTRACTOR}-list", 0.6))
+            chain.append(nxt)
+        if len(chain) >= 3:
+            _type_chain(out, chain)
+        n = chain[-1] + 1
+    result = [m for m in out if m.type]
+    return found if result == found else result
+
+
+# What may follow the last name of a list: a separator, a bracket, punctuation or a Chinese character.
+_LIST_END = re.compile(r"(?=\s*(?:[、,，+/&)）」”。；;:：!?！？.]|$|[\u4e00-\u9fff])|\s[a-z])")
+
+
+def _type_chain(out: list[Match], chain: list[int]) -> None:
+    known = Counter(out[i].type for i in chain if out[i].type and not out[i].extractor.startswith(_LEARNED))
+    if len(known) != 1:
+        return  # no name the rules know, or names of several kinds: no type to give
+    kind = next(iter(known))
+    for i in chain:
+        m = out[i]
+        if not m.type or (m.extractor.startswith(_LEARNED) and m.type != kind):
+            out[i] = Match(m.start, m.end, m.entity_id, kind, m.extractor, m.confidence)
