@@ -342,7 +342,14 @@ class ProperNames:
             if not re.search(r"[A-Za-z]", sentence) or _SOURCE_LINE.match(sentence):
                 continue
             if language_of(sentence) == "zh":
-                continue  # Latin names in Chinese text are the NER's: capitals do not single them out there
+                # Latin names in Chinese text are the NER's (capitals do not single them out there); only a known
+                # company's name with more name words after it is taken as its product (微软 Google Drive 集成)
+                for cand in candidates(sentence, s):
+                    overlapping = [m for m in found if m.start < cand.end and cand.start < m.end]
+                    for m in self._beside_known(text, cand, overlapping) if overlapping else ():
+                        out.append(m)
+                        taken.append((m.start, m.end))
+                continue
             bare = _LABEL_LEAD.sub("", _without(sentence, s, taken))
             if title_case(bare) or _heading_like(bare):
                 headlines.append((s, e))
