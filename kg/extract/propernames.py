@@ -55,6 +55,8 @@ _PRODUCT_NOUNS = frozenset("""app apps tool tools model models platform service 
     assistant agent agents api sdk framework library os operating system extension plugin editor suite engine
     language protocol dataset benchmark mode""".split())
 _HARDWARE_NOUNS = frozenset("chip chips gpu gpus processor accelerator glasses headset robot robots device phone".split())
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")
+_LOWER_LEAD = re.compile(r"[a-z]{1,2}[A-Z][A-Za-z0-9]")
 _DESCRIBED = re.compile(r"-[a-z]{3,}$")
 # Units and generic acronyms that end a run without being part of a name (RK3588S SoC, 152 MB RSS, Lucid Gravity SUV).
 _GENERIC_TAIL = frozenset("soc suv uav ids id ram rss fps mb gb tb kb pb cpu gpu npu llm llms vram ssd yoy qoq".split())
@@ -62,7 +64,7 @@ _GENERIC_TAIL = frozenset("soc suv uav ids id ram rss fps mb gb tb kb pb cpu gpu
 _START = re.compile(r"^[\W\d_]*(?:(?:[\u4e00-\u9fff]{1,6}|[A-Z][A-Za-z -]{0,30})\s?[：:]\s*)?[\W_]*$")
 _LABEL_LEAD = re.compile(r"^\W*[\u4e00-\u9fff]{1,6}\s?[：:]\s*")
 _SOURCE_LINE = re.compile(r"^\W*(?:来源|出处|source|sources|via|credit|credits|image|photo)\s*[：:|]", re.I)
-_NOT_A_THING = re.compile(r"(?i)bench\b|-bench|arena\b|\bexam\b|competition|olympiad|licen[cs]e|\bagpl|\bgpl|\bmit\b"
+_NOT_A_THING = re.compile(r"(?i)bench\b|-bench|arena\b|\barc-agi|\bexam\b|competition|olympiad|licen[cs]e|\bagpl|\bgpl|\bmit\b"
                          r"|leaderboard|conference|summit|award|prize|\bweek\b|\bday\b|newsletter|podcast|\bact\b")
 # How sure the context classifier must be to change the type the NER gave a Latin name.
 _RETYPE = 0.8
@@ -86,7 +88,9 @@ def _common(word: str) -> float:
 def _is_name_word(word: str) -> bool:
     if "/" in word or _DESCRIBED.search(word):
         return False  # x86/WSL, San Francisco-based, AI-native: not a name as written
-    return word[0].isupper() or any(c.isupper() for c in word[1:]) and word[0].isalpha()
+    if _ACRONYM_PLURAL.fullmatch(word):
+        return False  # IPOs, NPUs, DSLs
+    return word[0].isupper() or _LOWER_LEAD.match(word) is not None  # iPhone, xAI, eSIM
 
 
 def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
@@ -278,6 +282,10 @@ class ProperNames:
             return False
         return key in self.common or _common(word) >= zipf_floor
 
+    def _place(self, words: tuple[str, ...]) -> bool:
+        """A place, a day, a nationality or another never-a-name word (rules/names.yml not_names)."""
+        return fold_name(" ".join(words)) in self.rules.names.not_names
+
     def _unwanted(self, words: tuple[str, ...]) -> bool:
         folded = fold_name(" ".join(words))
         return folded in self.rules.stopwords or folded in self.rules.names.not_names
@@ -300,7 +308,7 @@ class ProperNames:
             is_role = w.lower() in _ROLE or w.lower() in _ROLE_PREFIXES
             lead = (is_role or w in ("The", "A", "An") or w.lower() in _CONNECTORS or w.lower() in _GENERIC_TAIL
                     or (at_start and self._is_common_word(w, 3.5) and w not in self.names.given_names)
-                    or self._unwanted((w,)) and len(words) > 1 and not self._unwanted(tuple(words)))
+                    or self._place((w,)) and len(words) > 1 and not self._unwanted(tuple(words)))
             if not lead:
                 break
             role = role or is_role
@@ -308,7 +316,7 @@ class ProperNames:
             spans.pop(0)
             at_start = at_start and not is_role and w not in ("The", "A", "An")
         while words and (words[-1].lower() in _GENERIC_TAIL or _YEAR.fullmatch(words[-1])
-                         or words[-1].lower() in _CONNECTORS or self._unwanted((words[-1],))):
+                         or words[-1].lower() in _CONNECTORS or self._place((words[-1],))):
             words.pop()
             spans.pop()
         if not words or not _is_name_word(words[0]):
@@ -424,7 +432,10 @@ class ProperNames:
             if self.classifier is None:
                 return []
             local = cand.start - offset, cand.end - offset
-            post = self.classifier.posterior(features(sentence, *local, words, self.names))
+            feats = features(sentence, *local, words, self.names)
+            post = self.classifier.posterior(feats)
+            if not ({"given", "surname"} & set(feats)):
+                post["Person"] = 0.0  # a person's name starts with a given name or a surname (or follows a role)
             entity_type = max((c for c in CLASSES if c != "O"), key=post.get)
             confidence = post[entity_type]
             need = self.threshold + (0.15 if cand.sentence_start and len(words) == 1 else 0)
@@ -445,6 +456,8 @@ class ProperNames:
             return []
         if self._unwanted(tuple(rest)) or rest[0] in self.names.given_names or not rest[0][0].isupper():
             return []
+        if all(w.isupper() and len(w) <= 4 and w not in ("API", "SDK", "CLI", "OS") for w in rest):
+            return []  # Artificial Analysis TTS: the company and a kind of model, not a product's name
         return [Match(cand.start, cand.end, None, "Product", EXTRACTOR, 0.6)]
 
     def _in_headlines(self, text: str, headlines, proposed: dict[str, str], taken) -> list[Match]:
