@@ -206,3 +206,13 @@ def test_slot_noise_a_rule_knows_to_drop(rules):
     assert "Perplexity Labs" not in found and found["Perplexity"][0] == "Company"  # a known company's unit
     assert not any(name.startswith(("由", "得的", "的")) for name in found)
     assert "LM Studio Discord" not in found and "H100 GPU" not in found  # its community, its kind: not its name
+
+
+def test_a_known_model_named_again_by_its_version_alone_is_the_same_entity(rules):
+    from kg.extract.mentions import extract_mentions
+
+    item = NewsItem(id="x", title="DeepSeek V3.2 发布", text="V3.2 在多个基准上领先，价格也更低。", date="2026-03-01", url=None)
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
+    ids = [(m.surface, m.entity_id) for m in mentions]
+    full = next(entity for surface, entity in ids if surface == "DeepSeek V3.2")
+    assert ("V3.2", full) in ids

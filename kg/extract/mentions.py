@@ -256,8 +256,11 @@ class PatternMatcher:
         merged = _non_overlapping(chosen + extra) if extra else chosen
         longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
         merged = _non_overlapping(merged + longer) if longer else merged
-        again = _named_again(text, merged)
-        return _non_overlapping(merged + again) if again else merged
+        again = _named_again(text, merged) + short_versions(text, merged, self.rules)
+        if not again:
+            return merged
+        spans = {(m.start, m.end) for m in again}
+        return _non_overlapping([m for m in merged if (m.start, m.end) not in spans] + again)
 
 
 def _patterns_that_may_win(patterns: Iterable[_Match], gazetteer: list[_Match]) -> list[_Match]:
@@ -503,6 +506,38 @@ def _named_again(text: str, found: list[_Match]) -> list[_Match]:
             if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
                 continue
             out.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            taken.append((s, e))
+    return out
+
+
+_SHORT_VERSION = re.compile(r"[A-Za-z]{1,3}\d+(?:\.\d+)?[A-Za-z]?")
+
+
+def short_versions(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A known model named in full and then by its version alone in the same item (`Kimi K3 …… K3 的得分`,
+    `DeepSeek V4 …… V4 在`): the short name is the same model. Only a version that is a code (letters and digits)
+    no gazetteer entry claims for something else."""
+    versions: dict[str, _Match] = {}
+    for m in found:
+        if m.entity_id is None or m.type not in ("Product", "Hardware"):
+            continue
+        pieces = re.split(r"[\s-]+", text[m.start:m.end])
+        if len(pieces) >= 2 and _SHORT_VERSION.fullmatch(pieces[-1]) and len(pieces[-1]) >= 2:
+            short = pieces[-1]
+            owner = rules.alias_index.get(fold_name(short))
+            if owner in (None, m.entity_id):
+                versions.setdefault(short, m)
+    if not versions:
+        return []
+    # a version a pattern took for a name of its own (`V3.2`) is the known model's
+    taken = [(m.start, m.end) for m in found if m.entity_id is not None or text[m.start:m.end] not in versions]
+    out = []
+    for short, m in versions.items():
+        for hit in re.finditer(r"(?<![A-Za-z0-9.\-_/@])" + re.escape(short) + r"(?![A-Za-z0-9_\-]|\.\d)", text):
+            s, e = hit.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            out.append(_Match(s, e, m.entity_id, m.type, "pattern:short-version", 0.6))
             taken.append((s, e))
     return out
 
