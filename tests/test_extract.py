@@ -216,3 +216,8 @@ def test_a_known_model_named_again_by_its_version_alone_is_the_same_entity(rules
     ids = [(m.surface, m.entity_id) for m in mentions]
     full = next(entity for surface, entity in ids if surface == "DeepSeek V3.2")
     assert ("V3.2", full) in ids
+
+
+def test_a_count_glued_to_a_chip_is_not_part_of_its_name(rules):
+    found = [surface for surface, _ in _names(rules, "部署在 4xH100 集群和 8xB200 上，不是 H20 也不是 xH100")]
+    assert found.count("H100") == 1 and "B200" in found and "H20" in found

@@ -111,10 +111,14 @@ def _strip_seps(text: str) -> str:
 _BLOCKED_BEFORE = re.compile(r"[A-Za-z0-9/@._]")
 
 
+_COUNT_BEFORE = re.compile(r"(?<![A-Za-z0-9])\d{1,5}[x×]$")
+
+
 def _at_word_edges(text: str, start: int, end: int) -> bool:
     """Latin-edged names must not continue into neighbouring Latin letters or digits (H20 in H200)."""
     if is_latin_edge(text[start]) and start > 0 and _BLOCKED_BEFORE.match(text[start - 1]):
-        return False
+        if not (text[start].isupper() and _COUNT_BEFORE.search(text, max(0, start - 6), start)):
+            return False  # a count glued to a name is not part of it: 4xH100, 8x B200
     if is_latin_edge(text[end - 1]) and end < len(text):
         nxt = text[end]
         if is_latin_edge(nxt):
