@@ -39,6 +39,16 @@ def test_investors_listed_after_led_by_in_english(tmp_path):
         ("Sequoia Capital", "Acme Robotics"), ("NVIDIA", "Acme Robotics")}
 
 
+def test_a_funding_list_ends_where_the_sentence_turns_to_customers(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Acme Robotics raises $50M\n"
+        "Acme Robotics raised a $50M Series B led by Sequoia Capital, with participation from Nvidia and existing "
+        "backers like Tencent, and now sells to customers such as Adobe and Shopify.\n"
+        "[link](https://example.com/acme)\n"))
+    assert {(s, o) for s, p, o, _ in found if p == "investsIn"} == {
+        ("Sequoia Capital", "Acme Robotics"), ("NVIDIA", "Acme Robotics"), ("Tencent", "Acme Robotics")}
+
+
 def test_a_company_building_with_tools_uses_them(tmp_path):  # (a maker building with its own models does not "use" them)
     found = _statements(tmp_path, (
         "# AI 日报 2026-05-01\n\n### 字节跳动工程团队\n借助 Claude 和 GPT-5，字节跳动开发了几乎全由 AI 生成的软件系统。\n"
