@@ -148,3 +148,22 @@ def test_hedged_english_claims_keep_their_status(tmp_path):
 def test_a_companys_co_founders_are_not_the_company_investing(tmp_path):
     found = _statements(tmp_path, _digest("Supermaven raises cash from OpenAI and Perplexity co-founders."))
     assert not [r for r in found if r[1] == "investsIn"]
+
+
+def test_a_maker_named_beside_its_product_develops_it(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "ChatGPT maker OpenAI raised more money.",
+        "Anthropic, the maker of Claude, said so.",
+        "Qwen3, a new open-weight model from Alibaba, is out."))
+    assert {(s, o) for s, p, o, _ in found if p == "develops"} == {
+        ("OpenAI", "ChatGPT"), ("Anthropic", "Claude"), ("Alibaba", "Qwen3")}
+
+
+def test_english_backers_and_bought_startups(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "OpenAI backer Microsoft said so.",
+        "Anthropic's backers include Google and Amazon.",
+        "Nvidia acquires AI inference startup Groq for $20 billion."))
+    assert {(s, p, o) for s, p, o, _ in found if p in {"investsIn", "acquires"}} == {
+        ("Microsoft", "investsIn", "OpenAI"), ("Google", "investsIn", "Anthropic"), ("Amazon", "investsIn", "Anthropic"),
+        ("NVIDIA", "acquires", "Groq")}
