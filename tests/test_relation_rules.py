@@ -167,3 +167,11 @@ def test_english_backers_and_bought_startups(tmp_path):
     assert {(s, p, o) for s, p, o, _ in found if p in {"investsIn", "acquires"}} == {
         ("Microsoft", "investsIn", "OpenAI"), ("Google", "investsIn", "Anthropic"), ("Amazon", "investsIn", "Anthropic"),
         ("NVIDIA", "acquires", "Groq")}
+
+
+def test_a_founder_or_leader_named_after_the_company_works_for_it_without_investing(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "Thinking Machines Lab, founded by Mira Murati, raised $2B.",
+        "xAI, the startup led by Elon Musk, raised $20B."))
+    assert {(s, p, o) for s, p, o, _ in found if p in {"worksFor", "investsIn"}} == {
+        ("Mira Murati", "worksFor", "Thinking Machines Lab"), ("Elon Musk", "worksFor", "xAI")}

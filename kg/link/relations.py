@@ -222,6 +222,8 @@ def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
             clause_start = max((c.end() for c in _CLAUSE_END.finditer(sentence, 0, cue.start())), default=0)
             investors += [m for m in inside if s_start + clause_start <= m.start and m.end <= s_start + cue.start()]
         for cue in _INVESTORS_FOLLOW.finditer(sentence):  # 投资方包括 A、B 等 / led by A, with participation from B
+            if cue.group().lower().endswith("led by") and not _ROUND.search(sentence, max(0, cue.start() - 40), cue.start()):
+                continue  # "xAI, the startup led by Elon Musk, raised $20B": a company led, not a round
             stop = _LEAD_AFTER.search(sentence, cue.end())
             end = s_start + (stop.start() if stop else len(sentence))
             investors += _listed_from(text, [m for m in inside if s_start + cue.end() <= m.start and m.end <= end],
