@@ -175,3 +175,9 @@ def test_a_founder_or_leader_named_after_the_company_works_for_it_without_invest
         "xAI, the startup led by Elon Musk, raised $20B."))
     assert {(s, p, o) for s, p, o, _ in found if p in {"worksFor", "investsIn"}} == {
         ("Mira Murati", "worksFor", "Thinking Machines Lab"), ("Elon Musk", "worksFor", "xAI")}
+
+
+def test_leaving_one_company_to_join_another_works_for_both(tmp_path):
+    found = _statements(tmp_path, _digest("Jan Leike left OpenAI to join Anthropic."))
+    assert {(s, p, o, status) for s, p, o, status in found if p == "worksFor"} == {
+        ("Jan Leike", "worksFor", "OpenAI", ""), ("Jan Leike", "worksFor", "Anthropic", "")}
