@@ -186,6 +186,14 @@ _INVESTORS_FOLLOW = re.compile(
     r"participation (?:from|of)|\binvestors? (?:include[sd]?|including|are|were)\b|\bbacked by\b|\bfunded by\b)", re.I)
 _ROUND = re.compile(r"融资|募资|轮|\braise[sd]?\b|\braising\b|\bfunding\b|\bround\b|\bseries [a-z]\b|\bseed\b", re.I)
 _CLAUSE_END = re.compile(r"[，,；;：:（(]")
+# between two investors of one list: "A, B, and existing backers like C", "A、B 和 C"; anything else ends the list
+# ("..., values the startup at $4.5B ... customers such as Adobe": Adobe is no investor)
+_INVESTOR_JOIN = re.compile(
+    r"(?:\s|[,，、/&]|\band\b|\bas well as\b|\bplus\b|\balong with\b|\bwith\b|\bincluding\b|\blike\b|\bsuch as\b|"
+    r"\bexisting\b|\breturning\b|\bother\b|\bnew\b|\bbackers?\b|\binvestors?\b|\bparticipation (?:from|of)\b|"
+    r"\bthe\b|以及|和|与|及)*", re.I)
+_CLAUSE_BREAK = re.compile(r"[,，;；。:：]")
+_WORD = re.compile(r"[A-Za-z]+")
 _INVESTOR_TYPES = {"Company", "Organization", "Person"}
 
 
@@ -214,9 +222,12 @@ def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
             clause_start = max((c.end() for c in _CLAUSE_END.finditer(sentence, 0, cue.start())), default=0)
             investors += [m for m in inside if s_start + clause_start <= m.start and m.end <= s_start + cue.start()]
         for cue in _INVESTORS_FOLLOW.finditer(sentence):  # 投资方包括 A、B 等 / led by A, with participation from B
+            if cue.group().lower().endswith("led by") and not _ROUND.search(sentence, max(0, cue.start() - 40), cue.start()):
+                continue  # "xAI, the startup led by Elon Musk, raised $20B": a company led, not a round
             stop = _LEAD_AFTER.search(sentence, cue.end())
             end = s_start + (stop.start() if stop else len(sentence))
-            investors += [m for m in inside if s_start + cue.end() <= m.start and m.end <= end]
+            investors += _listed_from(text, [m for m in inside if s_start + cue.end() <= m.start and m.end <= end],
+                                      s_start + cue.end())
         investors = [m for m in investors if m.type in _INVESTOR_TYPES]
         if not investors:
             continue
@@ -236,6 +247,21 @@ def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
             out[key] = Relation(investor.entity_id, "investsIn", target.entity_id, item.id, item.date, item.url,
                                 sentence.strip(), "rule:round-investors", confidence, None, status)
     return list(out.values())
+
+
+def _listed_from(text: str, candidates: list[Mention], position: int) -> list[Mention]:
+    """The mentions (in text order) that form one list starting at `position`: each joined to the one before by
+    commas, 'and', 'existing backers like' and the like, or by a few names without a comma (A、B、C)."""
+    listed = []
+    for m in candidates:
+        if m.start < position:
+            continue  # nested inside the previous mention
+        gap = text[position : m.start]
+        if _INVESTOR_JOIN.fullmatch(gap) is None and (_CLAUSE_BREAK.search(gap) or len(_WORD.findall(gap)) > 3):
+            break  # neither a joiner nor names the reader did not recognise (A、Ondas、美国情报投资机构 B)
+        listed.append(m)
+        position = m.end
+    return listed
 
 
 def knowledge_relations(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
