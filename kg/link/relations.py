@@ -182,7 +182,7 @@ def _keep_best(found: dict, rel: Relation) -> None:
 # "ThinkLabs AI" over "由 A 领投，B、C 参投" or "led by A, with participation from B and C").
 _LEAD_AFTER = re.compile(r"(?:联合领投|共同领投|领投|参投|跟投|共同投资|参与投资)")
 _INVESTORS_FOLLOW = re.compile(
-    r"(?:投资方(?:包括|为|有)|投资者(?:包括|为|有)|投资人(?:包括|为|有)|投资机构(?:包括|为|有)|\bled by\b|\bco-led by\b|"
+    r"(?:(?:投资方|投资者|投资人|投资机构|支持者|出资方|参投方)(?:包括|为|有)|\bled by\b|\bco-led by\b|"
     r"participation (?:from|of)|\binvestors? (?:include[sd]?|including|are|were)\b|\bbacked by\b|\bfunded by\b)", re.I)
 _ROUND = re.compile(r"融资|募资|轮|\braise[sd]?\b|\braising\b|\bfunding\b|\bround\b|\bseries [a-z]\b|\bseed\b", re.I)
 _CLAUSE_END = re.compile(r"[，,；;：:（(]")
