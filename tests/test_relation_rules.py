@@ -62,3 +62,68 @@ def test_rivals_named_after_a_challenge_verb_compete(tmp_path):
         "[link](https://example.com/sf)\n"))
     competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
     assert competes == {frozenset(("Salesforce", "Microsoft")), frozenset(("Salesforce", "Google"))}
+
+
+def _edges(found, relation):
+    return {(s, o, status) for s, p, o, status in found if p == relation}
+
+
+def test_chinese_platform_phrasings_give_directed_uses_edges(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 平台上新\n"
+        "Cursor 现已集成 Claude Opus 4.5。OpenRouter 上线智谱 GLM-4.6，即日开放调用。苹果宣布将 ChatGPT 集成到 iOS。"
+        "Alexa+ 由 Claude 驱动。Meta 部署了相当于 60 万块 H100 的算力。\n[阅读原文](https://example.com/a)\n"))
+    uses = {(s, o) for s, o, _ in _edges(found, "uses")}
+    assert {("Cursor", "Claude Opus 4.5"), ("OpenRouter", "GLM-4.6"), ("iOS", "ChatGPT"), ("Alexa+", "Claude"),
+            ("Meta", "H100")} <= uses
+    assert ("ChatGPT", "iOS") not in uses  # 将 ChatGPT 集成到 iOS: iOS takes ChatGPT in, not the reverse
+    assert ("Zhipu AI", "develops", "GLM-4.6", "") in found  # the maker named before the model stays its developer
+
+
+def test_questions_and_negations_about_integrations_give_no_uses_edge(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 社区讨论\n"
+        "用户询问如何将 Gemini 集成到 Cursor 中。Windsurf 不支持 Gemini 2.5 Pro。\n[阅读原文](https://example.com/a)\n"))
+    assert _edges(found, "uses") == set()
+
+
+def test_chinese_partnership_phrasings_pair_each_partner_with_the_announcer(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 合作\n"
+        "波士顿动力和谷歌DeepMind联手了。Anthropic 与科技巨头 IBM 达成战略合作。英伟达宣布与微软和谷歌达成合作。"
+        "据悉，OpenAI 正与苹果洽谈合作。\n[阅读原文](https://example.com/b)\n"))
+    partners = {(frozenset((s, o)), status) for s, o, status in _edges(found, "partnersWith")}
+    assert partners == {(frozenset(("Boston Dynamics", "Google DeepMind")), ""), (frozenset(("Anthropic", "IBM")), ""),
+                        (frozenset(("NVIDIA", "Microsoft")), ""), (frozenset(("NVIDIA", "Google")), ""),
+                        (frozenset(("Apple", "OpenAI")), "reported")}  # not Microsoft-Google: both are NVIDIA's partners
+
+
+def test_chinese_funding_phrasings_name_the_investors(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 融资\n"
+        "Mistral AI 在英伟达和微软的支持下获得了 6 亿欧元融资。Groq 宣布完成由红杉资本领投的 6.4 亿美元融资。"
+        "\n[阅读原文](https://example.com/c)\n"))
+    assert _edges(found, "investsIn") == {("NVIDIA", "Mistral AI", ""), ("Microsoft", "Mistral AI", ""),
+                                          ("Sequoia Capital", "Groq", "")}
+
+
+def test_chinese_rivalry_maker_and_people_phrasings(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 竞争与人事\n"
+        "OpenAI 内部备忘录炮轰 Anthropic。Kimi K2 得分为 57，落后于 Claude Opus 4.5 (60)。"
+        "DBRX 是由 Databricks 开发的新型开源大语言模型。John Schulman 离开 OpenAI 加入 Anthropic。"
+        "李飞飞创立的 World Labs 发布了 Marble。受害家庭起诉 OpenAI 及 CEO 萨姆·阿尔特曼。\n[阅读原文](https://example.com/d)\n"))
+    competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
+    assert {frozenset(("OpenAI", "Anthropic")), frozenset(("Kimi K2", "Claude Opus 4.5"))} <= competes
+    assert ("Databricks", "develops", "DBRX", "") in found
+    assert {("John Schulman", "OpenAI"), ("John Schulman", "Anthropic"), ("Fei-Fei Li", "World Labs"),
+            ("Sam Altman", "OpenAI")} <= {(s, o) for s, o, _ in _edges(found, "worksFor")}
+
+
+def test_hedged_chinese_phrasings_keep_their_status(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 传闻\n"
+        "据悉，苹果计划将 Gemini 集成到 Siri。英伟达否认与微软达成合作。\n[阅读原文](https://example.com/e)\n"))
+    assert _edges(found, "uses") == {("Siri", "Gemini", "reported")}
+    assert {(frozenset((s, o)), status) for s, o, status in _edges(found, "partnersWith")} == {
+        (frozenset(("NVIDIA", "Microsoft")), "denied")}
