@@ -127,3 +127,10 @@ def test_hedged_chinese_phrasings_keep_their_status(tmp_path):
     assert _edges(found, "uses") == {("Siri", "Gemini", "reported")}
     assert {(frozenset((s, o)), status) for s, o, status in _edges(found, "partnersWith")} == {
         (frozenset(("NVIDIA", "Microsoft")), "denied")}
+
+
+def test_round_investors_listed_after_supporters_include(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Acme Robotics（融资）\n"
+        "融资信息：完成 1 亿美元 B 轮融资，支持者包括英伟达、腾讯。\n[官网](https://example.com/acme)\n"))
+    assert _edges(found, "investsIn") == {("NVIDIA", "Acme Robotics", ""), ("Tencent", "Acme Robotics", "")}
