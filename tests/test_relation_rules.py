@@ -134,3 +134,12 @@ def test_round_investors_listed_after_supporters_include(tmp_path):
         "# AI 日报 2026-05-01\n\n## 1. Acme Robotics（融资）\n"
         "融资信息：完成 1 亿美元 B 轮融资，支持者包括英伟达、腾讯。\n[官网](https://example.com/acme)\n"))
     assert _edges(found, "investsIn") == {("NVIDIA", "Acme Robotics", ""), ("Tencent", "Acme Robotics", "")}
+
+
+def test_rivals_listed_with_their_scores_all_compete(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 榜单\n"
+        "Claude Opus 4.5 在 SWE-bench Pro 上超越 Gemini 3 Pro（54.2%）、GPT-5.1（58.6%）和 Claude Sonnet 4.5（57.3%）。"
+        "\n[阅读原文](https://example.com/f)\n"))
+    competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
+    assert competes == {frozenset(("Claude Opus 4.5", other)) for other in ("Gemini 3 Pro", "GPT-5.1", "Claude Sonnet 4.5")}

@@ -14,7 +14,9 @@ from kg.ingest.normalize import to_simplified
 from kg.records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
 from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
 
+# a list item may carry a short parenthesis without a name (超越 A（54.2%）、B（58.6%）和 C; 发布 X（开源）与 Y)
 _LIST_JOIN = re.compile(
+    rf"(?:\s?[（(][^（）()\n{MENTION_OPEN}{MENTION_CLOSE}]{{1,16}}[）)])?"
     rf"\s?(?:、|,|，|和|与|及|以及|and|&|/)\s?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}", re.I
 )
 _ORG_TYPES = {"Company", "Organization"}
