@@ -143,3 +143,13 @@ def test_rivals_listed_with_their_scores_all_compete(tmp_path):
         "\n[阅读原文](https://example.com/f)\n"))
     competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
     assert competes == {frozenset(("Claude Opus 4.5", other)) for other in ("Gemini 3 Pro", "GPT-5.1", "Claude Sonnet 4.5")}
+
+
+def test_a_product_described_as_a_makers_model_is_developed_by_it(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 模型\n"
+        "Claude Opus 4.5 是 Anthropic 推出的旗舰大模型。GLM-4.6 是智谱迄今能力最强的开源模型。"
+        "Axolotl 是 Hugging Face 训练生态系统的封装。\n[阅读原文](https://example.com/g)\n"))
+    develops = {(s, o) for s, o, _ in _edges(found, "develops")}
+    assert {("Anthropic", "Claude Opus 4.5"), ("Zhipu AI", "GLM-4.6")} <= develops
+    assert ("Hugging Face", "Axolotl") not in develops  # a wrapper around a maker's ecosystem, not its model
