@@ -153,3 +153,15 @@ def test_a_product_described_as_a_makers_model_is_developed_by_it(tmp_path):
     develops = {(s, o) for s, o, _ in _edges(found, "develops")}
     assert {("Anthropic", "Claude Opus 4.5"), ("Zhipu AI", "GLM-4.6")} <= develops
     assert ("Hugging Face", "Axolotl") not in develops  # a wrapper around a maker's ecosystem, not its model
+
+
+def test_more_chinese_phrasings_of_deals_models_and_staff(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 动态\n"
+        "SpaceX 宣布将向 xAI 投资 20 亿美元。一位用户建议 OpenAI 应该向 Hugging Face 投资 1000 亿美元。"
+        "英伟达发布了 Nemotron Nano，这是一款基于 Llama 3.1 架构的视觉语言模型。"
+        "OPPO、耶鲁大学等机构联合发布的 Agent KB 框架。OpenAI 核心研究员 Lu Liu 宣布离职。\n[阅读原文](https://example.com/h)\n"))
+    assert _edges(found, "investsIn") == {("SpaceX", "xAI", "planned")}  # 将: planned; 应该 (a suggestion): none
+    assert ("Nemotron Nano", "Llama 3.1") in {(s, o) for s, o, _ in _edges(found, "uses")}
+    assert frozenset(("OPPO", "Yale University")) in {frozenset((s, o)) for s, o, _ in _edges(found, "partnersWith")}
+    assert ("Lu Liu", "OpenAI") in {(s, o) for s, o, _ in _edges(found, "worksFor")}
