@@ -165,3 +165,23 @@ def test_more_chinese_phrasings_of_deals_models_and_staff(tmp_path):
     assert ("Nemotron Nano", "Llama 3.1") in {(s, o) for s, o, _ in _edges(found, "uses")}
     assert frozenset(("OPPO", "Yale University")) in {frozenset((s, o)) for s, o, _ in _edges(found, "partnersWith")}
     assert ("Lu Liu", "OpenAI") in {(s, o) for s, o, _ in _edges(found, "worksFor")}
+
+
+def test_a_release_with_a_long_description_before_the_name_is_developed(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 发布\n"
+        "谷歌正式推出了新一代开源轻量级多模态大模型 Gemma 3n。OpenAI 正式推出了更轻量、更经济的 GPT-5 Codex Mini 模型。"
+        "\n[阅读原文](https://example.com/i)\n"))
+    develops = {(s, o) for s, o, _ in _edges(found, "develops")}
+    assert {("Google", "Gemma 3n"), ("OpenAI", "GPT-5 Codex Mini")} <= develops
+
+
+def test_chinese_rivalry_in_competition_and_challenge_phrasings(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 竞争\n"
+        "这大大增强了 Gemini 的视频处理能力，使其在与 ChatGPT 的竞争中抢占先机。"
+        "豆包翻译大模型直接向 GPT-4o 和 Gemini 2.5 Pro 发起了性能挑战。"
+        "AMD 已收购 Silo AI，作为与英伟达竞争的举措。\n[阅读原文](https://example.com/j)\n"))
+    competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
+    assert {frozenset(("Gemini", "ChatGPT")), frozenset(("Doubao", "GPT-4o")), frozenset(("Doubao", "Gemini 2.5 Pro"))} <= competes
+    assert frozenset(("Silo AI", "NVIDIA")) not in competes  # the company bought is not the one competing
