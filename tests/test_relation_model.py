@@ -89,18 +89,18 @@ def _model_relations(rules, title):
 
 @needs_model
 def test_model_relations_carry_extractor_confidence_and_evidence(rules):
-    found = _model_relations(rules, "宇树科技和京东联手了。")  # no rule matches 联手了 at the end
+    found = _model_relations(rules, "宇树科技与京东强强组合。")  # no rule matches 强强组合
     assert list(found) == [("jd", "partnersWith", "unitree")]  # symmetric: one direction, ids in order
     rel = found[("jd", "partnersWith", "unitree")]
     assert rel.extractor == EXTRACTOR
     assert 0.5 <= rel.confidence <= 1
-    assert rel.evidence == "宇树科技和京东联手了。"
+    assert rel.evidence == "宇树科技与京东强强组合。"
     assert rel.status is None
 
 
 @needs_model
 def test_a_rumoured_deal_is_not_a_fact(rules):
-    found = _model_relations(rules, "据悉，宇树科技和京东联手了。")
+    found = _model_relations(rules, "据悉，宇树科技与京东强强组合。")
     assert found[("jd", "partnersWith", "unitree")].status == "reported"
 
 
@@ -117,7 +117,7 @@ def test_build_uses_the_model_unless_told_not_to(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "2026-03-01.md").write_text(
-        "# AI 日报 2026-03-01\n\n### 机器人零售\n\n宇树科技和京东联手了。\n"
+        "# AI 日报 2026-03-01\n\n### 机器人零售\n\n宇树科技与京东强强组合。\n"
         "[阅读原文](https://example.com/a)\n", encoding="utf-8")
     runner = CliRunner()
     with_model = runner.invoke(cli, ["build", str(folder), "--out", str(tmp_path / "a")])

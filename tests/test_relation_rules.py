@@ -181,3 +181,125 @@ def test_leaving_one_company_to_join_another_works_for_both(tmp_path):
     found = _statements(tmp_path, _digest("Jan Leike left OpenAI to join Anthropic."))
     assert {(s, p, o, status) for s, p, o, status in found if p == "worksFor"} == {
         ("Jan Leike", "worksFor", "OpenAI", ""), ("Jan Leike", "worksFor", "Anthropic", "")}
+
+def _edges(found, relation):
+    return {(s, o, status) for s, p, o, status in found if p == relation}
+
+
+def test_chinese_platform_phrasings_give_directed_uses_edges(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 平台上新\n"
+        "Cursor 现已集成 Claude Opus 4.5。OpenRouter 上线智谱 GLM-4.6，即日开放调用。苹果宣布将 ChatGPT 集成到 iOS。"
+        "Alexa+ 由 Claude 驱动。Meta 部署了相当于 60 万块 H100 的算力。\n[阅读原文](https://example.com/a)\n"))
+    uses = {(s, o) for s, o, _ in _edges(found, "uses")}
+    assert {("Cursor", "Claude Opus 4.5"), ("OpenRouter", "GLM-4.6"), ("iOS", "ChatGPT"), ("Alexa+", "Claude"),
+            ("Meta", "H100")} <= uses
+    assert ("ChatGPT", "iOS") not in uses  # 将 ChatGPT 集成到 iOS: iOS takes ChatGPT in, not the reverse
+    assert ("Zhipu AI", "develops", "GLM-4.6", "") in found  # the maker named before the model stays its developer
+
+
+def test_questions_and_negations_about_integrations_give_no_uses_edge(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 社区讨论\n"
+        "用户询问如何将 Gemini 集成到 Cursor 中。Windsurf 不支持 Gemini 2.5 Pro。\n[阅读原文](https://example.com/a)\n"))
+    assert _edges(found, "uses") == set()
+
+
+def test_chinese_partnership_phrasings_pair_each_partner_with_the_announcer(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 合作\n"
+        "波士顿动力和谷歌DeepMind联手了。Anthropic 与科技巨头 IBM 达成战略合作。英伟达宣布与微软和谷歌达成合作。"
+        "据悉，OpenAI 正与苹果洽谈合作。\n[阅读原文](https://example.com/b)\n"))
+    partners = {(frozenset((s, o)), status) for s, o, status in _edges(found, "partnersWith")}
+    assert partners == {(frozenset(("Boston Dynamics", "Google DeepMind")), ""), (frozenset(("Anthropic", "IBM")), ""),
+                        (frozenset(("NVIDIA", "Microsoft")), ""), (frozenset(("NVIDIA", "Google")), ""),
+                        (frozenset(("Apple", "OpenAI")), "reported")}  # not Microsoft-Google: both are NVIDIA's partners
+
+
+def test_chinese_funding_phrasings_name_the_investors(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 融资\n"
+        "Mistral AI 在英伟达和微软的支持下获得了 6 亿欧元融资。Groq 宣布完成由红杉资本领投的 6.4 亿美元融资。"
+        "\n[阅读原文](https://example.com/c)\n"))
+    assert _edges(found, "investsIn") == {("NVIDIA", "Mistral AI", ""), ("Microsoft", "Mistral AI", ""),
+                                          ("Sequoia Capital", "Groq", "")}
+
+
+def test_chinese_rivalry_maker_and_people_phrasings(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 竞争与人事\n"
+        "OpenAI 内部备忘录炮轰 Anthropic。Kimi K2 得分为 57，落后于 Claude Opus 4.5 (60)。"
+        "DBRX 是由 Databricks 开发的新型开源大语言模型。John Schulman 离开 OpenAI 加入 Anthropic。"
+        "李飞飞创立的 World Labs 发布了 Marble。受害家庭起诉 OpenAI 及 CEO 萨姆·阿尔特曼。\n[阅读原文](https://example.com/d)\n"))
+    competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
+    assert {frozenset(("OpenAI", "Anthropic")), frozenset(("Kimi K2", "Claude Opus 4.5"))} <= competes
+    assert ("Databricks", "develops", "DBRX", "") in found
+    assert {("John Schulman", "OpenAI"), ("John Schulman", "Anthropic"), ("Fei-Fei Li", "World Labs"),
+            ("Sam Altman", "OpenAI")} <= {(s, o) for s, o, _ in _edges(found, "worksFor")}
+
+
+def test_hedged_chinese_phrasings_keep_their_status(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 传闻\n"
+        "据悉，苹果计划将 Gemini 集成到 Siri。英伟达否认与微软达成合作。\n[阅读原文](https://example.com/e)\n"))
+    assert _edges(found, "uses") == {("Siri", "Gemini", "reported")}
+    assert {(frozenset((s, o)), status) for s, o, status in _edges(found, "partnersWith")} == {
+        (frozenset(("NVIDIA", "Microsoft")), "denied")}
+
+
+def test_round_investors_listed_after_supporters_include(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Acme Robotics（融资）\n"
+        "融资信息：完成 1 亿美元 B 轮融资，支持者包括英伟达、腾讯。\n[官网](https://example.com/acme)\n"))
+    assert _edges(found, "investsIn") == {("NVIDIA", "Acme Robotics", ""), ("Tencent", "Acme Robotics", "")}
+
+
+def test_rivals_listed_with_their_scores_all_compete(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 榜单\n"
+        "Claude Opus 4.5 在 SWE-bench Pro 上超越 Gemini 3 Pro（54.2%）、GPT-5.1（58.6%）和 Claude Sonnet 4.5（57.3%）。"
+        "\n[阅读原文](https://example.com/f)\n"))
+    competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
+    assert competes == {frozenset(("Claude Opus 4.5", other)) for other in ("Gemini 3 Pro", "GPT-5.1", "Claude Sonnet 4.5")}
+
+
+def test_a_product_described_as_a_makers_model_is_developed_by_it(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 模型\n"
+        "Claude Opus 4.5 是 Anthropic 推出的旗舰大模型。GLM-4.6 是智谱迄今能力最强的开源模型。"
+        "Axolotl 是 Hugging Face 训练生态系统的封装。\n[阅读原文](https://example.com/g)\n"))
+    develops = {(s, o) for s, o, _ in _edges(found, "develops")}
+    assert {("Anthropic", "Claude Opus 4.5"), ("Zhipu AI", "GLM-4.6")} <= develops
+    assert ("Hugging Face", "Axolotl") not in develops  # a wrapper around a maker's ecosystem, not its model
+
+
+def test_more_chinese_phrasings_of_deals_models_and_staff(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 动态\n"
+        "SpaceX 宣布将向 xAI 投资 20 亿美元。一位用户建议 OpenAI 应该向 Hugging Face 投资 1000 亿美元。"
+        "英伟达发布了 Nemotron Nano，这是一款基于 Llama 3.1 架构的视觉语言模型。"
+        "OPPO、耶鲁大学等机构联合发布的 Agent KB 框架。OpenAI 核心研究员 Lu Liu 宣布离职。\n[阅读原文](https://example.com/h)\n"))
+    assert _edges(found, "investsIn") == {("SpaceX", "xAI", "planned")}  # 将: planned; 应该 (a suggestion): none
+    assert ("Nemotron Nano", "Llama 3.1") in {(s, o) for s, o, _ in _edges(found, "uses")}
+    assert frozenset(("OPPO", "Yale University")) in {frozenset((s, o)) for s, o, _ in _edges(found, "partnersWith")}
+    assert ("Lu Liu", "OpenAI") in {(s, o) for s, o, _ in _edges(found, "worksFor")}
+
+
+def test_a_release_with_a_long_description_before_the_name_is_developed(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 发布\n"
+        "谷歌正式推出了新一代开源轻量级多模态大模型 Gemma 3n。OpenAI 正式推出了更轻量、更经济的 GPT-5 Codex Mini 模型。"
+        "\n[阅读原文](https://example.com/i)\n"))
+    develops = {(s, o) for s, o, _ in _edges(found, "develops")}
+    assert {("Google", "Gemma 3n"), ("OpenAI", "GPT-5 Codex Mini")} <= develops
+
+
+def test_chinese_rivalry_in_competition_and_challenge_phrasings(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 竞争\n"
+        "这大大增强了 Gemini 的视频处理能力，使其在与 ChatGPT 的竞争中抢占先机。"
+        "豆包翻译大模型直接向 GPT-4o 和 Gemini 2.5 Pro 发起了性能挑战。"
+        "AMD 已收购 Silo AI，作为与英伟达竞争的举措。\n[阅读原文](https://example.com/j)\n"))
+    competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
+    assert {frozenset(("Gemini", "ChatGPT")), frozenset(("Doubao", "GPT-4o")), frozenset(("Doubao", "Gemini 2.5 Pro"))} <= competes
+    assert frozenset(("Silo AI", "NVIDIA")) not in competes  # the company bought is not the one competing

@@ -14,7 +14,9 @@ from kg.ingest.normalize import to_simplified
 from kg.records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
 from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
 
+# a list item may carry a short parenthesis without a name (超越 A（54.2%）、B（58.6%）和 C; 发布 X（开源）与 Y)
 _LIST_JOIN = re.compile(
+    rf"(?:\s?[（(][^（）()\n{MENTION_OPEN}{MENTION_CLOSE}]{{1,16}}[）)])?"
     rf"\s?(?:、|,|，|和|与|及|以及|and|&|/)\s?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}", re.I
 )
 _ORG_TYPES = {"Company", "Organization"}
@@ -182,7 +184,7 @@ def _keep_best(found: dict, rel: Relation) -> None:
 # "ThinkLabs AI" over "由 A 领投，B、C 参投" or "led by A, with participation from B and C").
 _LEAD_AFTER = re.compile(r"(?:联合领投|共同领投|领投|参投|跟投|共同投资|参与投资)")
 _INVESTORS_FOLLOW = re.compile(
-    r"(?:投资方(?:包括|为|有)|投资者(?:包括|为|有)|投资人(?:包括|为|有)|投资机构(?:包括|为|有)|\bled by\b|\bco-led by\b|"
+    r"(?:(?:投资方|投资者|投资人|投资机构|支持者|出资方|参投方)(?:包括|为|有)|\bled by\b|\bco-led by\b|"
     r"participation (?:from|of)|\binvestors? (?:include[sd]?|including|are|were)\b|\bbacked by\b|\bfunded by\b)", re.I)
 _ROUND = re.compile(r"融资|募资|轮|\braise[sd]?\b|\braising\b|\bfunding\b|\bround\b|\bseries [a-z]\b|\bseed\b", re.I)
 _CLAUSE_END = re.compile(r"[，,；;：:（(]")
