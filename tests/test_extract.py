@@ -252,3 +252,10 @@ def test_a_bracketed_spelling_of_a_known_name_is_that_entity_and_glosses_are_not
     found = _rule_found(rules, "吴恩达（Andrew Ng）认为，大语言模型（LLM）与检索增强生成（RAG）")
     assert found["吴恩达"][0] == "Person"
     assert "LLM" not in found and "RAG" not in found and "大语言模型" not in found
+
+
+def test_people_listed_with_a_person_and_investors_listed_in_chinese(rules):
+    found = _rule_found(rules, "会上，郑晓岚、卓一帆和邝文澜表示将继续投入")
+    assert all(found[name][0] == "Person" for name in ("郑晓岚", "卓一帆", "邝文澜"))
+    found = _rule_found(rules, "投资方包括华盛顿港合伙基金、Quorvane、美国情报投资机构 Zentel、博兹艾伦Ventures 等。")
+    assert {n for n, (t, _) in found.items() if t == "Company"} == {"华盛顿港合伙基金", "Quorvane", "博兹艾伦Ventures"}

@@ -261,7 +261,39 @@ class PatternMatcher:
         merged = _non_overlapping(merged + longer) if longer else merged
         again = _named_again(text, merged)
         merged = _non_overlapping(merged + again) if again else merged
+        listed = people_listed_with(text, merged, self.rules)
+        merged = _non_overlapping(merged + listed) if listed else merged
         return bracket_aliases(text, merged, self.rules)
+
+
+_LIST_JOINER = "、和与及"
+
+
+def people_listed_with(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """The Chinese person names listed beside a person found by a rule (张伟、李娜和王芳表示: the slot sees 王芳,
+    the list gives 张伟 and 李娜), each checked as a person name on jieba's words."""
+    taken = {(m.start, m.end) for m in found}
+    out: list[_Match] = []
+    for m in found:
+        if m.type != "Person" or not has_cjk(text[m.start:m.end]):
+            continue
+        at = m.end
+        while at < len(text) and text[at] in _LIST_JOINER:  # to the right: 、李娜
+            edges = zh_name_edges(text, at + 1, min(len(text), at + 6), "person", rules)
+            if edges is None or edges[0] != at + 1 or edges in taken:
+                break
+            out.append(_Match(*edges, None, "Person", "pattern:zh-person-list", m.confidence))
+            taken.add(edges)
+            at = edges[1]
+        at = m.start
+        while at > 0 and text[at - 1] in _LIST_JOINER:  # to the left: 张伟、
+            edges = zh_name_edges(text, max(0, at - 6), at - 1, "person", rules)
+            if edges is None or edges[1] != at - 1 or edges in taken:
+                break
+            out.append(_Match(*edges, None, "Person", "pattern:zh-person-list", m.confidence))
+            taken.add(edges)
+            at = edges[0]
+    return out
 
 
 # A name with its other spelling in brackets: 之江实验室（Zhejiang Lab）, T-Head（平头哥）, 王坚（Wang Jian）.
@@ -300,6 +332,9 @@ def bracket_aliases(text: str, found: list[_Match], rules: Rules) -> list[_Match
         inside = by_start.get(s)
         if inside is not None and inside.end != e:
             continue  # a longer or shorter name inside the brackets: its own
+        if latin_first and inside is None and not (m.type in ("Company", "Organization") and "的" not in other or
+                                                   m.type == "Person" and _chinese_person(other)):
+            continue  # what a product does (EvoSearch（进化搜索）) or a note (个人网站), not its Chinese name
         known = (inside.entity_id if inside is not None else None) or rules.alias_index.get(fold_name(other))
         if m.entity_id and known:
             continue  # each already named: the rules' ids stand
@@ -497,7 +532,9 @@ _INVESTOR_LIST_EN = re.compile(
     r"backers (?:including|include)|funding from|investment from|joined by)\s+"
     r"(?P<list>[^.;:()\n]{3,240}?)(?=[.;:()\n]|\s(?:with|alongside|at|in|to|for)\s|$)"
 )
-_INVESTOR_LIST_ZH = re.compile(r"由(?P<list>[^。；;，,\n的 ]{2,60}?)(?:等)?(?:联合)?(?:领投|跟投|参投)")
+_INVESTOR_LIST_ZH = re.compile(
+    r"由(?P<list>[^。；;，,\n的 ]{2,60}?)(?:等)?(?:联合)?(?:领投|跟投|参投)"
+    r"|(?:投资方|投资者|投资人|投资机构|参投方|跟投方)(?:还)?(?:包括|有|为)[：: ]?(?P<named>[^。；;，\n]{2,160}?)(?:等|[。；;，\n])")
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|、|和|及|与)\s*")
 _COMPANY_NAME = re.compile(
     r"(?:the\s+)?(?P<name>[A-Z0-9][A-Za-z0-9&'’.-]*(?:\s(?:[A-Z0-9][A-Za-z0-9&'’.-]*|of|de|&))*)"
@@ -512,8 +549,10 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
     out = []
     for pattern in (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH):
         for lm in pattern.finditer(text):
-            base = lm.start("list")
-            listed = lm.group("list")
+            group = "list" if lm.group("list") is not None or "named" not in lm.re.groupindex else "named"
+            base = lm.start(group)
+            listed = lm.group(group)
+            whole = group == "named"  # "投资方包括 X、Y": a piece is a name or says more (美国情报投资机构 In-Q-Tel)
             pos = 0
             for piece in _LIST_SEP.split(listed):
                 at = listed.find(piece, pos)
@@ -524,6 +563,8 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
                 if not nm:
                     continue
                 group = "name" if nm.group("name") else "zh"
+                if whole and group == "zh" and nm.end(group) != len(piece.rstrip(" .")):
+                    continue
                 name = _INVESTOR_TAIL.sub("", nm.group(group)).rstrip(" .'’")
                 if nm.end(group) - nm.start(group) != len(piece.rstrip(" .")) and group == "name":
                     # words after the name that are not a name ("existing investors"): only take pure names
@@ -624,6 +665,8 @@ _ZH_GOES_ON_TAGS = frozenset("m mq q a ad an b z".split())
 # A short word jieba's dictionary has rarely (its counts) or not at all and that is rare in Chinese text (Zipf
 # frequency) is a name's word (阶跃, 宇树, 灵伴), unlike 充分利用 or 批量生产
 _ZH_RARE, _ZH_RARE_ZIPF = 10, 3.3
+# jieba's tags of words that stand between names (prepositions, conjunctions, particles, adverbs, verbs, pronouns)
+_ZH_FUNCTION_TAGS = frozenset("p c u uj ul uz ug uv ud d v vn r f".split())
 _ZH_COMMON_PLACE = 1000  # a place named so often alone before 实验室 is the lab's country, not its name (中国实验室)
 # Words that begin no name: pronouns, determiners and the generic words a lab, a company or a model is described by
 _ZH_NOT_NAME_WORDS = frozenset(
@@ -683,13 +726,17 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
     lo, hi = max(0, start - 8), min(len(text), end + 8)
     words = [(lo + s, lo + e, tag) for s, e, tag in _zh_words(text[lo:hi])]
     if kind == "person":
-        for n, (s, e, tag) in enumerate(words):
-            if not ((e == end and s >= start) or (s == start and e <= end)):
-                continue
+        at_end = [n for n, (s, e, _) in enumerate(words) if e == end and s >= start]
+        at_start = [n for n, (s, e, _) in enumerate(words) if s == start and e <= end]
+        for n in at_end + at_start:  # the name next to the cue first (卓一帆和邝文澜 before 表示: 邝文澜)
+            s, e, tag = words[n]
             if n >= 2 and text[words[n - 1][0]:words[n - 1][1]] == "·" and s == end - (e - s) and words[n - 2][0] >= start:
                 s = words[n - 2][0]  # 丹·马吉: jieba cuts at the dot
             elif n + 2 < len(words) and text[e:e + 1] == "·" and words[n + 2][1] <= end:
                 e = words[n + 2][1]
+            elif n >= 1 and e - s == 2 and words[n - 1][1] - words[n - 1][0] == 1 and words[n - 1][0] >= start and \
+                    text[words[n - 1][0]] in _ZH_SURNAMES and words[n - 1][2] not in _ZH_FUNCTION_TAGS:
+                s = words[n - 1][0]  # 邝|文澜: jieba cut a rare surname off
             name = text[s:e]
             if (tag.startswith("nr") or "·" in name) and _chinese_person(name):
                 known = rules.alias_index.get(fold_name(name))
