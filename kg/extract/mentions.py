@@ -279,7 +279,7 @@ def people_listed_with(text: str, found: list[_Match], rules: Rules) -> list[_Ma
             continue
         at = m.end
         while at < len(text) and text[at] in _LIST_JOINER:  # to the right: 、李娜
-            edges = zh_name_edges(text, at + 1, min(len(text), at + 6), "person", rules)
+            edges = zh_name_edges(text, at + 1, min(len(text), at + 6), "person-after", rules)
             if edges is None or edges[0] != at + 1 or edges in taken:
                 break
             out.append(_Match(*edges, None, "Person", "pattern:zh-person-list", m.confidence))
@@ -717,20 +717,25 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
     name stands there.
 
     "person": the person name (tagged `nr` by jieba, with a surname, or a transliteration with ·) that ends at
-    `end` (王坚 of 揭示王坚 before 表示) or starts at `start` (杨植麟 of 杨植麟表 after 创始人).
+    `end` (王坚 of 揭示王坚 before 表示); "person-after": the one that starts at `start` (杨植麟 of 杨植麟表示
+    after 创始人).
     "name": the run of name words that ends at `end`, started at its first word (之江实验室 of 揭示之江实验室);
     one of them must be a name's word (a place, a name, a Latin word, a word jieba does not know or rarely
     sees), not a known entity's name (谷歌实验室 is Google's lab: Google stays)."""
     import jieba
 
     lo, hi = max(0, start - 8), min(len(text), end + 8)
-    words = [(lo + s, lo + e, tag) for s, e, tag in _zh_words(text[lo:hi])]
-    if kind == "person":
-        at_end = [n for n, (s, e, _) in enumerate(words) if e == end and s >= start]
-        at_start = [n for n, (s, e, _) in enumerate(words) if s == start and e <= end]
-        for n in at_end + at_start:  # the name next to the cue first (卓一帆和邝文澜 before 表示: 邝文澜)
+    words: list[tuple[int, int, str]]
+    if kind in ("person", "person-after"):
+        # the words of the text up to the cue (before it) or from it (after it): the cue's own characters never
+        # join the name (黄益贺|称, not 黄益|贺称)
+        wlo, whi = (lo, end) if kind == "person" else (start, hi)
+        words = [(wlo + s, wlo + e, tag) for s, e, tag in _zh_words(text[wlo:whi])]
+        ends = [n for n, (s, e, _) in enumerate(words) if e == end and s >= start] if kind == "person" else \
+            [n for n, (s, e, _) in enumerate(words) if s == start and e <= end]
+        for n in ends:
             s, e, tag = words[n]
-            if n >= 2 and text[words[n - 1][0]:words[n - 1][1]] == "·" and s == end - (e - s) and words[n - 2][0] >= start:
+            if n >= 2 and text[words[n - 1][0]:words[n - 1][1]] == "·" and words[n - 2][0] >= start:
                 s = words[n - 2][0]  # 丹·马吉: jieba cuts at the dot
             elif n + 2 < len(words) and text[e:e + 1] == "·" and words[n + 2][1] <= end:
                 e = words[n + 2][1]
@@ -743,6 +748,7 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
                 if known is None or rules.entities[known].type == "Person":
                     return s, e
         return None
+    words = [(lo + s, lo + e, tag) for s, e, tag in _zh_words(text[lo:hi])]
     last = next((n for n, w in enumerate(words) if w[1] == end and w[0] >= start), None)
     if last is None:
         return None  # the name ends inside a word (智能体)

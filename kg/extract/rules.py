@@ -61,9 +61,10 @@ class NamePattern(BaseModel):
     known_prefix_when_glued: bool = False  # Qwen3 yes (Qwen is known), Giuseppe5 no
     known_base: list[EntityType] = []  # the regex's group "base" must name a known entity of these types (Claude Opus)
     # Chinese names, whose edges no space marks, checked on jieba's words: "person" keeps the person name (jieba's
-    # `nr`, with a surname) that ends at the name's end or starts at its start; "name" starts the name where the
-    # run of name words before its end begins (揭示之江实验室 -> 之江实验室). See kg.extract.mentions.zh_name_edges.
-    zh_words: Literal["", "person", "name"] = ""
+    # `nr`, with a surname) that ends at the name's end, "person-after" the one that starts at its start; "name"
+    # starts the name where the run of name words before its end begins (揭示之江实验室 -> 之江实验室).
+    # See kg.extract.mentions.zh_name_edges.
+    zh_words: Literal["", "person", "person-after", "name"] = ""
     description: str = ""
 
 
