@@ -661,7 +661,7 @@ _ZH_COMMON_WORD = 3.2
 # The words a name may end with (之江实验室, 宇树科技); a name ending in any other word is a phrase (多语种视觉)
 _ZH_NAME_ENDS = frozenset("实验室 研究院 研究所 研究中心 科学院 大学 学院 基金会 委员会 科技 智能 集团 控股".split())
 # jieba's tags of words that say a name goes on to the left (多|模态, 三大|实验室): numbers, adjectives, modifiers
-_ZH_GOES_ON_TAGS = frozenset("m mq q a ad an b z".split())
+_ZH_GOES_ON_TAGS = frozenset("m mq q a ad an b z r".split())
 # A short word jieba's dictionary has rarely (its counts) or not at all and that is rare in Chinese text (Zipf
 # frequency) is a name's word (阶跃, 宇树, 灵伴), unlike 充分利用 or 批量生产
 _ZH_RARE, _ZH_RARE_ZIPF = 10, 3.3
@@ -742,6 +742,9 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
             elif n >= 1 and e - s == 2 and words[n - 1][1] - words[n - 1][0] == 1 and words[n - 1][0] >= start and \
                     text[words[n - 1][0]] in _ZH_SURNAMES and words[n - 1][2] not in _ZH_FUNCTION_TAGS:
                 s = words[n - 1][0]  # 邝|文澜: jieba cut a rare surname off
+            elif kind == "person-after" and n + 1 < len(words) and e - s == 2 and words[n + 1][1] - words[n + 1][0] == 1 \
+                    and has_cjk(text[e]) and words[n + 1][2] not in _ZH_FUNCTION_TAGS and words[n + 1][1] <= end:
+                e = words[n + 1][1]  # 唐彬|森: jieba cut the given name's last character off
             name = text[s:e]
             if (tag.startswith("nr") or "·" in name) and _chinese_person(name):
                 known = rules.alias_index.get(fold_name(name))
@@ -760,8 +763,11 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
         word = text[s:e]
         if s < start or tag not in _ZH_NAME_TAGS or not _ZH_WORD.fullmatch(word) or \
                 word in _ZH_NOT_NAME_WORDS and (n != last or word not in _ZH_NAME_ENDS):
-            if tag in _ZH_GOES_ON_TAGS and s >= start - 2:
-                return None  # the words before say what kind it is (多模态, 三大实验室): a phrase, not a name
+            if s >= start - 2 and (tag in _ZH_GOES_ON_TAGS or word == "·" or
+                                   len(word) == 1 and has_cjk(word) and tag not in _ZH_FUNCTION_TAGS):
+                # the words before say what kind it is (多模态, 三大实验室, 每瓦特智能), or the name goes on
+                # (林茨约翰·开普勒大学, 夕小瑶科技): not a name, or not where it starts
+                return None
             break
         if rules.alias_index.get(fold_name(word)) and n != last:
             return None  # a known entity's unit or product: the known name stays
