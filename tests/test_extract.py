@@ -225,6 +225,9 @@ def test_chinese_lab_institute_company_and_model_names_get_their_type(rules):
     assert found["澜沧实验室"] == ("Organization", "pattern:zh-institute")  # not 揭示澜沧实验室
     assert found["蔻町智能"][0] == "Company"
     assert found["墨翟"][0] == "Product" and found["青鸾"][0] == "Product"
+    found = _rule_found(rules, "里约热内卢市政府宣布与加州大学圣迭戈分校合作，美国政府表示支持")
+    assert found["里约热内卢市政府"][0] == "Organization" and found["加州大学圣迭戈分校"][0] == "Organization"
+    assert "美国政府" not in found  # a country's government is not named as one body
 
 
 def test_generic_chinese_phrases_are_no_names(rules):
