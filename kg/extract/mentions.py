@@ -676,7 +676,7 @@ _ZH_NOT_NAME_WORDS = frozenset(
     语言 语音 基础 行业 垂直 企业 企业级 商业 金融 医疗 教育 工业 科研 研究 联合 重点 国家 合作 秘密 临时 常规 独立 私人
     高 黑 未来 数字 智慧 现代 相关 所有 许多 主要 核心 其他 其它 更 更多 最 非常 实验室 研究院 研究所 研究中心 大学 学院
     科技 智能 模型 公司 团队 机构 部门 集团 算力 新款 款 硬核 生物 化学 材料 垂域 类脑 微调 专治 普通 神经网络 嵌入式
-    外星 单机 研究型 伦理 架构 重构""".split())
+    外星 单机 研究型 伦理 架构 重构 人工""".split())
 
 
 _ZH_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
@@ -712,6 +712,25 @@ def _zipf_zh(word: str) -> float:
     return zipf_frequency(word, "zh")
 
 
+# Characters that stand before a name's kind word in a phrase, never in a name (的智能, 更智能, 新大模型)
+_ZH_BEFORE_KIND = frozenset("的更和与了是在很最为及或把被让其该这那新大小高全多各每个款种")
+
+
+def _may_name(text: str, start: int, end: int, kind: str) -> bool:
+    """Whether a name may stand there at all, read from the characters (before jieba runs: most places a slot
+    finds hold no name): a person name starts with a surname (or has a ·); a name before its kind word (智能,
+    大模型) has a name's characters just before the kind, not a phrase's (人工|智能, 的|智能)."""
+    if kind == "person":
+        return "·" in text[start:end] or any(
+            end - k >= start and (text[end - k] in _ZH_SURNAMES or text[end - k - 1:end - k + 1] in _ZH_COMPOUND_SURNAMES)
+            for k in (2, 3))
+    if kind == "person-after":
+        return text[start] in _ZH_SURNAMES or text.startswith(_ZH_COMPOUND_SURNAMES, start) or "·" in text[start:start + 8]
+    kind_word = next((k for k in _ZH_NAME_ENDS if text.endswith(k, 0, end)), "")
+    cut = end - len(kind_word)  # the name's end, before its kind word when it has one
+    return cut - start >= 1 and text[cut - 1] not in _ZH_BEFORE_KIND and text[max(start, cut - 2):cut] not in _ZH_NOT_NAME_WORDS
+
+
 def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> tuple[int, int] | None:
     """The edges of the Chinese name a slot proposes at text[start:end], read from jieba's words; None when no
     name stands there.
@@ -724,6 +743,8 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
     sees), not a known entity's name (谷歌实验室 is Google's lab: Google stays)."""
     import jieba
 
+    if not _may_name(text, start, end, kind):
+        return None
     lo, hi = max(0, start - 8), min(len(text), end + 8)
     words: list[tuple[int, int, str]]
     if kind in ("person", "person-after"):
