@@ -209,8 +209,9 @@ def test_slot_noise_a_rule_knows_to_drop(rules):
 
 
 def test_a_chinese_name_before_a_speech_verb_or_after_a_role_is_a_person(rules):
-    found = _rule_found(rules, "在发布会上，郑晓岚表示模型已开源。创始人兼CEO邝文澜透露，记者卓一帆报道；CEO 丹·马吉确认")
-    for name in ("郑晓岚", "邝文澜", "卓一帆", "丹·马吉"):
+    found = _rule_found(rules, "在发布会上，郑晓岚表示模型已开源。创始人兼CEO邝文澜透露，记者卓一帆报道；CEO 丹·马吉确认；"
+                               "金牌大神蒲思远挂帅")
+    for name in ("郑晓岚", "邝文澜", "卓一帆", "丹·马吉", "蒲思远"):
         assert found[name][0] == "Person"
     assert not any(name.endswith(("表示", "透露", "报道")) for name in found)  # the verb is not part of the name
 
