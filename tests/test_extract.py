@@ -229,6 +229,9 @@ def test_chinese_lab_institute_company_and_model_names_get_their_type(rules):
     found = _rule_found(rules, "里约热内卢市政府宣布与加州大学圣迭戈分校合作，美国政府表示支持")
     assert found["里约热内卢市政府"][0] == "Organization" and found["加州大学圣迭戈分校"][0] == "Organization"
     assert "美国政府" not in found  # a country's government is not named as one body
+    found = _rule_found(rules, "中国电信星辰大模型升级，蚂蚁集团的灵光App上线，视频特效App走红")
+    assert found["星辰"][0] == "Product"  # a common word, named by its maker before it
+    assert found["灵光"][0] == "Product" and "视频特效" not in found
 
 
 def test_generic_chinese_phrases_are_no_names(rules):

@@ -187,7 +187,8 @@ class PatternMatcher:
                 group = "name" if m.group("name") is not None or "name2" not in m.re.groupindex else "name2"
                 start, end = m.span(group)  # a pattern with two alternatives names the second "name2"
                 if pattern.zh_words:
-                    edges = zh_name_edges(text, start, end, pattern.zh_words, self.rules)
+                    edges = zh_name_edges(text, start, end, pattern.zh_words, self.rules,
+                                          made=pattern.type in ("Product", "Hardware"))
                     if edges is None:
                         continue
                     start, end = edges
@@ -676,7 +677,7 @@ _ZH_NOT_NAME_WORDS = frozenset(
     语言 语音 基础 行业 垂直 企业 企业级 商业 金融 医疗 教育 工业 科研 研究 联合 重点 国家 合作 秘密 临时 常规 独立 私人
     高 黑 未来 数字 智慧 现代 相关 所有 许多 主要 核心 其他 其它 更 更多 最 非常 实验室 研究院 研究所 研究中心 大学 学院
     科技 智能 模型 公司 团队 机构 部门 集团 算力 新款 款 硬核 生物 化学 材料 垂域 类脑 微调 专治 普通 神经网络 嵌入式
-    外星 单机 研究型 伦理 架构 重构 人工""".split())
+    外星 单机 研究型 伦理 架构 重构 人工 中文 英文 霸榜""".split())
 
 
 _ZH_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
@@ -731,7 +732,7 @@ def _may_name(text: str, start: int, end: int, kind: str) -> bool:
     return cut - start >= 1 and text[cut - 1] not in _ZH_BEFORE_KIND and text[max(start, cut - 2):cut] not in _ZH_NOT_NAME_WORDS
 
 
-def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> tuple[int, int] | None:
+def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules, made: bool = False) -> tuple[int, int] | None:
     """The edges of the Chinese name a slot proposes at text[start:end], read from jieba's words; None when no
     name stands there.
 
@@ -740,7 +741,8 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
     after 创始人).
     "name": the run of name words that ends at `end`, started at its first word (之江实验室 of 揭示之江实验室);
     one of them must be a name's word (a place, a name, a Latin word, a word jieba does not know or rarely
-    sees), not a known entity's name (谷歌实验室 is Google's lab: Google stays)."""
+    sees), not a known entity's name (谷歌实验室 is Google's lab: Google stays). With `made` (a product's or a
+    chip's slot), a known company right before the run is its maker, and the run its name (中国电信星辰大模型: 星辰)."""
     import jieba
 
     if not _may_name(text, start, end, kind):
@@ -790,8 +792,12 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules) -> t
                 # (林茨约翰·开普勒大学, 夕小瑶科技): not a name, or not where it starts
                 return None
             break
-        if rules.alias_index.get(fold_name(word)) and n != last:
-            return None  # a known entity's unit or product: the known name stays
+        known = rules.alias_index.get(fold_name(word)) if n != last else None
+        if known and made and rules.entities[known].type in ("Company", "Organization") and first <= last:
+            proper = True  # its maker before it: 中国电信|星辰|大模型, the maker's model named 星辰
+            break
+        if known:
+            return None  # a known entity's unit or product (谷歌|实验室): the known name stays
         first = n
         if word in _ZH_NOT_NAME_WORDS:
             continue
