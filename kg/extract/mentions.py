@@ -258,13 +258,13 @@ class PatternMatcher:
         longer names known products and chips start (the longest name wins)."""
         extra = _patterns_that_may_win(investor_names(text, self.rules), chosen)
         merged = _non_overlapping(chosen + extra) if extra else chosen
+        listed = people_listed_with(text, merged, self.rules)  # Chinese names: the people listed beside a person,
+        merged = _non_overlapping(merged + listed) if listed else merged
+        merged = bracket_aliases(text, merged, self.rules)  # and the spellings given in brackets after a name
         longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
         merged = _non_overlapping(merged + longer) if longer else merged
         again = _named_again(text, merged)
-        merged = _non_overlapping(merged + again) if again else merged
-        listed = people_listed_with(text, merged, self.rules)
-        merged = _non_overlapping(merged + listed) if listed else merged
-        return bracket_aliases(text, merged, self.rules)
+        return _non_overlapping(merged + again) if again else merged
 
 
 _LIST_JOINER = "、和与及"
