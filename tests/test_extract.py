@@ -201,6 +201,66 @@ def test_a_name_a_slot_proposed_is_found_in_the_other_items_of_the_digest(rules)
     assert found["c"] == []  # another digest: nothing proposed it there
 
 
+def test_a_chinese_name_before_a_speech_verb_or_after_a_role_is_a_person(rules):
+    found = _rule_found(rules, "在发布会上，郑晓岚表示模型已开源。创始人兼CEO邝文澜透露，记者卓一帆报道；CEO 丹·马吉确认；"
+                               "金牌大神蒲思远挂帅")
+    for name in ("郑晓岚", "邝文澜", "卓一帆", "丹·马吉", "蒲思远"):
+        assert found[name][0] == "Person"
+    assert not any(name.endswith(("表示", "透露", "报道")) for name in found)  # the verb is not part of the name
+
+
+def test_words_before_a_speech_verb_are_no_people(rules):
+    found = _rule_found(rules, "用户对其易用性表示赞赏，安全性指出问题；白皮书中指出的峰值；Phi 的 MIT 许可被强调")
+    assert not any(kind == "Person" for kind, _ in found.values())
+
+
+def test_chinese_lab_institute_company_and_model_names_get_their_type(rules):
+    found = _rule_found(rules, "他揭示澜沧实验室已将模型送入太空；蔻町智能完成融资；推出墨翟大模型；名为「青鸾」的智能体上线")
+    assert found["澜沧实验室"] == ("Organization", "pattern:zh-institute")  # not 揭示澜沧实验室
+    assert found["蔻町智能"][0] == "Company"
+    assert found["墨翟"][0] == "Product" and found["青鸾"][0] == "Product"
+    found = _rule_found(rules, "里约热内卢市政府宣布与加州大学圣迭戈分校合作，美国政府表示支持")
+    assert found["里约热内卢市政府"][0] == "Organization" and found["加州大学圣迭戈分校"][0] == "Organization"
+    assert "美国政府" not in found  # a country's government is not named as one body
+    found = _rule_found(rules, "中国电信星辰大模型升级，蚂蚁集团的灵光App上线，视频特效App走红")
+    assert found["星辰"][0] == "Product"  # a common word, named by its maker before it
+    assert found["灵光"][0] == "Product" and "视频特效" not in found
+
+
+def test_generic_chinese_phrases_are_no_names(rules):
+    found = _rule_found(rules, "人工智能实验室与多模态大模型、国产芯片、开源大模型、三大实验室、生物科技、智能体")
+    assert found == {}
+
+
+def test_a_name_with_its_english_spelling_in_brackets_is_one_entity(rules):
+    from kg.extract.mentions import extract_mentions
+    from kg.link.resolve import EntityResolver
+
+    item = NewsItem(id="x", title="青澜实验室（Qinglan Lab）发布模型", text="青澜实验室表示将开源。", date="2026-03-01", url=None)
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
+    assert [(m.surface, m.type) for m in mentions] == [("青澜实验室", "Organization"), ("Qinglan Lab", "Organization"),
+                                                      ("青澜实验室", "Organization")]
+    resolver = EntityResolver(rules)
+    resolver.observe(mentions)
+    resolver.finish()
+    [entity] = resolver.entities().values()
+    assert (entity.name, entity.type, entity.aliases) == ("青澜实验室", "Organization", ["Qinglan Lab"])
+    assert {resolver.resolve(m).entity_id for m in mentions} == {entity.id}
+
+
+def test_a_bracketed_spelling_of_a_known_name_is_that_entity_and_glosses_are_not_names(rules):
+    found = _rule_found(rules, "吴恩达（Andrew Ng）认为，大语言模型（LLM）与检索增强生成（RAG）")
+    assert found["吴恩达"][0] == "Person"
+    assert "LLM" not in found and "RAG" not in found and "大语言模型" not in found
+
+
+def test_people_listed_with_a_person_and_investors_listed_in_chinese(rules):
+    found = _rule_found(rules, "会上，郑晓岚、卓一帆和邝文澜表示将继续投入")
+    assert all(found[name][0] == "Person" for name in ("郑晓岚", "卓一帆", "邝文澜"))
+    found = _rule_found(rules, "投资方包括华盛顿港合伙基金、Quorvane、美国情报投资机构 Zentel、博兹艾伦Ventures 等。")
+    assert {n for n, (t, _) in found.items() if t == "Company"} == {"华盛顿港合伙基金", "Quorvane", "博兹艾伦Ventures"}
+
+
 def test_slot_noise_a_rule_knows_to_drop(rules):
     found = _rule_found(rules, "Perplexity Labs 融资 1 亿美元；由红杉资本、Qorvane 创投领投；获得的巨额资本。 LM Studio Discord, H100 GPU")
     assert "Perplexity Labs" not in found and found["Perplexity"][0] == "Company"  # a known company's unit

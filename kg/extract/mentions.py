@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span
 from kg.ingest.normalize import fold_name, fold_with_offsets, has_cjk, is_latin_edge
 from kg.records import Mention, NewsItem
 from kg.extract.rules import Rules, is_case_sensitive
-from kg.extract.spans import GAZETTEER_EXTRACTOR, SPAN_KEY, doc_text, item_text, language_of, sentence_bounds
+from kg.extract.spans import BRACKET_ALIAS_EXTRACTOR, GAZETTEER_EXTRACTOR, SPAN_KEY, doc_text, item_text, language_of, sentence_bounds
 from kg.extract.spans import Match as _Match
 from kg.extract.spans import exact_match as _exact_match
 from kg.extract.spans import title_case as _title_case, zipf as _zipf
@@ -192,6 +192,12 @@ class PatternMatcher:
             for m in pattern.regex.finditer(text):
                 group = "name" if m.group("name") is not None or "name2" not in m.re.groupindex else "name2"
                 start, end = m.span(group)  # a pattern with two alternatives names the second "name2"
+                if pattern.zh_words:
+                    edges = zh_name_edges(text, start, end, pattern.zh_words, self.rules,
+                                          made=pattern.type in ("Product", "Hardware"))
+                    if edges is None:
+                        continue
+                    start, end = edges
                 name = text[start:end].strip()
                 if not name or fold_name(name) in self.rules.stopwords:
                     continue
@@ -258,6 +264,9 @@ class PatternMatcher:
         longer names known products and chips start (the longest name wins)."""
         extra = _patterns_that_may_win(investor_names(text, self.rules), chosen)
         merged = _non_overlapping(chosen + extra) if extra else chosen
+        listed = people_listed_with(text, merged, self.rules)  # Chinese names: the people listed beside a person,
+        merged = _non_overlapping(merged + listed) if listed else merged
+        merged = bracket_aliases(text, merged, self.rules)  # and the spellings given in brackets after a name
         longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
         merged = _non_overlapping(merged + longer) if longer else merged
         again = _named_again(text, merged) + short_versions(text, merged, self.rules)
@@ -265,6 +274,94 @@ class PatternMatcher:
             return merged
         spans = {(m.start, m.end) for m in again}
         return _non_overlapping([m for m in merged if (m.start, m.end) not in spans] + again)
+
+
+_LIST_JOINER = "、和与及"
+
+
+def people_listed_with(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """The Chinese person names listed beside a person found by a rule (张伟、李娜和王芳表示: the slot sees 王芳,
+    the list gives 张伟 and 李娜), each checked as a person name on jieba's words."""
+    taken = {(m.start, m.end) for m in found}
+    out: list[_Match] = []
+    for m in found:
+        if m.type != "Person" or not has_cjk(text[m.start:m.end]):
+            continue
+        at = m.end
+        while at < len(text) and text[at] in _LIST_JOINER:  # to the right: 、李娜
+            edges = zh_name_edges(text, at + 1, min(len(text), at + 6), "person-after", rules)
+            if edges is None or edges[0] != at + 1 or edges in taken:
+                break
+            out.append(_Match(*edges, None, "Person", "pattern:zh-person-list", m.confidence))
+            taken.add(edges)
+            at = edges[1]
+        at = m.start
+        while at > 0 and text[at - 1] in _LIST_JOINER:  # to the left: 张伟、
+            edges = zh_name_edges(text, max(0, at - 6), at - 1, "person", rules)
+            if edges is None or edges[1] != at - 1 or edges in taken:
+                break
+            out.append(_Match(*edges, None, "Person", "pattern:zh-person-list", m.confidence))
+            taken.add(edges)
+            at = edges[0]
+    return out
+
+
+# A name with its other spelling in brackets: 之江实验室（Zhejiang Lab）, T-Head（平头哥）, 王坚（Wang Jian）.
+_BRACKET = re.compile(r"[ ]?[（(](?P<other>[^（）()，,。；;：:\n]{2,40}?)[）)]")
+_LATIN_NAME = re.compile(r"[A-Z][A-Za-z0-9&'’.-]*(?:[ ](?:[A-Z0-9][A-Za-z0-9&'’.-]*|of|and|for|de|&)){0,4}")
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff·]{2,12}")
+
+
+def bracket_aliases(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """The matches with the other spelling each name gives in brackets right after it, as the same entity: a
+    Latin name after a Chinese one or a Chinese name after a Latin one (之江实验室（Zhejiang Lab）, T-Head（平头哥）).
+
+    The bracketed name takes the named entity's type, and its id when the rules know it (or the named one takes
+    the bracketed one's id). Two new names are paired by the extractor `pattern:bracket-alias` of the bracketed
+    one, which the resolver (kg.link.resolve) makes an alias of the name before it. Acronyms, common words and
+    glosses of terms (大语言模型（LLM）: no entity before the bracket) are left alone."""
+    if "（" not in text and "(" not in text:
+        return found
+    by_start = {m.start: m for m in found}
+    renamed: dict[int, _Match] = {}  # start -> the match with the id the bracketed name gave it
+    dropped: set[int] = set()  # starts of bracketed matches replaced by their alias
+    added: list[_Match] = []
+    for m in found:
+        b = _BRACKET.match(text, m.end)
+        if not b:
+            continue
+        other = b.group("other").strip()
+        s = b.start("other") + b.group("other").index(other)
+        e = s + len(other)
+        latin_first = not has_cjk(text[m.start:m.end])
+        shape = _CJK_NAME if latin_first else _LATIN_NAME
+        if not shape.fullmatch(other) or fold_name(other) in rules.stopwords or other.lower() in _NOT_NAME_WORDS:
+            continue
+        if not latin_first and (other.isupper() and len(other) <= 4 or " " not in other and _common_english(other, 4.0)):
+            continue  # an acronym or a word (OCR, Pro), not a spelling of the name
+        inside = by_start.get(s)
+        if inside is not None and inside.end != e:
+            continue  # a longer or shorter name inside the brackets: its own
+        if latin_first and inside is None and not (m.type in ("Company", "Organization") and "的" not in other or
+                                                   m.type == "Person" and _chinese_person(other)):
+            continue  # what a product does (EvoSearch（进化搜索）) or a note (个人网站), not its Chinese name
+        known = (inside.entity_id if inside is not None else None) or rules.alias_index.get(fold_name(other))
+        if m.entity_id and known:
+            continue  # each already named: the rules' ids stand
+        entity_id = m.entity_id or known
+        if known:  # the name before takes the bracketed one's id: 平头哥（T-Head） when the rules know T-Head
+            renamed[m.start] = _Match(m.start, m.end, known, rules.entities[known].type, m.extractor, m.confidence)
+        if inside is not None and inside.entity_id:
+            continue
+        if inside is not None:
+            dropped.add(inside.start)
+        entity_type = rules.entities[entity_id].type if entity_id else m.type
+        extractor = m.extractor if entity_id else BRACKET_ALIAS_EXTRACTOR
+        added.append(_Match(s, e, entity_id, entity_type, extractor, m.confidence))
+    if not (renamed or added):
+        return found
+    kept = [renamed.get(m.start, m) for m in found if m.start not in dropped]
+    return sorted(kept + added, key=lambda x: x.start)
 
 
 def _patterns_that_may_win(patterns: Iterable[_Match], gazetteer: list[_Match]) -> list[_Match]:
@@ -429,7 +526,9 @@ _INVESTOR_LIST_EN = re.compile(
     r"backers (?:including|include)|funding from|investment from|joined by)\s+"
     r"(?P<list>[^.;:()\n]{3,240}?)(?=[.;:()\n]|\s(?:with|alongside|at|in|to|for)\s|$)"
 )
-_INVESTOR_LIST_ZH = re.compile(r"由(?P<list>[^。；;，,\n的 ]{2,60}?)(?:等)?(?:联合)?(?:领投|跟投|参投)")
+_INVESTOR_LIST_ZH = re.compile(
+    r"由(?P<list>[^。；;，,\n的 ]{2,60}?)(?:等)?(?:联合)?(?:领投|跟投|参投)"
+    r"|(?:投资方|投资者|投资人|投资机构|参投方|跟投方)(?:还)?(?:包括|有|为)[：: ]?(?P<named>[^。；;，\n]{2,160}?)(?:等|[。；;，\n])")
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|、|和|及|与)\s*")
 _COMPANY_NAME = re.compile(
     r"(?:the\s+)?(?P<name>[A-Z0-9][A-Za-z0-9&'’.-]*(?:\s(?:[A-Z0-9][A-Za-z0-9&'’.-]*|of|de|&))*)"
@@ -444,8 +543,10 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
     out = []
     for pattern in (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH):
         for lm in pattern.finditer(text):
-            base = lm.start("list")
-            listed = lm.group("list")
+            group = "list" if lm.group("list") is not None or "named" not in lm.re.groupindex else "named"
+            base = lm.start(group)
+            listed = lm.group(group)
+            whole = group == "named"  # "投资方包括 X、Y": a piece is a name or says more (美国情报投资机构 In-Q-Tel)
             pos = 0
             for piece in _LIST_SEP.split(listed):
                 at = listed.find(piece, pos)
@@ -456,6 +557,8 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
                 if not nm:
                     continue
                 group = "name" if nm.group("name") else "zh"
+                if whole and group == "zh" and nm.end(group) != len(piece.rstrip(" .")):
+                    continue
                 name = _INVESTOR_TAIL.sub("", nm.group(group)).rstrip(" .'’")
                 if nm.end(group) - nm.start(group) != len(piece.rstrip(" .")) and group == "name":
                     # words after the name that are not a name ("existing investors"): only take pure names
@@ -558,6 +661,180 @@ def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> l
     if not parts:
         return extra
     return [m for m in extra if " " in text[m.start : m.end] or fold_name(text[m.start : m.end]) not in parts]
+
+
+# ---------------------------------------------------------------- Chinese names
+#
+# Chinese text marks no word edges: a slot's regex finds where a name stands (before 表示, after 创始人, before
+# 实验室), jieba's words find where the name begins and ends (patterns with `zh_words`, rules/patterns.yml).
+
+_ZH_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
+    "钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文"
+    "牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛"
+    "曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏"
+    "席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝洪")
+_ZH_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯",
+                         "长孙", "宇文")
+# jieba's tags of the words a name is made of (nouns, places, names, organisations, Latin words) ...
+_ZH_NAME_TAGS = frozenset("n nr nrt nrfg ns nt nz j eng x".split())
+# ... and of those that make it a name rather than a phrase of common nouns (人工智能实验室)
+_ZH_PROPER_TAGS = frozenset("nr nrt nrfg ns nt nz eng".split())
+# The last characters of words that are not names (性 of 安全性, 度, 力), and how common a word must be to be a
+# word rather than a name (Zipf frequency: 许可 4.6, 马云 3.5, 王坚 2.8; the best-known names are in the gazetteer)
+_ZH_NOT_NAME_ENDS = frozenset("性度力化率者们感式型制量能帧弦笑书")
+_ZH_COMMON_WORD = 3.2
+# The words a name may end with (之江实验室, 宇树科技); a name ending in any other word is a phrase (多语种视觉)
+_ZH_NAME_ENDS = frozenset("实验室 研究院 研究所 研究中心 科学院 大学 学院 基金会 委员会 科技 智能 集团 控股".split())
+# jieba's tags of words that say a name goes on to the left (多|模态, 三大|实验室): numbers, adjectives, modifiers
+_ZH_GOES_ON_TAGS = frozenset("m mq q a ad an b z r".split())
+# A short word jieba's dictionary has rarely (its counts) or not at all and that is rare in Chinese text (Zipf
+# frequency) is a name's word (阶跃, 宇树, 灵伴), unlike 充分利用 or 批量生产
+_ZH_RARE, _ZH_RARE_ZIPF = 10, 3.3
+# jieba's tags of words that stand between names (prepositions, conjunctions, particles, adverbs, verbs, pronouns)
+_ZH_FUNCTION_TAGS = frozenset("p c u uj ul uz ug uv ud d v vn r f".split())
+_ZH_COMMON_PLACE = 1000  # a place named so often alone before 实验室 is the lab's country, not its name (中国实验室)
+# Words that begin no name: pronouns, determiners and the generic words a lab, a company or a model is described by
+_ZH_NOT_NAME_WORDS = frozenset(
+    """的 和 与 及 或 在 是 将 对 从 为 把 被 让 给 向 也 都 还 就 其 该 此 这 那 这个 那个 这些 那些 每个 各 各个 某 某个 一个 一家
+    多家 几家 家 个 新 新的 全新 首个 首家 唯一 我们 他们 她们 它们 他 她 它 你 我 旗下 内部 自家 自己 本 原 前 后 由 于 等
+    人工智能 AI 开源 闭源 国产 国内 国外 海外 全球 国际 通用 超级 前沿 顶尖 头部 领先 知名 著名 大型 小型 大 小 多模态 具身 视觉
+    语言 语音 基础 行业 垂直 企业 企业级 商业 金融 医疗 教育 工业 科研 研究 联合 重点 国家 合作 秘密 临时 常规 独立 私人
+    高 黑 未来 数字 智慧 现代 相关 所有 许多 主要 核心 其他 其它 更 更多 最 非常 实验室 研究院 研究所 研究中心 大学 学院
+    科技 智能 模型 公司 团队 机构 部门 集团 算力 新款 款 硬核 生物 化学 材料 垂域 类脑 微调 专治 普通 神经网络 嵌入式
+    外星 单机 研究型 伦理 架构 重构 人工 中文 英文 霸榜""".split())
+
+
+_ZH_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+
+
+@lru_cache(maxsize=8192)
+def _zh_words(window: str) -> tuple[tuple[int, int, str], ...]:
+    """jieba's words of a short stretch of text with their tags: (start, end, tag)."""
+    import jieba.posseg
+
+    out, at = [], 0
+    for pair in jieba.posseg.cut(window):
+        out.append((at, at + len(pair.word), pair.flag))
+        at += len(pair.word)
+    return tuple(out)
+
+
+def _chinese_person(name: str) -> bool:
+    """Two to four Chinese characters starting with a surname (王坚, 欧阳明), or a transliteration (丹·马吉)."""
+    if "·" in name:
+        return all(2 <= len(part) + 1 <= 7 and has_cjk(part) for part in name.split("·"))
+    if name[-1] in _ZH_NOT_NAME_ENDS or _zipf_zh(name) >= _ZH_COMMON_WORD:
+        return False  # a word, not a name: 安全性, 易用性, 许可 (jieba tags some `nr`)
+    if name.startswith(_ZH_COMPOUND_SURNAMES):
+        return 3 <= len(name) <= 4
+    return 2 <= len(name) <= 3 and name[0] in _ZH_SURNAMES
+
+
+@lru_cache(maxsize=65536)
+def _zipf_zh(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "zh")
+
+
+# Characters that stand before a name's kind word in a phrase, never in a name (的智能, 更智能, 新大模型)
+_ZH_BEFORE_KIND = frozenset("的更和与了是在很最为及或把被让其该这那新大小高全多各每个款种")
+
+
+def _may_name(text: str, start: int, end: int, kind: str) -> bool:
+    """Whether a name may stand there at all, read from the characters (before jieba runs: most places a slot
+    finds hold no name): a person name starts with a surname (or has a ·); a name before its kind word (智能,
+    大模型) has a name's characters just before the kind, not a phrase's (人工|智能, 的|智能)."""
+    if kind == "person":
+        return "·" in text[start:end] or any(
+            end - k >= start and (text[end - k] in _ZH_SURNAMES or text[end - k - 1:end - k + 1] in _ZH_COMPOUND_SURNAMES)
+            for k in (2, 3))
+    if kind == "person-after":
+        return text[start] in _ZH_SURNAMES or text.startswith(_ZH_COMPOUND_SURNAMES, start) or "·" in text[start:start + 8]
+    kind_word = next((k for k in _ZH_NAME_ENDS if text.endswith(k, 0, end)), "")
+    cut = end - len(kind_word)  # the name's end, before its kind word when it has one
+    return cut - start >= 1 and text[cut - 1] not in _ZH_BEFORE_KIND and text[max(start, cut - 2):cut] not in _ZH_NOT_NAME_WORDS
+
+
+def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules, made: bool = False) -> tuple[int, int] | None:
+    """The edges of the Chinese name a slot proposes at text[start:end], read from jieba's words; None when no
+    name stands there.
+
+    "person": the person name (tagged `nr` by jieba, with a surname, or a transliteration with ·) that ends at
+    `end` (王坚 of 揭示王坚 before 表示); "person-after": the one that starts at `start` (杨植麟 of 杨植麟表示
+    after 创始人).
+    "name": the run of name words that ends at `end`, started at its first word (之江实验室 of 揭示之江实验室);
+    one of them must be a name's word (a place, a name, a Latin word, a word jieba does not know or rarely
+    sees), not a known entity's name (谷歌实验室 is Google's lab: Google stays). With `made` (a product's or a
+    chip's slot), a known company right before the run is its maker, and the run its name (中国电信星辰大模型: 星辰)."""
+    import jieba
+
+    if not _may_name(text, start, end, kind):
+        return None
+    lo, hi = max(0, start - 8), min(len(text), end + 8)
+    words: list[tuple[int, int, str]]
+    if kind in ("person", "person-after"):
+        # the words of the text up to the cue (before it) or from it (after it): the cue's own characters never
+        # join the name (黄益贺|称, not 黄益|贺称)
+        wlo, whi = (lo, end) if kind == "person" else (start, hi)
+        words = [(wlo + s, wlo + e, tag) for s, e, tag in _zh_words(text[wlo:whi])]
+        ends = [n for n, (s, e, _) in enumerate(words) if e == end and s >= start] if kind == "person" else \
+            [n for n, (s, e, _) in enumerate(words) if s == start and e <= end]
+        for n in ends:
+            s, e, tag = words[n]
+            if n >= 2 and text[words[n - 1][0]:words[n - 1][1]] == "·" and words[n - 2][0] >= start:
+                s = words[n - 2][0]  # 丹·马吉: jieba cuts at the dot
+            elif n + 2 < len(words) and text[e:e + 1] == "·" and words[n + 2][1] <= end:
+                e = words[n + 2][1]
+            elif n >= 1 and e - s == 2 and words[n - 1][1] - words[n - 1][0] == 1 and words[n - 1][0] >= start and \
+                    text[words[n - 1][0]] in _ZH_SURNAMES and words[n - 1][2] not in _ZH_FUNCTION_TAGS:
+                s = words[n - 1][0]  # 邝|文澜: jieba cut a rare surname off
+            elif kind == "person-after" and n + 1 < len(words) and e - s == 2 and words[n + 1][1] - words[n + 1][0] == 1 \
+                    and has_cjk(text[e]) and words[n + 1][2] not in _ZH_FUNCTION_TAGS and words[n + 1][1] <= end:
+                e = words[n + 1][1]  # 唐彬|森: jieba cut the given name's last character off
+            name = text[s:e]
+            if (tag.startswith("nr") or "·" in name) and _chinese_person(name):
+                known = rules.alias_index.get(fold_name(name))
+                if known is None or rules.entities[known].type == "Person":
+                    return s, e
+        return None
+    words = [(lo + s, lo + e, tag) for s, e, tag in _zh_words(text[lo:hi])]
+    last = next((n for n, w in enumerate(words) if w[1] == end and w[0] >= start), None)
+    if last is None:
+        return None  # the name ends inside a word (智能体)
+    if rules.alias_index.get(fold_name(text[words[last][0]:end])):
+        return None  # a known name (斯坦福大学): the gazetteer's
+    first, proper = last + 1, False
+    for n in range(last, -1, -1):
+        s, e, tag = words[n]
+        word = text[s:e]
+        if s < start or tag not in _ZH_NAME_TAGS or not _ZH_WORD.fullmatch(word) or \
+                word in _ZH_NOT_NAME_WORDS and (n != last or word not in _ZH_NAME_ENDS):
+            if s >= start - 2 and (tag in _ZH_GOES_ON_TAGS or word == "·" or
+                                   len(word) == 1 and has_cjk(word) and tag not in _ZH_FUNCTION_TAGS):
+                # the words before say what kind it is (多模态, 三大实验室, 每瓦特智能), or the name goes on
+                # (林茨约翰·开普勒大学, 夕小瑶科技): not a name, or not where it starts
+                return None
+            break
+        known = rules.alias_index.get(fold_name(word)) if n != last else None
+        if known and made and rules.entities[known].type in ("Company", "Organization") and first <= last:
+            proper = True  # its maker before it: 中国电信|星辰|大模型, the maker's model named 星辰
+            break
+        if known:
+            return None  # a known entity's unit or product (谷歌|实验室): the known name stays
+        first = n
+        if word in _ZH_NOT_NAME_WORDS:
+            continue
+        if (tag in _ZH_PROPER_TAGS and (tag != "ns" or jieba.dt.FREQ.get(word, 0) < _ZH_COMMON_PLACE)) or \
+                len(word) <= 3 and (jieba.dt.FREQ.get(word) or 0) < _ZH_RARE and _zipf_zh(word) < _ZH_RARE_ZIPF:
+            proper = True
+    if not proper or first > last:
+        return None
+    kind_word = next((k for k in _ZH_NAME_ENDS if text.endswith(k, 0, end)), "")
+    if kind_word and (first == last and words[last][2] != "nt" or end - len(kind_word) - words[first][0] < 2):
+        return None  # one word ending with the kind of name (生物科技, 高智能), or one character before it (商学院)
+    return words[first][0], end
 
 
 # ---------------------------------------------------------------- spaCy wiring

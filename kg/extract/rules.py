@@ -60,6 +60,11 @@ class NamePattern(BaseModel):
     require: list[str] = []  # every one must match the name
     known_prefix_when_glued: bool = False  # Qwen3 yes (Qwen is known), Giuseppe5 no
     known_base: list[EntityType] = []  # the regex's group "base" must name a known entity of these types (Claude Opus)
+    # Chinese names, whose edges no space marks, checked on jieba's words: "person" keeps the person name (jieba's
+    # `nr`, with a surname) that ends at the name's end, "person-after" the one that starts at its start; "name"
+    # starts the name where the run of name words before its end begins (揭示之江实验室 -> 之江实验室).
+    # See kg.extract.mentions.zh_name_edges.
+    zh_words: Literal["", "person", "person-after", "name"] = ""
     description: str = ""
 
 
@@ -152,6 +157,7 @@ class CompiledPattern:
     require: list[re.Pattern] = field(default_factory=list)
     known_prefix_when_glued: bool = False
     known_base: frozenset[str] = frozenset()
+    zh_words: str = ""
 
 
 @dataclass
@@ -374,7 +380,7 @@ def _load_patterns(directory: Path, problems: list[str]) -> tuple[list[CompiledP
             problems.append(f"[{_loc(rel, label, 'regex')}] known_base needs a named group (?P<base>...) for the known name")
             continue
         compiled.append(CompiledPattern(rule.id, rule.type, regex, rule.confidence, excludes, requires,
-                                        rule.known_prefix_when_glued, frozenset(rule.known_base)))
+                                        rule.known_prefix_when_glued, frozenset(rule.known_base), rule.zh_words))
     return compiled, frozenset(fold_name(w) for w in parsed.stopwords), [path]
 
 

@@ -12,6 +12,9 @@ from kg.ingest.normalize import cjk_ratio, has_cjk
 from kg.records import NewsItem
 
 GAZETTEER_EXTRACTOR = "gazetteer"
+# A name given in brackets after another new name, as its other spelling (之江实验室（Zhejiang Lab）): the resolver
+# makes the two one entity (kg.extract.mentions.bracket_aliases, kg.link.resolve)
+BRACKET_ALIAS_EXTRACTOR = "pattern:bracket-alias"
 SPAN_KEY = "kg"
 
 if not Span.has_extension("kg_extractor"):

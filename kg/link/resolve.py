@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from kg.ingest.normalize import fold_name, slugify
 from kg.records import Entity, Mention
 from kg.extract.rules import Rules
+from kg.extract.spans import BRACKET_ALIAS_EXTRACTOR
 
 
 # A name only the statistical model found becomes an entity once the model has found it in this many news
@@ -31,7 +32,7 @@ class NameTally:
     reuse the tally of an unchanged file and still sum exactly as a cold build does.
     """
 
-    __slots__ = ("first_seen", "votes", "surfaces", "extractors", "confidence", "model_items")
+    __slots__ = ("first_seen", "votes", "surfaces", "extractors", "confidence", "model_items", "same_as")
 
     def __init__(self):
         self.first_seen: dict[str, str] = {}  # gazetteer id or "\0" + folded name -> surface, in order of mention
@@ -40,10 +41,14 @@ class NameTally:
         self.extractors: dict[str, dict[str, int]] = {}
         self.confidence: dict[str, float] = {}
         self.model_items: dict[str, list[str]] = {}  # folded name -> up to MODEL_MIN_ITEMS item ids
+        # folded name given in brackets after another new name -> that name (之江实验室（Zhejiang Lab）): one entity
+        self.same_as: dict[str, str] = {}
 
     def observe(self, mentions: list[Mention], alias_index: dict[str, str]) -> None:
         first_seen = self.first_seen
+        before = None
         for m in mentions:
+            previous, before = before, m
             if m.entity_id:
                 first_seen.setdefault(m.entity_id, m.surface)
                 continue
@@ -51,6 +56,11 @@ class NameTally:
             first_seen.setdefault("\0" + key, m.surface)
             if key in alias_index:
                 continue
+            if m.extractor == BRACKET_ALIAS_EXTRACTOR and previous is not None and not previous.entity_id and \
+                    previous.item_id == m.item_id and 0 < m.start - previous.end <= 2:
+                named = fold_name(previous.surface)
+                if named != key:
+                    self.same_as.setdefault(key, named)
             votes = self.votes.setdefault(key, {})
             votes[m.type] = votes.get(m.type, 0.0) + m.confidence
             surfaces = self.surfaces.setdefault(key, {})
@@ -81,6 +91,7 @@ class EntityResolver:
         self._confidence: dict[str, float] = {}
         self._model_items: dict[str, set[str]] = defaultdict(set)  # folded name -> items (up to MODEL_MIN_ITEMS)
         self._dropped: set[str] = set()
+        self._same_as: dict[str, str] = {}
 
     def tally(self, mentions: list[Mention]) -> NameTally:
         tally = NameTally()
@@ -106,6 +117,8 @@ class EntityResolver:
         confidence = self._confidence
         for key, value in tally.confidence.items():
             confidence[key] = max(confidence.get(key, 0.0), value)
+        for key, named in tally.same_as.items():
+            self._same_as.setdefault(key, named)
         for key, found in tally.model_items.items():
             into = self._model_items[key]
             for item_id in found:
@@ -116,7 +129,15 @@ class EntityResolver:
         """Entities for the names no gazetteer knows, keyed by folded name."""
         self._new: dict[str, Entity] = {}
         taken = set(self.rules.entities)
+        bracketed = self._bracket_aliases()
+        for key, named in bracketed.items():  # the bracketed name's mentions count for the name before it
+            self._votes[named].update(self._votes[key])
+            self._surfaces[named].update(self._surfaces[key])
+            self._extractors[named].update(self._extractors[key])
+            self._confidence[named] = max(self._confidence.get(named, 0.0), self._confidence[key])
         for key in sorted(self._votes):
+            if key in bracketed:
+                continue
             only_model = all(_by_model(x) for x in self._extractors[key])
             if only_model and len(self._model_items[key]) < MODEL_MIN_ITEMS:
                 self._dropped.add(key)
@@ -136,7 +157,26 @@ class EntityResolver:
                 extractor=self._extractors[key].most_common(1)[0][0],
                 confidence=round(self._confidence[key], 3),
             )
+        for key, named in bracketed.items():
+            if named in self._new:
+                self._new[key] = self._new[named]
         return self._new
+
+    def _bracket_aliases(self) -> dict[str, str]:
+        """Folded bracketed name -> the folded new name it spells otherwise (followed to the end of a chain); only
+        between names no gazetteer knows that both have mentions and not the model's alone."""
+        out = {}
+        for key, named in self._same_as.items():
+            seen = {key}
+            while named in self._same_as and named not in seen:
+                seen.add(named)
+                named = self._same_as[named]
+            if named in seen or key not in self._votes or named not in self._votes:
+                continue
+            if self.rules.alias_index.get(named) or all(_by_model(x) for x in self._extractors[named]):
+                continue
+            out[key] = named
+        return out
 
     def entities(self) -> dict[str, Entity]:
         """Every entity the observed mentions name, by id, in the order of their first mention (after finish())."""
