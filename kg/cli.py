@@ -654,6 +654,10 @@ def train_relations(shared, out, threshold, rules_dir):
         raise _fail(exc) from None
     for kind, counts in report.counts.items():
         click.echo(f"{kind} pairs: " + ", ".join(f"{label} {n}" for label, n in sorted(counts.items())))
+    if report.heldout:
+        click.echo("held-out hand-annotated pairs (relation: pairs, threshold, P, R, F1): " + "; ".join(
+            f"{label} {row['pairs']} {row['threshold']} {row['precision']:.2f} {row['recall']:.2f} {row['f1']:.2f}"
+            for label, row in report.heldout.items()))
     click.echo(f"Trained in {report.seconds:.0f} s on {report.files} files. Model: {out or MODEL_DIR}")
 
 

@@ -13,8 +13,9 @@ from kg.extract.mentions import extract_mentions, make_pipelines
 from kg.ingest.normalize import fold_name
 from kg.records import Mention, NewsItem
 from kg.link.rel.component import EXTRACTOR, RelationModel, model_installed
-from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words
-from kg.link.rel.silver import TrainingDataError, gold_files, hand_instances, training_files
+from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words, relations_for
+from kg.link.rel.silver import Instance, TrainingDataError, gold_files, hand_instances, training_files
+from kg.link.rel.train import choose_thresholds, heldout_scores, split_hand
 from kg.link.relations import pattern_relations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,10 +50,44 @@ def test_pairs_only_where_some_relation_allows_the_types_and_capped():
     assert len(candidate_pairs(companies, many, 0)) == MAX_PAIRS
 
 
+def test_competes_with_only_between_two_of_one_kind():
+    assert "competesWith" in relations_for("Product", "Product")
+    assert "competesWith" in relations_for("Company", "Organization")
+    assert "competesWith" in relations_for("Hardware", "Hardware")
+    assert "competesWith" not in relations_for("Product", "Hardware")
+    assert "competesWith" not in relations_for("Company", "Product")
+    text = "H100 对标 MI300X"
+    chips = [_mention(text, "H100", "Hardware"), _mention(text, "MI300X", "Hardware")]
+    assert candidate_pairs(chips, text, 0) == [(0, 1), (1, 0)]  # only competesWith links two chips
+
+
+def test_heldout_split_keeps_each_sentence_on_one_side():
+    hand = [Instance(["w"], "none", "hand", f"sentence {n // 3}") for n in range(300)]  # 100 sentences, 3 pairs each
+    kept, held = split_hand(hand, 0.2, seed=7)
+    assert len(kept) + len(held) == 300
+    assert {i.sentence for i in kept}.isdisjoint({i.sentence for i in held})
+    assert 10 <= len({i.sentence for i in held}) <= 30
+    assert split_hand(hand, 0.2, seed=7) == (kept, held)  # seeded
+
+
+def test_thresholds_are_the_lowest_reaching_the_target_precision():
+    # (gold, predicted, probability): uses is right at 0.9 and 0.7, wrong at 0.6 and 0.4
+    predictions = [("uses", "uses", 0.9), ("uses", "uses", 0.7), ("none", "uses", 0.6), ("none", "uses", 0.4),
+                   ("acquires", "none", 0.8)]
+    floor = {label: 0.5 for label in ("develops", "worksFor", "uses", "partnersWith", "investsIn", "acquires",
+                                      "competesWith")}
+    chosen = choose_thresholds(predictions, floor, target=0.8)
+    assert chosen["uses"] == 0.65  # at 0.5 and 0.6 one of three is wrong (0.67); from 0.65 on both are right
+    assert chosen["acquires"] == 0.95  # never predicted: the highest of the grid
+    scores = heldout_scores(predictions, chosen)
+    assert scores["uses"] == {"pairs": 2, "found": 2, "threshold": 0.65, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert scores["acquires"]["recall"] == 0.0
+
+
 def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path):
     instances = hand_instances(ROOT / "tests" / "data" / "relations-train.jsonl")
     labels = {i.label for i in instances}
-    assert {"none", "develops", "uses", "partnersWith", "investsIn", "worksFor", "acquires"} <= labels
+    assert {"none", "develops", "uses", "partnersWith", "investsIn", "worksFor", "acquires", "competesWith"} <= labels
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x"}\n', encoding="utf-8")
     with pytest.raises(TrainingDataError, match="bad.jsonl:1"):

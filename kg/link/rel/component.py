@@ -19,7 +19,7 @@ from kg.extract.spans import item_text, sentence_bounds
 from kg.ingest.normalize import to_simplified
 from kg.records import Mention, NewsItem, Relation
 from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
-from kg.link.rel.instances import SIGNATURES, SYMMETRIC, candidate_pairs, pair_words
+from kg.link.rel.instances import SIGNATURES, SYMMETRIC, allows, candidate_pairs, pair_words
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "rel"
 EXTRACTOR = "model:rel"
@@ -78,8 +78,7 @@ class RelationModel:
             subj, obj = inside[si], inside[oi]
             if label == "none" or score < min(self.thresholds[label], self._known(label, subj, obj, rules)):
                 continue
-            allowed_s, allowed_o = SIGNATURES[label]
-            if subj.type not in allowed_s or obj.type not in allowed_o:
+            if not allows(label, subj.type, obj.type):
                 continue
             rel = _relation(label, subj, obj, item, inside, si, oi, sentence, s_start, score, rules)
             if rel is None:

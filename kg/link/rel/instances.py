@@ -25,9 +25,10 @@ SIGNATURES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "partnersWith": (ORGS, ORGS),
     "investsIn": (ORGS | {"Person"}, frozenset({"Company"})),
     "acquires": (frozenset({"Company"}), frozenset({"Company", "Product"})),
+    "competesWith": (ORGS | THINGS, ORGS | THINGS),  # two of one kind only: see `allows`
 }
 LABELS = ("none", *SIGNATURES)
-SYMMETRIC = frozenset({"partnersWith"})
+SYMMETRIC = frozenset({"partnersWith", "competesWith"})
 
 CONTEXT = 3  # tokens kept before the first and after the second mention
 MAX_BETWEEN = 40  # tokens between the two mentions: pairs farther apart are not classified
@@ -36,8 +37,17 @@ MAX_PAIRS = 12  # ordered pairs per sentence, the closest first
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9.+\-']*|\d+(?:\.\d+)?|[^\sA-Za-z\d]")
 
 
+def allows(relation: str, subject_type: str, object_type: str) -> bool:
+    """Whether the relation may hold from an entity of the one type to one of the other (competesWith: two
+    entities of one kind, a company or organization and another, a product and another product)."""
+    subjects, objects = SIGNATURES[relation]
+    if subject_type not in subjects or object_type not in objects:
+        return False
+    return relation != "competesWith" or subject_type == object_type or {subject_type, object_type} <= ORGS
+
+
 def relations_for(subject_type: str, object_type: str) -> list[str]:
-    return [p for p, (s, o) in SIGNATURES.items() if subject_type in s and object_type in o]
+    return [p for p in SIGNATURES if allows(p, subject_type, object_type)]
 
 
 def tokens(text: str) -> list[str]:

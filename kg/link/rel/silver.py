@@ -60,6 +60,7 @@ class Instance:
     words: list[str]
     label: str
     source: str  # "rule:<id>", "gazetteer", "none", "hand"
+    sentence: str = ""  # the sentence of a hand-annotated pair (its pairs are held out together)
 
 
 GOLD_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
@@ -190,5 +191,5 @@ def hand_instances(path: Path) -> list[Instance]:
                            for role, start, end, kind in spans), key=lambda m: m.start)
         si = next(i for i, m in enumerate(mentions) if m.entity_id == f"S{record['s'][0]}")
         oi = next(i for i, m in enumerate(mentions) if m.entity_id == f"O{record['o'][0]}")
-        out.append(Instance(pair_words(text, 0, mentions, si, oi), record["p"], "hand"))
+        out.append(Instance(pair_words(text, 0, mentions, si, oi), record["p"], "hand", record["text"]))
     return out
