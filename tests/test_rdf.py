@@ -14,7 +14,6 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from kg.export.turtle import export, to_rdf
 from kg.sparql.query import run
 from kg.sparql.store import load_store
-from kg.records import NewsItem
 from .conftest import CHROMEDRIVER, CHROMIUM, GOLDEN, chrome, open_page, tiny_graph
 
 RDF_DIR = Path(__file__).parent.parent / "kg" / "rdf"

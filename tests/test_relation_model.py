@@ -14,7 +14,8 @@ from kg.ingest.normalize import fold_name
 from kg.records import Mention, NewsItem
 from kg.link.rel.component import EXTRACTOR, RelationModel, model_installed
 from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words, relations_for
-from kg.link.rel.silver import Instance, TrainingDataError, gold_files, hand_instances, training_files
+from kg.ingest.corpora import TrainingDataError, gold_files, training_files
+from kg.link.rel.silver import Instance, hand_instances
 from kg.link.rel.train import choose_thresholds, heldout_scores, split_hand
 from kg.link.relations import pattern_relations
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.export.atomic import atomic_file
 from kg.export.base import ExportOptions
 
 HEADER = (

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.extract.mentions import GazetteerMatcher
-from kg.extract.propernames import (CLASSES, TYPES_MODEL, Candidate, NameListsView, TypeClassifier, _is_name_word, candidates,
+from kg.extract.propernames import (CLASSES, TYPES_MODEL, Candidate, NameListsView, TypeClassifier, candidates,
                                     features)
 from kg.extract.rules import Rules
 from kg.extract.spans import item_text, language_of, sentence_bounds, title_case

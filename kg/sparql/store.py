@@ -372,7 +372,6 @@ def _open_read_only(target: Path) -> ox.Store | None:
 
 
 if __name__ == "__main__":  # python -m kg.sparql.store GRAPH.ttl [STORE_DIR] | --update PLAN.json: what StoreJob runs
-    import json
     import sys
 
     try:

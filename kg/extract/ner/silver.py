@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.ingest.digest import parse_digest
-from kg.errors import InputFileError
+from kg.ingest.corpora import read_items
 from kg.extract.spans import SPAN_KEY, item_text, language_of, sentence_bounds
 from kg.extract.spans import exact_match as _exact_match
 from kg.ingest.normalize import has_cjk
@@ -52,14 +51,6 @@ class SilverStats:
     replaced: int = 0
     dropped_uncovered: int = 0
     by_label: dict[str, int] = field(default_factory=dict)
-
-
-def read_items(files: Iterable[Path]) -> Iterator:
-    for path in files:
-        try:
-            yield from parse_digest(path).items
-        except InputFileError:
-            continue
 
 
 def is_name_like(text: str, common: frozenset[str] = COMMON_LATIN) -> bool:

@@ -23,7 +23,8 @@ from kg.extract.mentions import SPAN_KEY, GazetteerMatcher, _exact_match, _non_o
 from kg.ingest.normalize import fold_name
 from kg.link.resolve import MODEL_MIN_ITEMS
 from kg.extract.rules import Rules
-from kg.extract.ner.silver import MAX_CHARS, MIN_CHARS, SilverStats, read_items, silver_docs
+from kg.extract.ner.silver import MAX_CHARS, MIN_CHARS, SilverStats, silver_docs
+from kg.ingest.corpora import read_items
 
 CONFIG = Path(__file__).parent / "config.cfg"
 MODEL_NAME = "kg_ner"

@@ -37,6 +37,7 @@ from kg.ingest.normalize import fold_name, to_simplified
 from kg.records import Mention
 from kg.link.relations import pattern_relations
 from kg.extract.rules import Rules
+from kg.ingest.corpora import TrainingDataError
 from kg.link.rel.instances import SIGNATURES, SYMMETRIC, candidate_pairs, pair_words
 
 PRECISE = 0.7
@@ -51,43 +52,12 @@ _ROLE_CUE = re.compile(r"CEO|CTO|COO|CFO|首席|创始人|董事长|总裁|负�
                        r"离职|跳槽|founder|chief|president|head of|researcher|engineer|joined|joins|left|hired", re.I)
 
 
-class TrainingDataError(KgError):
-    """The training corpora or the hand-annotated pairs cannot be read."""
-
-
 @dataclass
 class Instance:
     words: list[str]
     label: str
     source: str  # "rule:<id>", "gazetteer", "none", "hand"
     sentence: str = ""  # the sentence of a hand-annotated pair (its pairs are held out together)
-
-
-GOLD_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
-
-
-def gold_files() -> set[str]:
-    """The names of the files hand-annotated gold items come from (tests/data/gold.jsonl and gold/*.jsonl)."""
-    names = set()
-    for path in [GOLD_DIR / "gold.jsonl", *sorted((GOLD_DIR / "gold").glob("*.jsonl"))]:
-        if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    names.add(json.loads(line).get("file", "").rsplit("/", 1)[-1])
-    return names
-
-
-def training_files(shared: Path, every: int = 1) -> list[Path]:
-    """The training part of the two large corpora (every `every`-th file of each), without the files any gold
-    item comes from."""
-    corpus = shared / "corpus"
-    gold = gold_files()
-    hextra = sorted(p for p in (corpus / "hextra-ai-insight-daily").rglob("*.md") if p.name < "2026-01" and p.name not in gold)
-    ainews = sorted(p for p in (corpus / "ainews-zh").glob("*.md")
-                    if not p.name.startswith(("26-07", "2026-07")) and p.name not in gold)
-    if not hextra and not ainews:
-        raise TrainingDataError(f"{corpus}: no training corpora (hextra-ai-insight-daily, ainews-zh)")
-    return hextra[::every] + ainews[::every]
 
 
 def _with_ids(mentions: list[Mention]) -> list[Mention]:

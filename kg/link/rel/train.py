@@ -23,7 +23,8 @@ from spacy.util import fix_random_seed, load_config, load_model_from_config, min
 
 from kg.extract.rules import Rules
 from kg.link.rel.instances import LABELS
-from kg.link.rel.silver import Instance, hand_instances, silver_instances, training_files
+from kg.ingest.corpora import training_files
+from kg.link.rel.silver import Instance, hand_instances, silver_instances
 
 CONFIG = Path(__file__).with_name("config.cfg")
 HAND = Path(__file__).resolve().parents[3] / "tests" / "data" / "relations-train.jsonl"
