@@ -66,6 +66,9 @@ _LABEL_LEAD = re.compile(r"^\W*[\u4e00-\u9fff]{1,6}\s?[：:]\s*")
 _SOURCE_LINE = re.compile(r"^\W*(?:来源|出处|source|sources|via|credit|credits|image|photo)\s*[：:|]", re.I)
 _NOT_A_THING = re.compile(r"(?i)bench\b|-bench|arena\b|\barc-agi|\bexam\b|competition|olympiad|licen[cs]e|\bagpl|\bgpl|\bmit\b"
                          r"|leaderboard|conference|summit|award|prize|\bweek\b|\bday\b|newsletter|podcast|\bact\b")
+# How sure the context classifier must be to propose a name by context alone (on dev, lower thresholds add as many
+# wrong names as right ones).
+_KEEP = 0.85
 # How sure the context classifier must be to change the type the NER gave a Latin name.
 _RETYPE = 0.8
 _ROLE_PREFIXES = frozenset("presiding former late acting interim deputy senior associate assistant general".split())
@@ -266,7 +269,7 @@ class Proposal:
 class ProperNames:
     """The proposer for one rule set (see the module docstring)."""
 
-    def __init__(self, rules: Rules, model: Path = TYPES_MODEL, threshold: float = 0.6):
+    def __init__(self, rules: Rules, model: Path = TYPES_MODEL, threshold: float = _KEEP):
         self.rules = rules
         self.names = NameListsView(rules)
         self.classifier, self.common, self.capitalised = load_model(model)
@@ -429,8 +432,8 @@ class ProperNames:
                 return []  # a quoted term or title ("Doomsday Device")
             if len(plain) == len(letters) and all(self._is_common_word(w) for w in plain):
                 return []  # words English writes in lower case: a phrase (Chief Revenue Officer, Big Four)
-            if self.classifier is None:
-                return []
+            if self.classifier is None or cand.sentence_start and len(words) == 1:
+                return []  # one capitalised word starting a sentence says nothing by its case
             local = cand.start - offset, cand.end - offset
             feats = features(sentence, *local, words, self.names)
             post = self.classifier.posterior(feats)
@@ -438,8 +441,7 @@ class ProperNames:
                 post["Person"] = 0.0  # a person's name starts with a given name or a surname (or follows a role)
             entity_type = max((c for c in CLASSES if c != "O"), key=post.get)
             confidence = post[entity_type]
-            need = self.threshold + (0.15 if cand.sentence_start and len(words) == 1 else 0)
-            if post["O"] >= confidence or confidence < need:
+            if post["O"] >= confidence or confidence < self.threshold:
                 return []
             confidence = round(min(0.75, 0.4 + 0.35 * confidence), 2)
         return [Match(cand.start, cand.end, None, entity_type, EXTRACTOR, confidence)]
