@@ -62,6 +62,7 @@ _DESCRIBED = re.compile(r"-[a-z]{3,}$")
 _GENERIC_TAIL = frozenset("soc suv uav ids id ram rss fps mb gb tb kb pb cpu gpu npu llm llms vram ssd yoy qoq".split())
 # What goes before a name at a sentence's start: punctuation, a list mark, a field label (摘要：, Status:).
 _START = re.compile(r"^[\W\d_]*(?:(?:[\u4e00-\u9fff]{1,6}|[A-Z][A-Za-z -]{0,30})\s?[：:]\s*)?[\W_]*$")
+_CAPITAL = re.compile(r"[A-Z]")
 _LABEL_LEAD = re.compile(r"^\W*[\u4e00-\u9fff]{1,6}\s?[：:]\s*")
 _SOURCE_LINE = re.compile(r"^\W*(?:来源|出处|source|sources|via|credit|credits|image|photo)\s*[：:|]", re.I)
 _NOT_A_THING = re.compile(r"(?i)bench\b|-bench|arena\b|\barc-agi|\bexam\b|competition|olympiad|licen[cs]e|\bagpl|\bgpl|\bmit\b"
@@ -266,6 +267,31 @@ class Proposal:
     entity_id: str | None = None
 
 
+class _Spans:
+    """Spans that do not overlap, kept sorted: which of them overlap a range, found by bisection (an item's cost
+    stays linear in its length however many names it has)."""
+
+    def __init__(self, spans):
+        self.items = sorted(spans, key=lambda m: (m[0], m[1]))
+        self.starts = [m[0] for m in self.items]
+
+    def overlapping(self, start: int, end: int) -> list:
+        i = max(0, bisect_right(self.starts, start) - 1)
+        while i > 0 and self.items[i - 1][1] > start:
+            i -= 1  # a longer span starting before
+        out = []
+        while i < len(self.items) and self.items[i][0] < end:
+            if self.items[i][1] > start:
+                out.append(self.items[i])
+            i += 1
+        return out
+
+    def add(self, start: int, end: int, item=None) -> None:
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.items.insert(i, (start, end, item))
+
+
 class ProperNames:
     """The proposer for one rule set (see the module docstring)."""
 
@@ -344,31 +370,34 @@ class ProperNames:
 
     def propose(self, text: str, found: list[Match]) -> list[Match]:
         """Names in the English sentences of `text` that none of `found` covers."""
-        taken = sorted((m.start, m.end) for m in found)
+        known = _Spans((m.start, m.end, m) for m in found)
+        taken = _Spans((m.start, m.end, m) for m in found)
         out: list[Match] = []
         proposed: dict[str, str] = {}
         headlines: list[tuple[int, int]] = []
         for s, e in sentence_bounds(text):
             sentence = text[s:e]
-            if not re.search(r"[A-Za-z]", sentence) or _SOURCE_LINE.match(sentence):
+            if not _CAPITAL.search(sentence) or _SOURCE_LINE.match(sentence):
                 continue
             if language_of(sentence) == "zh":
                 # Latin names in Chinese text are the NER's (capitals do not single them out there); only a known
                 # company's name with more name words after it is taken as its product (微软 Google Drive 集成)
+                if not any(m[2].type == "Company" for m in known.overlapping(s, e)):
+                    continue
                 for cand in candidates(sentence, s):
-                    overlapping = [m for m in found if m.start < cand.end and cand.start < m.end]
+                    overlapping = [m[2] for m in known.overlapping(cand.start, cand.end)]
                     for m in self._beside_known(text, cand, overlapping) if overlapping else ():
                         out.append(m)
-                        taken.append((m.start, m.end))
+                        taken.add(m.start, m.end, m)
                 continue
-            bare = _LABEL_LEAD.sub("", _without(sentence, s, taken))
+            bare = _LABEL_LEAD.sub("", _without(sentence, s, [(a, b) for a, b, _ in taken.overlapping(s, e)]))
             if title_case(bare) or _heading_like(bare):
                 headlines.append((s, e))
                 continue
             for cand in candidates(sentence, s):
-                for m in self._judge(text, sentence, s, cand, taken, found):
+                for m in self._judge(text, sentence, s, cand, taken, known):
                     out.append(m)
-                    taken.append((m.start, m.end))
+                    taken.add(m.start, m.end, m)
                     proposed.setdefault(text[m.start:m.end], m.type)
         if proposed and headlines:
             out.extend(self._in_headlines(text, headlines, proposed, taken))
@@ -400,14 +429,14 @@ class ProperNames:
             out.append(m)
         return out
 
-    def _judge(self, text: str, sentence: str, offset: int, cand: Candidate, taken, found) -> list[Match]:
+    def _judge(self, text: str, sentence: str, offset: int, cand: Candidate, taken: _Spans, known: _Spans) -> list[Match]:
         cand, role = self._trim(cand, text)
         if cand is None:
             return []
-        overlapping = [m for m in found if m.start < cand.end and cand.start < m.end]
+        overlapping = [m[2] for m in known.overlapping(cand.start, cand.end)]
         if overlapping:
             return self._beside_known(text, cand, overlapping)
-        if any(s < cand.end and cand.start < e for s, e in taken):
+        if taken.overlapping(cand.start, cand.end):
             return []
         words = cand.words
         if cand.start and text[cand.start - 1] in "@#$":
@@ -468,12 +497,12 @@ class ProperNames:
         for s, e in headlines:
             for hit in pattern.finditer(text, s, e):
                 hs, he = hit.span()
-                if any(a < he and hs < b for a, b in taken):
+                if taken.overlapping(hs, he):
                     continue
                 if (hs and text[hs - 1].isalnum()) or (he < len(text) and text[he].isalnum()):
                     continue
                 out.append(Match(hs, he, None, proposed[hit.group(0)], EXTRACTOR, 0.6))
-                taken.append((hs, he))
+                taken.add(hs, he)
         return out
 
 
@@ -514,8 +543,9 @@ def with_proper_names(text: str, found: list[Match], rules: Rules) -> list[Match
     found = proposer.revise(text, found)
     extra = proposer.propose(text, found)
     if extra:
-        inside = [m for m in found if any(x.start <= m.start and m.end <= x.end and x.length > m.length for x in extra)]
-        kept = [m for m in found if m not in inside] if inside else found
+        longer = _Spans((x.start, x.end, x) for x in extra)
+        kept = [m for m in found if not any(x[0] <= m.start and m.end <= x[1] and x[1] - x[0] > m.length
+                                            for x in longer.overlapping(m.start, m.end))]
         found = sorted(kept + extra, key=lambda m: m.start)
     return coordinated(text, found, proposer)
 
