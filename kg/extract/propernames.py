@@ -72,6 +72,12 @@ _NOT_A_THING = re.compile(r"(?i)bench\b|-bench|arena\b|\barc-agi|\bexam\b|compet
 _KEEP = 0.85
 # How sure the context classifier must be to change the type the NER gave a Latin name.
 _RETYPE = 0.8
+# Words after a company's name that say what about it is meant, not which product: its community, its docs, its
+# events, its status page.
+_ABOUT_A_THING = frozenset("""discord discords community communities faq forum forums server servers channel channels
+    subreddit reddit blog newsletter podcast docs documentation readme status team teams support identity devday
+    hangout meetup office hours summit conference keynote event events livestream stream twitter account accounts
+    page pages website site careers jobs stock shares earnings ceo""".split())
 _ROLE_PREFIXES = frozenset("presiding former late acting interim deputy senior associate assistant general".split())
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _POSSESSIVE = re.compile(r"[’']s$")
@@ -487,6 +493,9 @@ class ProperNames:
             return []
         if self._unwanted(tuple(rest)) or rest[0] in self.names.given_names or not rest[0][0].isupper():
             return []
+        if any(w.lower() in _ABOUT_A_THING or w.lower().endswith("s") and w[1:].islower() and len(w) > 3 and
+               self._is_common_word(w) for w in rest):
+            return []  # OpenRouter Discord, GitHub Status, Perplexity Purchases: about the company, not a product
         if all(w.isupper() and len(w) <= 4 and w not in ("API", "SDK", "CLI", "OS") for w in rest):
             return []  # Artificial Analysis TTS: the company and a kind of model, not a product's name
         return [Match(cand.start, cand.end, None, "Product", EXTRACTOR, 0.6)]
