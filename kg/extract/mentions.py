@@ -117,7 +117,8 @@ _COUNT_BEFORE = re.compile(r"(?<![A-Za-z0-9])\d{1,5}[x×]$")
 def _at_word_edges(text: str, start: int, end: int) -> bool:
     """Latin-edged names must not continue into neighbouring Latin letters or digits (H20 in H200)."""
     if is_latin_edge(text[start]) and start > 0 and _BLOCKED_BEFORE.match(text[start - 1]):
-        if not (text[start].isupper() and _COUNT_BEFORE.search(text, max(0, start - 6), start)):
+        if not (text[start].isupper() and _COUNT_BEFORE.search(text, max(0, start - 6), start)) and \
+                not (text[start - 1] == "/" and _slash_list(text, start)):
             return False  # a count glued to a name is not part of it: 4xH100, 8x B200
     if is_latin_edge(text[end - 1]) and end < len(text):
         nxt = text[end]
@@ -129,6 +130,20 @@ def _at_word_edges(text: str, start: int, end: int) -> bool:
         if nxt == "-" and text[end - 1].isdigit() and after.isalpha():
             return False  # Qwen3 inside Qwen3-TTS: a longer name, left to the patterns
     return True
+
+
+_SLASHED_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*(?:/[A-Za-z0-9][A-Za-z0-9.+_-]*)*/$")
+_SLASHED_NAME = re.compile(r"(?:[A-Z0-9][A-Za-z0-9+_-]*(?:\.\d+)*|[a-z]+[A-Z][A-Za-z0-9]*)")
+
+
+def _slash_list(text: str, start: int) -> bool:
+    """Whether the name at `start` follows a slash between names (Unity/Swift/Android, H100/B200, macOS/Linux),
+    not one in a path, a URL or a repository (github.com/openai, openai/gpt-oss, a/b)."""
+    before = _SLASHED_RUN.search(text, max(0, start - 60), start)
+    if before is None or before.start() > 0 and text[before.start() - 1] in ":/.@":
+        return False
+    parts = before.group(0).rstrip("/").split("/")
+    return (text[start].isupper() or text[start].isdigit()) and all(_SLASHED_NAME.fullmatch(p) for p in parts)
 
 
 def _non_overlapping(matches: Iterable[_Match]) -> list[_Match]:
@@ -620,6 +635,18 @@ def _named_again(text: str, found: list[_Match]) -> list[_Match]:
 _SHORT_VERSION = re.compile(r"[A-Za-z]{1,3}\d+(?:\.\d+)?[A-Za-z]?")
 
 
+_NAME_BEFORE_VERSION = re.compile(r"[A-Za-z][A-Za-z0-9.]*[ -]$")
+
+
+def _version_alone(surface: str, entity_id: str, rules: Rules) -> str | None:
+    """The version code that ends a known model's name (`K3` of `Kimi K3`), when no other entry claims it."""
+    pieces = re.split(r"[\s-]+", surface)
+    if len(pieces) >= 2 and _SHORT_VERSION.fullmatch(pieces[-1]) and len(pieces[-1]) >= 2:
+        if rules.alias_index.get(fold_name(pieces[-1])) in (None, entity_id):
+            return pieces[-1]
+    return None
+
+
 def short_versions(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
     """A known model named in full and then by its version alone in the same item (`Kimi K3 …… K3 的得分`,
     `DeepSeek V4 …… V4 在`): the short name is the same model. Only a version that is a code (letters and digits)
@@ -628,12 +655,9 @@ def short_versions(text: str, found: list[_Match], rules: Rules) -> list[_Match]
     for m in found:
         if m.entity_id is None or m.type not in ("Product", "Hardware"):
             continue
-        pieces = re.split(r"[\s-]+", text[m.start:m.end])
-        if len(pieces) >= 2 and _SHORT_VERSION.fullmatch(pieces[-1]) and len(pieces[-1]) >= 2:
-            short = pieces[-1]
-            owner = rules.alias_index.get(fold_name(short))
-            if owner in (None, m.entity_id):
-                versions.setdefault(short, m)
+        short = _version_alone(text[m.start:m.end], m.entity_id, rules)
+        if short:
+            versions.setdefault(short, m)
     if not versions:
         return []
     # a version a pattern took for a name of its own (`V3.2`) is the known model's
@@ -1001,6 +1025,7 @@ def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: 
     item of the same digest names it (`Thinking Machines Lab 发布了 Inkling` in one item, `Inkling 的得分` in the
     next), with the type and extractor it was proposed with."""
     found = list(found)
+    rules = pipelines["zh"].get_pipe("kg_gazetteer").rules
     proposed: dict[str, dict[str, Mention]] = {}
     for item, mentions in found:
         digest = item.sources[0] if item.sources else ""
@@ -1008,6 +1033,10 @@ def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: 
             if not m.entity_id and m.extractor.startswith(("pattern:slot-", "pattern:investor-")):
                 if len(m.surface) >= 3 and m.surface.isascii():
                     proposed.setdefault(digest, {}).setdefault(m.surface, m)
+            elif m.entity_id and m.type in ("Product", "Hardware"):
+                short = _version_alone(m.surface, m.entity_id, rules)
+                if short:
+                    proposed.setdefault(digest, {}).setdefault(short, m)
     for item, mentions in found:
         names = proposed.get(item.sources[0] if item.sources else "", {})
         if not names:
@@ -1021,7 +1050,12 @@ def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: 
             if any(s < te and ts < e for ts, te in taken) or not _at_word_edges(text, s, e):
                 continue
             m = names[hit.group(0)]
-            extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
+            if m.entity_id:  # a known model's version alone (K3 for Kimi K3), unless another name precedes it (Wan K3)
+                if _NAME_BEFORE_VERSION.search(text, max(0, s - 30), s):
+                    continue
+                extra.append(_Match(s, e, m.entity_id, m.type, "pattern:short-version", 0.6))
+            else:
+                extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
             taken.append((s, e))
         if not extra:
             yield item, mentions
@@ -1068,7 +1102,29 @@ def mentions_from_doc(item: NewsItem, doc: Doc) -> list[Mention]:
     return mentions_from_matches(item, doc_text(doc), [_exact_match(doc, s) for s in doc.spans.get(SPAN_KEY, [])])
 
 
+# A line that says where the story comes from or links to it (来源: arXiv | HuggingFace Daily Papers, 🔗 链接：官网 |
+# VentureBeat 报道, Source: Microsoft AI Blog): the names there are cited, not part of the story.
+_ATTRIBUTION_LINE = re.compile(
+    r"(?m)^[ \t>*•·-]*(?:🔗\s*)?(?:来源|信息来源|消息来源|出处|原文链接|原文|链接|相关链接|Sources?|Via|Links?|Read more|"
+    r"Original)\s*[:：][^\n]*", re.I)
+
+
+def without_attributions(text: str, matches: list[_Match]) -> list[_Match]:
+    """The matches outside the text's attribution lines."""
+    lines = [(a.start(), a.end()) for a in _ATTRIBUTION_LINE.finditer(text)]
+    if not lines:
+        return matches
+    starts = [s for s, _ in lines]
+    kept = []
+    for m in matches:
+        n = bisect_right(starts, m.start) - 1
+        if n < 0 or m.start >= lines[n][1]:
+            kept.append(m)
+    return kept
+
+
 def mentions_from_matches(item: NewsItem, text: str, matches: list[_Match]) -> list[Mention]:
+    matches = without_attributions(text, matches)
     bounds = sentence_bounds(text)
     mentions = []
     sentences: dict[tuple[int, int], str] = {}  # one string per sentence: a pickle (cache, workers) holds it once

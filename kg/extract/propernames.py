@@ -419,10 +419,15 @@ class ProperNames:
         out = []
         for m in found:
             surface = text[m.start:m.end]
-            if not m.extractor.startswith("model:") or has_cjk(surface) or m.type == "Person":
+            if not m.extractor.startswith("model:") or has_cjk(surface):
                 out.append(m)
                 continue
-            if surface.startswith("@") or _NOT_A_THING.search(surface):
+            if surface.startswith("@") or text[m.start - 1 : m.start] == "@":
+                continue  # a handle is an account, not a name (@kimmonismus, @SakanaAILabs)
+            if m.type == "Person":
+                out.append(m)
+                continue
+            if _NOT_A_THING.search(surface):
                 continue
             s, e = _sentence_of(text, bounds, starts, m.start)
             if language_of(text[s:e]) == "zh":
