@@ -281,3 +281,29 @@ def test_a_known_model_named_again_by_its_version_alone_is_the_same_entity(rules
 def test_a_count_glued_to_a_chip_is_not_part_of_its_name(rules):
     found = [surface for surface, _ in _names(rules, "部署在 4xH100 集群和 8xB200 上，不是 H20 也不是 xH100")]
     assert found.count("H100") == 1 and "B200" in found and "H20" in found
+
+
+def test_a_known_models_version_alone_in_another_item_of_the_digest_is_that_model(rules):
+    from kg.extract.mentions import extract_mentions
+
+    first = NewsItem(id="a", title="月之暗面发布 Kimi K3", text="", date="2026-07-17", url=None, sources=["d1.md"])
+    second = NewsItem(id="b", title="部署 K3 的硬件", text="人们准备在 H100 节点上部署 K3；Wan K3 不是它。", date="2026-07-17",
+                      url=None, sources=["d1.md"])
+    other = NewsItem(id="c", title="部署 K3", text="", date="2026-07-18", url=None, sources=["d2.md"])
+    found = {item.id: ms for item, ms in extract_mentions([first, second, other], make_pipelines(rules, use_model=False))}
+    assert [m.surface for m in found["b"] if m.entity_id == "kimi-k3"] == ["K3", "K3"]  # not the K3 of Wan K3
+    assert not any(m.entity_id == "kimi-k3" for m in found["c"])
+
+
+def test_names_on_either_side_of_a_slash_but_not_in_paths(rules):
+    found = [surface for surface, _ in _names(rules, "支持 Unity/Swift/Android/ROS 2 全平台，以 H100/B200 为核心；见 github.com/google/Android")]
+    assert found.count("Android") == 1 and "H100" in found and "B200" in found
+
+
+def test_names_in_an_attribution_line_are_not_mentions(rules):
+    from kg.extract.mentions import extract_mentions
+
+    text = "推理 kernel 已开源至 GitHub。\n来源: arXiv | HuggingFace Daily Papers\n🔗 链接：官网 | VentureBeat 报道"
+    item = NewsItem(id="x", title="MiniMax 开源 MSA", text=text, date="2026-06-14", url=None)
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
+    assert [m.entity_id for m in mentions if m.entity_id] == ["minimax", "github"]
