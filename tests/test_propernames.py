@@ -102,3 +102,23 @@ def test_a_sentence_listing_names_is_no_headline(rules):
     found = _found(rules, "Copilot", "It works in Microsoft Teams, Microsoft Word and Microsoft Loop. Notably, it is free.")
     assert ("Microsoft Word", "Product") in found and ("Microsoft Loop", "Product") in found
     assert "Notably" not in {surface for surface, _ in found}
+
+
+def test_a_list_says_what_its_names_are(rules):
+    found = _found(rules, "搜索", "用户可将 Gmail、Quillbox、Salesforce 等工具与会议记录统一查询；Brindlecorp、Tarnwick 等公司也在测试。")
+    assert ("Quillbox", "Product") in found and ("Salesforce", "Company") in found  # the rules' type stays
+    assert ("Brindlecorp", "Company") in found and ("Tarnwick", "Company") in found
+    found = _found(rules, "Tools", "It plugs into tools such as Gmail, Quillbox and Jorvik, and startups like Brindlecorp and Tarnwick.")
+    assert ("Quillbox", "Product") in found and ("Jorvik", "Product") in found
+    assert ("Brindlecorp", "Company") in found and ("Tarnwick", "Company") in found
+
+
+def test_a_name_typed_by_a_list_outweighs_the_model_elsewhere(rules, tmp_path):
+    from kg.builder.pipeline import build
+
+    digest = tmp_path / "2026-04-10.md"
+    digest.write_text("# AI 日报 2026-04-10\n\n## 1. Mythos 联盟\nMythos 仅开放给 Apple、Microsoft、Google、Nvidia、Kestrelbury 等组成的联盟。\n\n"
+                      "## 2. Kestrelbury 的新动作\nKestrelbury 的研究员发现了漏洞。\n\n## 3. 安全\n报告提到了 Kestrelbury 的分析。\n",
+                      encoding="utf-8")
+    result = build([digest], rules=rules)
+    assert [d["type"] for n, d in result.graph.nodes(data=True) if d["name"] == "Kestrelbury"] == ["Company"]

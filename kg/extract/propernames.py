@@ -577,12 +577,23 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
     """Names listed together are of one kind (投资方阵容（Samsung + LVMH + Inditex + Henkel）, Apple, Microsoft,
     Google and CrowdStrike): in a list of three or more where the names the rules know are all of one type, a learned name of another type takes that type, and a Latin name nobody found is
     proposed with it."""
-    if len(found) < 2:
+    if not found:
         return found
     out = list(found)
     n = 0
-    while n < len(out) - 1:
+    while n < len(out):
         chain = [n]
+        while True:  # names before the first one found (Brindlecorp、Tarnwick 等公司, where only Tarnwick was found)
+            first = out[chain[0]]
+            prev_end = out[chain[0] - 1].end if chain[0] > 0 else 0
+            sep = _SEPARATOR_BEFORE.search(text, max(prev_end, first.start - 12), first.start)
+            if not sep:
+                break
+            member = _MEMBER_BEFORE.search(text, max(prev_end, sep.start() - 60), sep.start())
+            if not member or proposer._unwanted(tuple(member.group(0).split())):
+                break
+            out.insert(chain[0], Match(member.start(), member.end(), None, "", f"{EXTRACTOR}-list", 0.6))
+            chain = [chain[0]] + [i + 1 for i in chain]
         while True:
             last, nxt = out[chain[-1]], chain[-1] + 1
             gap_end = out[nxt].start if nxt < len(out) else len(text)
@@ -597,23 +608,60 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
                 break
             out.insert(nxt, Match(member.start(), member.end(), None, "", f"{EXTRACTOR}-list", 0.6))
             chain.append(nxt)
-        if len(chain) >= 3:
-            _type_chain(out, chain)
+        cue = _kind_of_list(text, out[chain[0]].start, out[chain[-1]].end) if len(chain) >= 2 else None
+        if len(chain) >= 3 or cue:
+            _type_chain(out, chain, cue)
         n = chain[-1] + 1
     result = [m for m in out if m.type]
     return found if result == found else result
 
 
+_SEPARATOR_BEFORE = re.compile(r"(?:, and\s|, or\s|\s(?:and|or)\s|\s*(?:、|,|，|\+|/|&|和|与|及|以及)\s*)$")
+_MEMBER_BEFORE = re.compile(r"(?<![A-Za-z0-9\u00C0-\u024F&'’.-])" + _LIST_MEMBER.pattern + "$")
 # What may follow the last name of a list: a separator, a bracket, punctuation or a Chinese character.
 _LIST_END = re.compile(r"(?=\s*(?:[、,，+/&)）」”。；;:：!?！？.]|$|[\u4e00-\u9fff])|\s[a-z])")
 
 
-def _type_chain(out: list[Match], chain: list[int]) -> None:
+# What a list says its names are: after it (X、Y、Z 等工具, X、Y 等科技公司), or before it in English (tools such as X,
+# Y and Z; startups like X and Y).
+_KINDS = (
+    ("Product", "工具|应用|产品|大模型|模型|平台|软件|框架|服务|助手|智能体|App|app|开源项目|编程工具|浏览器",
+     "tools|apps|applications|products|models|platforms|services|assistants|agents|frameworks|libraries|editors|IDEs"),
+    ("Company", "公司|企业|厂商|巨头|初创公司|创业公司|投资方|投资机构|机构投资者|云厂商|车企|银行|品牌",
+     "companies|firms|startups|investors|labs|vendors|providers|giants|banks|brands|automakers|carmakers"),
+    ("Hardware", "芯片|显卡|GPU|加速器|加速卡|设备|机器人|眼镜|手机|终端",
+     "chips|GPUs|accelerators|devices|robots|phones|glasses|smartphones"),
+    ("Organization", "大学|高校|研究机构|科研机构|政府机构|监管机构", "universities|agencies|regulators|institutes"),
+)
+_KIND_AFTER = re.compile(r"\s*等(?:等)?\s*(?:[\u4e00-\u9fffA-Za-z]{0,6}?)\s*(?:" +
+                         "|".join(f"(?P<{kind}>{zh})" for kind, zh, _ in _KINDS) + ")")
+_KIND_BEFORE = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{en})" for kind, _, en in _KINDS) +
+                          r")(?:,)? (?:such as|like|including|includ(?:e|ing)) $")
+
+
+def _kind_of_list(text: str, start: int, end: int) -> str | None:
+    after = _KIND_AFTER.match(text, end)
+    if after:
+        return after.lastgroup
+    before = _KIND_BEFORE.search(text, max(0, start - 40), start)
+    return before.lastgroup if before else None
+
+
+def _type_chain(out: list[Match], chain: list[int], cue: str | None = None) -> None:
+    if cue:  # the list says what its names are: the names the rules know keep their type, the others take it
+        for i in chain:
+            m = out[i]
+            if not m.type or (m.extractor.startswith(_LEARNED) and m.entity_id is None):
+                out[i] = Match(m.start, m.end, m.entity_id, cue, f"{EXTRACTOR}-list", max(m.confidence, 0.6))
+        return
     known = Counter(out[i].type for i in chain if out[i].type and not out[i].extractor.startswith(_LEARNED))
     if len(known) != 1:
         return  # no name the rules know, or names of several kinds: no type to give
     kind = next(iter(known))
     for i in chain:
         m = out[i]
-        if not m.type or (m.extractor.startswith(_LEARNED) and m.type != kind):
+        if not m.type or (m.extractor.startswith("model:") and m.entity_id is None):
+            # the list types the name: a name the model found there is typed by the list, as one nobody found is
+            out[i] = Match(m.start, m.end, m.entity_id, kind, f"{EXTRACTOR}-list", max(m.confidence, 0.6))
+        elif m.extractor.startswith(_LEARNED) and m.type != kind:
             out[i] = Match(m.start, m.end, m.entity_id, kind, m.extractor, m.confidence)

@@ -18,6 +18,9 @@ from kg.extract.spans import BRACKET_ALIAS_EXTRACTOR
 # A name only the statistical model found becomes an entity once the model has found it in this many news
 # items: one-off predictions are mostly noise (a capitalised word, a handle in a code sample).
 MODEL_MIN_ITEMS = 2
+# How much more a mention typed by the rules (gazetteer-free patterns, slots, lists) counts in a name's type vote
+# than one typed by the model alone.
+STRUCTURE_VOTE = 3.0
 
 
 def _by_model(extractor: str) -> bool:
@@ -62,7 +65,9 @@ class NameTally:
                 if named != key:
                     self.same_as.setdefault(key, named)
             votes = self.votes.setdefault(key, {})
-            votes[m.type] = votes.get(m.type, 0.0) + m.confidence
+            # a type the rules gave by where the name stands (a cue word, a slot, a list of known names) outweighs
+            # the statistical model's guess
+            votes[m.type] = votes.get(m.type, 0.0) + m.confidence * (1.0 if _by_model(m.extractor) else STRUCTURE_VOTE)
             surfaces = self.surfaces.setdefault(key, {})
             surfaces[m.surface] = surfaces.get(m.surface, 0) + 1
             extractors = self.extractors.setdefault(key, {})
