@@ -307,3 +307,15 @@ def test_names_in_an_attribution_line_are_not_mentions(rules):
     item = NewsItem(id="x", title="MiniMax 开源 MSA", text=text, date="2026-06-14", url=None)
     [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
     assert [m.entity_id for m in mentions if m.entity_id] == ["minimax", "github"]
+
+
+def test_investors_listed_with_spaces_and_before_a_participation_verb(rules):
+    found = _rule_found(rules, "完成 8500 万美元 Series A，由 QRV 领投，Samsung、Quorvane、20QC、Tarnwick 参投。")
+    assert {n for n, (t, _) in found.items() if t == "Company"} >= {"QRV", "Quorvane", "20QC", "Tarnwick", "Samsung"}
+
+
+def test_a_name_said_to_be_a_model_or_a_tool_is_a_product(rules):
+    found = _rule_found(rules, "Thinking Machines 宣布 Quillet 是一款开源权重模型。XTREMO 是一个用于评估多语言模型的基准。")
+    assert found.get("Quillet", ("", ""))[0] == "Product" and "XTREMO" not in found
+    found = _rule_found(rules, "Dogwick is an open-source framework for agents.", lang="en")
+    assert found.get("Dogwick", ("", ""))[0] == "Product"
