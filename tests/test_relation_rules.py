@@ -303,3 +303,18 @@ def test_chinese_rivalry_in_competition_and_challenge_phrasings(tmp_path):
     competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
     assert {frozenset(("Gemini", "ChatGPT")), frozenset(("Doubao", "GPT-4o")), frozenset(("Doubao", "Gemini 2.5 Pro"))} <= competes
     assert frozenset(("Silo AI", "NVIDIA")) not in competes  # the company bought is not the one competing
+
+
+def test_investors_of_a_round_invest_in_the_startup_the_story_is_headed_with(rules):
+    from kg.extract.mentions import extract_mentions, make_pipelines
+    from kg.link.relations import round_investors
+    from kg.records import NewsItem
+
+    item = NewsItem(id="x", title="Quorvex（融资 / AI 机器人）", date="2026-06-15", url="https://example.com/q",
+                    text="融资信息：完成 8500 万美元 Series A，由 QRV 领投，Samsung、Tarnwick Ventures 参投。")
+    [(_, mentions)] = list(extract_mentions([item], make_pipelines(rules, use_model=False)))
+    assert ("Quorvex", "Company") in [(m.surface, m.type) for m in mentions]
+    for m in mentions:  # ids as the resolver gives them to names no gazetteer lists
+        m.entity_id = m.entity_id or m.surface.lower()
+    found = {(r.subject, r.object) for r in round_investors(item, mentions, rules, [])}
+    assert found == {("qrv", "quorvex"), ("samsung", "quorvex"), ("tarnwick ventures", "quorvex")}
