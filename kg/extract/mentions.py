@@ -424,7 +424,8 @@ _NOT_NAME_TAILS = frozenset(
     app apps kernel kernels gpu gpus cpu cpus ai gemm gemv ide users user docs documentation blog newsletter podcast paper
     papers repo github hub team teams integration integrations support mode benchmark benchmarks leaderboard
     dataset datasets subsystem fans news update updates release releases launch announcement tutorial guide
-    workshop hackathon meetup office hours""".split()
+    workshop hackathon meetup office hours ceo cto coo cfo cpo founder cofounder co-founder chief president chairman
+    vp head lead engineer engineers researcher researchers staff employees""".split()
 )
 _NEXT_NAME_WORD = re.compile(
     r"[ ](?P<word>[A-Z]*\d+(?:\.\d+)*[A-Za-z]*|[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"  # B200, 2.1, Build, API, S

@@ -322,8 +322,10 @@ class ProperNames:
         return fold_name(" ".join(words)) in self.rules.names.not_names
 
     def _unwanted(self, words: tuple[str, ...]) -> bool:
+        """A stopword, a never-name word, or words that are each a stopword (AI Research, Open Source Model)."""
         folded = fold_name(" ".join(words))
-        return folded in self.rules.stopwords or folded in self.rules.names.not_names
+        stop = self.rules.stopwords
+        return folded in stop or folded in self.rules.names.not_names or all(fold_name(w) in stop for w in words)
 
     def _trim(self, cand: Candidate, text: str) -> tuple[Candidate | None, bool]:
         """The name inside a run: less a common word starting the sentence, `The`, a place or a role before it
@@ -343,7 +345,10 @@ class ProperNames:
             is_role = w.lower() in _ROLE or w.lower() in _ROLE_PREFIXES
             lead = (is_role or w in ("The", "A", "An") or w.lower() in _CONNECTORS or w.lower() in _GENERIC_TAIL
                     or (at_start and self._is_common_word(w, 3.5) and w not in self.names.given_names)
-                    or self._place((w,)) and len(words) > 1 and not self._unwanted(tuple(words)))
+                    or self._place((w,)) and len(words) > 1 and not self._unwanted(tuple(words))
+                    # a title word before a person's given name: Secretary of Defense Pete Hegseth
+                    or len(words) >= 3 and words[1] in self.names.given_names and w not in self.names.given_names
+                    and (fold_name(w) in self.rules.stopwords or self._is_common_word(w, 3.5)))
             if not lead:
                 break
             role = role or is_role
