@@ -125,7 +125,8 @@ def test_a_name_typed_by_a_list_outweighs_the_model_elsewhere(rules, tmp_path):
 
 
 def test_titles_and_roles_are_not_part_of_a_name(rules):
-    found = _found(rules, "Military AI", "Google is powering it. Secretary of Defense Pete Hegseth touted it. Amodei was VP of "
+    found = _found(rules, "Military AI", "Google is powering it. Secretary of Defense Pete Hegseth touted it as putting frontier models in the hands of every "
+                   "soldier. Amodei was VP of "
                    "AI Research at OpenAI. Slack CEO Denise Dresser will join OpenAI.")
     assert ("Pete Hegseth", "Person") in found and "Defense Pete Hegseth" not in {s for s, _ in found}
     assert "AI Research" not in {s for s, _ in found} and "Slack CEO" not in {s for s, _ in found}
