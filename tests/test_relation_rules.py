@@ -318,3 +318,13 @@ def test_investors_of_a_round_invest_in_the_startup_the_story_is_headed_with(rul
         m.entity_id = m.entity_id or m.surface.lower()
     found = {(r.subject, r.object) for r in round_investors(item, mentions, rules, [])}
     assert found == {("qrv", "quorvex"), ("samsung", "quorvex"), ("tarnwick ventures", "quorvex")}
+
+
+def test_a_company_that_puts_a_product_online_and_a_plural_possessive_develop_it(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. OpenAI 上线 ChatGPT Pro，正面硬刚 Claude Code\n"
+        "订阅价格为每月 100 美元。\n[原文](https://example.com/pro)\n\n"
+        "## 2. Black Forest Labs’ FLUX 3 expands the multimodal frontier\n"
+        "The model handles image and video.\n[link](https://example.com/flux)\n"))
+    develops = {(s, o) for s, p, o, _ in found if p == "develops"}
+    assert ("OpenAI", "ChatGPT Pro") in develops and ("Black Forest Labs", "FLUX 3") in develops
