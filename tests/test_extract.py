@@ -319,3 +319,11 @@ def test_a_name_said_to_be_a_model_or_a_tool_is_a_product(rules):
     assert found.get("Quillet", ("", ""))[0] == "Product" and "XTREMO" not in found
     found = _rule_found(rules, "Dogwick is an open-source framework for agents.", lang="en")
     assert found.get("Dogwick", ("", ""))[0] == "Product"
+
+
+def test_a_headline_that_says_what_a_name_is_proposes_a_product(rules):
+    found = _rule_found(rules, "Quillbar：直接在 Obsidian 里用 Claude SDK 的插件\n比 Terminal 插件更好用。")
+    assert found.get("Quillbar", ("", ""))[0] == "Product"
+    found = _rule_found(rules, "开源机器人模型库：OpenQuill\nOpenQuill 是由某团队发布的。")
+    assert found.get("OpenQuill", ("", ""))[0] == "Product"
+    assert "Quillbar" not in _rule_found(rules, "今天的新闻很多\nQuillbar：直接在 Obsidian 里用的插件")  # not a headline
