@@ -130,3 +130,8 @@ def test_titles_and_roles_are_not_part_of_a_name(rules):
                    "AI Research at OpenAI. Slack CEO Denise Dresser will join OpenAI.")
     assert ("Pete Hegseth", "Person") in found and "Defense Pete Hegseth" not in {s for s, _ in found}
     assert "AI Research" not in {s for s, _ in found} and "Slack CEO" not in {s for s, _ in found}
+
+
+def test_an_institution_or_a_firm_named_in_a_chinese_sentence_is_typed_by_its_last_word(rules):
+    found = _found(rules, "研究", "Quellwater Institute 神经科学家用其构建文献综述流程，由 Tarnwick Capital 领投。")
+    assert ("Quellwater Institute", "Organization") in found and ("Tarnwick Capital", "Company") in found

@@ -363,6 +363,25 @@ class ProperNames:
             return None, role
         return Candidate(spans[0][0], spans[-1][1], tuple(words), at_start), role
 
+    def _institution(self, cand: Candidate) -> Match | None:
+        """A Latin name in a Chinese sentence that its last word says is an institution or a company (Allen
+        Institute, Searchlight Institute, Cathay Capital): the shape alone types it there."""
+        words = cand.words
+        if len(words) < 2 or len(words) > 4 or not all(w[:1].isupper() or w in ("of", "for", "de") for w in words):
+            return None
+        if self._unwanted(words) or self._place(words[:1]):
+            return None
+        last = words[-1].lower()
+        if last in ("lab", "laboratory", "center", "centre", "office", "union", "force", "forces", "school"):
+            return None  # a startup's lab, a product's center: the word does not settle it
+        if last in _ORG_WORDS or words[0].lower() in _ORG_HEADS and "of" in words:
+            kind = "Company" if last == "bank" or words[0].lower() == "bank" else "Organization"
+        elif last in _COMPANY_WORDS and last not in ("ai", "media", "energy", "group"):
+            kind = "Company"
+        else:
+            return None
+        return Match(cand.start, cand.end, None, kind, EXTRACTOR, 0.7)
+
     def shape_type(self, words: tuple[str, ...], left: str) -> tuple[str, float] | None:
         n = len(words)
         last = words[-1].lower()
@@ -393,13 +412,18 @@ class ProperNames:
             if language_of(sentence) == "zh":
                 # Latin names in Chinese text are the NER's (capitals do not single them out there); only a known
                 # company's name with more name words after it is taken as its product (微软 Google Drive 集成)
-                if not any(m[2].type == "Company" for m in known.overlapping(s, e)):
-                    continue
+                beside = any(m[2].type == "Company" for m in known.overlapping(s, e))
                 for cand in candidates(sentence, s):
                     overlapping = [m[2] for m in known.overlapping(cand.start, cand.end)]
-                    for m in self._beside_known(text, cand, overlapping) if overlapping else ():
-                        out.append(m)
-                        taken.add(m.start, m.end, m)
+                    if overlapping:
+                        for m in self._beside_known(text, cand, overlapping) if beside else ():
+                            out.append(m)
+                            taken.add(m.start, m.end, m)
+                    elif taken.overlapping(cand.start, cand.end) == []:
+                        m = self._institution(cand)  # Allen Institute 的神经科学家, Energy Impact Partners 领投
+                        if m is not None:
+                            out.append(m)
+                            taken.add(m.start, m.end, m)
                 continue
             bare = _LABEL_LEAD.sub("", _without(sentence, s, [(a, b) for a, b, _ in taken.overlapping(s, e)]))
             if title_case(bare) or _heading_like(bare):
@@ -433,6 +457,10 @@ class ProperNames:
                 out.append(m)
                 continue
             if _NOT_A_THING.search(surface):
+                continue
+            shaped = self._institution(Candidate(m.start, m.end, tuple(surface.split()), False))
+            if shaped is not None:  # its last word says what it is (Allen Institute): a name of the proposer's too
+                out.append(shaped)
                 continue
             s, e = _sentence_of(text, bounds, starts, m.start)
             if language_of(text[s:e]) == "zh":
