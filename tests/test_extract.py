@@ -327,3 +327,8 @@ def test_a_headline_that_says_what_a_name_is_proposes_a_product(rules):
     found = _rule_found(rules, "开源机器人模型库：OpenQuill\nOpenQuill 是由某团队发布的。")
     assert found.get("OpenQuill", ("", ""))[0] == "Product"
     assert "Quillbar" not in _rule_found(rules, "今天的新闻很多\nQuillbar：直接在 Obsidian 里用的插件")  # not a headline
+
+
+def test_a_latin_name_before_a_device_word_is_hardware(rules):
+    found = _rule_found(rules, "谷歌为新款 Quellix 10 手机推出了新功能，Tarnwick Glasses智能眼镜上市。")
+    assert found.get("Quellix 10", ("", ""))[0] == "Hardware" and found.get("Tarnwick Glasses", ("", ""))[0] == "Hardware"
