@@ -332,3 +332,8 @@ def test_a_headline_that_says_what_a_name_is_proposes_a_product(rules):
 def test_a_latin_name_before_a_device_word_is_hardware(rules):
     found = _rule_found(rules, "谷歌为新款 Quellix 10 手机推出了新功能，Tarnwick Glasses智能眼镜上市。")
     assert found.get("Quellix 10", ("", ""))[0] == "Hardware" and found.get("Tarnwick Glasses", ("", ""))[0] == "Hardware"
+
+
+def test_a_quoted_name_after_a_release_verb_and_an_apposition_are_products(rules):
+    found = _rule_found(rules, "Google debuts ‘Quellnet,’ a Gemini-powered tool. Tarnwick shipped Dovecraft-2, an ultra-small model.", lang="en")
+    assert found.get("Quellnet", ("", ""))[0] == "Product" and found.get("Dovecraft-2", ("", ""))[0] == "Product"
