@@ -196,7 +196,7 @@ def main() -> None:
         for split, gold in zip(splits, gold_files):
             result = evaluate(gold, graph)
             found, absent = unknown_name_recall(result.outcomes, rules)
-            print(f"== {split} ({gold.relative_to(ROOT)})")
+            print(f"== {split} ({gold.resolve().relative_to(ROOT) if gold.resolve().is_relative_to(ROOT) else gold})")
             print(format_evaluation(result).split("\nNot in the graph")[0])
             print(f"\nGold names no rule lists: {absent}, found {found} (recall {found / absent if absent else 0:.2f})")
             print("\nType confusion (gold entities of found items):")
