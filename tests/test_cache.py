@@ -295,6 +295,8 @@ def _changed(value):
         return value | {"x"}
     if isinstance(value, list):
         return value + [value[0] if value else "x"]
+    if isinstance(value, tuple):
+        return (*value, "x")
     if value is None:
         return "x"
     raise AssertionError(f"no test value for {type(value).__name__}")

@@ -337,3 +337,9 @@ def test_a_latin_name_before_a_device_word_is_hardware(rules):
 def test_a_quoted_name_after_a_release_verb_and_an_apposition_are_products(rules):
     found = _rule_found(rules, "Google debuts ‘Quellnet,’ a Gemini-powered tool. Tarnwick shipped Dovecraft-2, an ultra-small model.", lang="en")
     assert found.get("Quellnet", ("", ""))[0] == "Product" and found.get("Dovecraft-2", ("", ""))[0] == "Product"
+
+
+def test_a_company_named_without_its_company_word_is_that_company(rules):
+    found = _names(rules, "Sakana 的 Fugu-Cyber 发布；sakana 是鱼；Scale 和 Figure 不是缩写。")
+    assert ("Sakana", "sakana-ai") in found and ("sakana", "sakana-ai") not in found  # as written only
+    assert not any(surface in ("Scale", "Figure") for surface, _ in found)  # common English words are not shortened

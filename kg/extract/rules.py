@@ -141,9 +141,10 @@ class GazetteerEntity:
     case_sensitive: bool | None
     source: str
     media: bool = False
+    short_names: tuple[str, ...] = ()  # the name without its company word (Sakana of Sakana AI), matched as written
 
     def surface_forms(self) -> list[str]:
-        forms = [self.name] + ([self.zh] if self.zh else []) + self.aliases
+        forms = [self.name] + ([self.zh] if self.zh else []) + self.aliases + list(self.short_names)
         return list(dict.fromkeys(f for f in forms if f.strip()))
 
 
@@ -333,6 +334,29 @@ def _check_references(entities: dict[str, GazetteerEntity], problems: list[str])
                 )
 
 
+# A company named "<Word> AI" (or Labs, Robotics) is also written by its first word alone when that word is rare in
+# English (Sakana for Sakana AI, Luma for Luma AI; not Scale, Figure, Together, Liquid).
+_SHORTENED_SUFFIXES = (" AI", " Labs", " Robotics")
+_SHORT_NAME_MAX_ZIPF = 2.0
+
+
+def _add_short_company_names(entities: dict[str, GazetteerEntity], index: dict[str, str], stopwords: frozenset[str]) -> None:
+    from kg.extract.spans import zipf
+
+    for e in entities.values():
+        if e.type != "Company":
+            continue
+        for suffix in _SHORTENED_SUFFIXES:
+            stem = e.name[: -len(suffix)] if e.name.endswith(suffix) else ""
+            if len(stem) < 4 or not re.fullmatch(r"[A-Z][a-z]+", stem):
+                continue
+            key = fold_name(stem)
+            if key in index or key in stopwords or zipf(stem.lower()) >= _SHORT_NAME_MAX_ZIPF:
+                continue
+            e.short_names = (*e.short_names, stem)
+            index[key] = e.id
+
+
 def _alias_index(entities: dict[str, GazetteerEntity], problems: list[str]) -> dict[str, str]:
     index: dict[str, str] = {}
     for e in entities.values():
@@ -479,6 +503,8 @@ def load_rules(directory: Path | None = None) -> Rules:
     _check_references(entities, problems)
     index = _alias_index(entities, problems)
     patterns, stopwords, pattern_files = _load_patterns(directory, problems)
+    if not problems:
+        _add_short_company_names(entities, index, stopwords)
     relation_rules, factuality, window, relation_files = _load_relations(directory, problems)
     names, names_files = _load_names(directory, problems)
     if problems:
@@ -510,6 +536,8 @@ def _load_names(directory: Path, problems: list[str]) -> tuple[NameLists, list[P
 
 def is_case_sensitive(entity: GazetteerEntity, form: str) -> bool:
     """Short Latin names (xAI, AMD, o1) only match as written; others ignore case."""
+    if form in entity.short_names:
+        return True
     if entity.case_sensitive is not None:
         return entity.case_sensitive
     return not has_cjk(form) and len(fold_name(form)) <= 4
