@@ -343,3 +343,13 @@ def test_a_company_named_without_its_company_word_is_that_company(rules):
     found = _names(rules, "Sakana 的 Fugu-Cyber 发布；sakana 是鱼；Scale 和 Figure 不是缩写。")
     assert ("Sakana", "sakana-ai") in found and ("sakana", "sakana-ai") not in found  # as written only
     assert not any(surface in ("Scale", "Figure") for surface, _ in found)  # common English words are not shortened
+
+
+def test_a_name_only_the_model_found_once_is_kept_when_no_word_has_its_shape(rules):
+    from kg.link.resolve import EntityResolver
+    from kg.records import Mention
+
+    resolver = EntityResolver(rules)
+    resolver.observe([Mention("a", 0, 11, surface, "Product", "", "model:kg_ner-1.1.0", 0.8)
+                      for surface in ("MemoHarness", "Screener", "YOLOv8n")])
+    assert sorted(e.name for e in resolver.finish().values()) == ["MemoHarness", "YOLOv8n"]  # not the plain word

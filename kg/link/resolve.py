@@ -23,6 +23,12 @@ MODEL_MIN_ITEMS = 2
 STRUCTURE_VOTE = 3.0
 
 
+# A name's shape that a word of the language does not have: inner capitals or a version (MemoHarness, PhanRouter,
+# V-JEPA, YOLOv8n, Fugu-Cyber). The model's one-item names of this shape are names; its plain capitalised words
+# (Screener, Almanac) need a second item.
+_NAME_SHAPE = re.compile(r"(?=[A-Za-z0-9-]*[a-z])[A-Z][A-Za-z0-9]*(?:[a-z][A-Z]|[A-Za-z]\d|-[A-Z])[A-Za-z0-9-]*")
+
+
 def _by_model(extractor: str) -> bool:
     return extractor.startswith("model:")
 
@@ -144,7 +150,8 @@ class EntityResolver:
             if key in bracketed:
                 continue
             only_model = all(_by_model(x) for x in self._extractors[key])
-            if only_model and len(self._model_items[key]) < MODEL_MIN_ITEMS:
+            if only_model and len(self._model_items[key]) < MODEL_MIN_ITEMS and \
+                    not any(_NAME_SHAPE.fullmatch(surface) for surface in self._surfaces[key]):
                 self._dropped.add(key)
                 continue
             entity_type = self._votes[key].most_common(1)[0][0]
