@@ -303,3 +303,42 @@ def test_chinese_rivalry_in_competition_and_challenge_phrasings(tmp_path):
     competes = {frozenset((s, o)) for s, o, _ in _edges(found, "competesWith")}
     assert {frozenset(("Gemini", "ChatGPT")), frozenset(("Doubao", "GPT-4o")), frozenset(("Doubao", "Gemini 2.5 Pro"))} <= competes
     assert frozenset(("Silo AI", "NVIDIA")) not in competes  # the company bought is not the one competing
+
+
+def test_a_body_sentence_without_a_subject_is_about_the_headline_product(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Kimi K2：最强开源模型\n"
+        "月之暗面发布 Kimi K2。SWE-bench 得分 65.8%，超越 GPT-4.1（54.6%）和 Claude Opus 4。"
+        "同时其体积小到可以在单台 DGX Spark 上运行。另据测试，Gemma 3 得分 40%，超越 GPT-4o。\n"
+        "[阅读原文](https://example.com/k2)\n"))
+    competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert {frozenset(("Kimi K2", "GPT-4.1")), frozenset(("Kimi K2", "Claude Opus 4"))} <= competes
+    assert ("Kimi K2", "uses", "DGX Spark", "") in found
+    assert frozenset(("Kimi K2", "GPT-4o")) not in competes  # that sentence names its own subject
+
+
+def test_the_headline_topic_is_its_first_name_after_maker_and_release_words(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### OpenAI prepares its IPO filing\n"
+        "The filing targets a fall debut. The company is working with Goldman Sachs and Morgan Stanley.\n"
+        "[link](https://example.com/ipo)\n\n"
+        "### Elon Musk loses his suit against OpenAI\n"
+        "The jury rejected the claims. The company is working with Goldman Sachs.\n"
+        "[link](https://example.com/suit)\n\n"
+        "### Sakana AI 的 Kimi K2 评测\n它足以媲美 “GPT-4.1” 和 “Claude Opus 4”。\n[link](https://example.com/sakana)\n"))
+    partners = {frozenset((s, o)) for s, p, o, _ in found if p == "partnersWith"}
+    assert partners == {frozenset(("OpenAI", "Goldman Sachs")), frozenset(("OpenAI", "Morgan Stanley"))}
+    competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert competes == {frozenset(("Kimi K2", "GPT-4.1")), frozenset(("Kimi K2", "Claude Opus 4"))}
+
+
+def test_on_par_rivalry_and_powered_by_phrasings(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Salesforce rolls out a new agent as it battles Microsoft and Google\n"
+        "Acme rolled out Copilot in the desktop app for Plus and Pro users, powered by GPT-4.1.\n"
+        "[link](https://example.com/sf)\n\n"
+        "### Qwen3 评测\n评测显示 Qwen3 在编程任务上与 GPT-4o 和 Claude Opus 4 持平。\n[link](https://example.com/q)\n"))
+    competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert {frozenset(("Salesforce", "Microsoft")), frozenset(("Salesforce", "Google")),
+            frozenset(("Qwen3", "GPT-4o")), frozenset(("Qwen3", "Claude Opus 4"))} <= competes
+    assert ("Copilot", "uses", "GPT-4.1", "") in found
