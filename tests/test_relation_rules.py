@@ -49,7 +49,7 @@ def test_a_funding_list_ends_where_the_sentence_turns_to_customers(tmp_path):
         ("Sequoia Capital", "Acme Robotics"), ("NVIDIA", "Acme Robotics"), ("Tencent", "Acme Robotics")}
 
 
-def test_a_company_building_with_tools_uses_them(tmp_path):  # (a maker building with its own models does not "use" them)
+def test_a_company_building_with_tools_uses_them(tmp_path):
     found = _statements(tmp_path, (
         "# AI 日报 2026-05-01\n\n### 字节跳动工程团队\n借助 Claude 和 GPT-5，字节跳动开发了几乎全由 AI 生成的软件系统。\n"
         "[阅读原文](https://example.com/codex)\n"))
@@ -342,3 +342,13 @@ def test_on_par_rivalry_and_powered_by_phrasings(tmp_path):
     assert {frozenset(("Salesforce", "Microsoft")), frozenset(("Salesforce", "Google")),
             frozenset(("Qwen3", "GPT-4o")), frozenset(("Qwen3", "Claude Opus 4"))} <= competes
     assert ("Copilot", "uses", "GPT-4.1", "") in found
+
+
+def test_a_makers_staff_use_its_own_tools_but_a_maker_naming_its_model_does_not(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n### OpenAI 工程团队\n借助 Codex 和 GPT-5，OpenAI 开发了几乎全由 AI 生成的软件系统。\n"
+        "[阅读原文](https://example.com/codex)\n\n"
+        "### Anthropic 新闻\nAnthropic 采用 Claude 为客服提供支持。\n[阅读原文](https://example.com/claude)\n"))
+    uses = {(s, o) for s, p, o, _ in found if p == "uses"}
+    assert {("OpenAI", "Codex"), ("OpenAI", "GPT-5")} <= uses
+    assert ("Anthropic", "Claude") not in uses

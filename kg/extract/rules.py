@@ -106,6 +106,9 @@ class RelationRule(BaseModel):
     # `subject_types`, for a body sentence that names no entity of those types before the match
     subject_from: Literal["sentence", "headline"] = "sentence"
     subject_types: list[Literal[ENTITY_TYPES]] = []  # type: ignore[valid-type]
+    # uses: the subject may use a product the gazetteer says it makes (OpenAI 工程师使用 Codex); otherwise a maker
+    # naming its own product is not using it
+    own_products: bool = False
 
 
 FACTUALITY_STATUSES = ("denied", "reported", "planned")  # checked in this order: a denial wins over a rumour
@@ -175,6 +178,7 @@ class CompiledRelationRule:
     subject_types: str  # type codes allowed, e.g. "CO"
     object_types: str
     subject_from: str = "sentence"
+    own_products: bool = False
 
 
 @dataclass
@@ -483,7 +487,7 @@ def _load_relations(directory: Path, problems: list[str]):
             continue
         compiled.append(
             CompiledRelationRule(rule.id, rule.relation, regex, rule.confidence, rule.object_list, rule.subject_list, s_codes, o_codes,
-                                 rule.subject_from)
+                                 rule.subject_from, rule.own_products)
         )
     return compiled, factuality, parsed.factuality.window, [path]
 

@@ -148,8 +148,8 @@ def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor,
         return None
     if predicate == "uses" and rules is not None:
         known = rules.entities.get(obj.entity_id)
-        if known is not None and known.developer == subj.entity_id:
-            return None  # a maker does not "use" its own product (Anthropic 使用 Claude)
+        if known is not None and known.developer == subj.entity_id and extractor not in _own_product_rules(rules):
+            return None  # a maker does not "use" its own product (Anthropic 使用 Claude), but its staff do
     if predicate == "competesWith" and subj.type != obj.type and not {subj.type, obj.type} <= _ORG_TYPES:
         return None
     if predicate == "develops" and rules is not None:
@@ -172,6 +172,15 @@ def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor,
         role=role,
         status=status,
     )
+
+
+def _own_product_rules(rules: Rules) -> frozenset[str]:
+    """The ids of the rules whose subject may use its own product (own_products: true)."""
+    cached = rules.__dict__.get("_kg_own_product_rules")
+    if cached is None:
+        cached = frozenset(r.id for r in (*rules.relation_rules, *rules.headline_rules) if r.own_products)
+        rules.__dict__["_kg_own_product_rules"] = cached
+    return cached
 
 
 def _keep_best(found: dict, rel: Relation) -> None:
