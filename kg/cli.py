@@ -737,7 +737,7 @@ def rules_check(rules_dir):
     click.echo(
         f"rules OK: {len(loaded.entities)} gazetteer entities ("
         + ", ".join(f"{t} {by_type[t]}" for t in sorted(by_type))
-        + f"), {len(loaded.alias_index)} names, {len(loaded.patterns)} name patterns, {len(loaded.relation_rules)} relation patterns"
+        + f"), {len(loaded.alias_index)} names, {len(loaded.patterns)} name patterns, {len(loaded.relation_rules) + len(loaded.headline_rules)} relation patterns"
     )
 
 

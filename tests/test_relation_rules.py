@@ -49,7 +49,7 @@ def test_a_funding_list_ends_where_the_sentence_turns_to_customers(tmp_path):
         ("Sequoia Capital", "Acme Robotics"), ("NVIDIA", "Acme Robotics"), ("Tencent", "Acme Robotics")}
 
 
-def test_a_company_building_with_tools_uses_them(tmp_path):  # (a maker building with its own models does not "use" them)
+def test_a_company_building_with_tools_uses_them(tmp_path):
     found = _statements(tmp_path, (
         "# AI 日报 2026-05-01\n\n### 字节跳动工程团队\n借助 Claude 和 GPT-5，字节跳动开发了几乎全由 AI 生成的软件系统。\n"
         "[阅读原文](https://example.com/codex)\n"))
@@ -328,3 +328,52 @@ def test_a_company_that_puts_a_product_online_and_a_plural_possessive_develop_it
         "The model handles image and video.\n[link](https://example.com/flux)\n"))
     develops = {(s, o) for s, p, o, _ in found if p == "develops"}
     assert ("OpenAI", "ChatGPT Pro") in develops and ("Black Forest Labs", "FLUX 3") in develops
+
+
+def test_a_body_sentence_without_a_subject_is_about_the_headline_product(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Kimi K2：最强开源模型\n"
+        "月之暗面发布 Kimi K2。SWE-bench 得分 65.8%，超越 GPT-4.1（54.6%）和 Claude Opus 4。"
+        "同时其体积小到可以在单台 DGX Spark 上运行。另据测试，Gemma 3 得分 40%，超越 GPT-4o。\n"
+        "[阅读原文](https://example.com/k2)\n"))
+    competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert {frozenset(("Kimi K2", "GPT-4.1")), frozenset(("Kimi K2", "Claude Opus 4"))} <= competes
+    assert ("Kimi K2", "uses", "DGX Spark", "") in found
+    assert frozenset(("Kimi K2", "GPT-4o")) not in competes  # that sentence names its own subject
+
+
+def test_the_headline_topic_is_its_first_name_after_maker_and_release_words(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### OpenAI prepares its IPO filing\n"
+        "The filing targets a fall debut. The company is working with Goldman Sachs and Morgan Stanley.\n"
+        "[link](https://example.com/ipo)\n\n"
+        "### Elon Musk loses his suit against OpenAI\n"
+        "The jury rejected the claims. The company is working with Goldman Sachs.\n"
+        "[link](https://example.com/suit)\n\n"
+        "### Sakana AI 的 Kimi K2 评测\n它足以媲美 “GPT-4.1” 和 “Claude Opus 4”。\n[link](https://example.com/sakana)\n"))
+    partners = {frozenset((s, o)) for s, p, o, _ in found if p == "partnersWith"}
+    assert partners == {frozenset(("OpenAI", "Goldman Sachs")), frozenset(("OpenAI", "Morgan Stanley"))}
+    competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert competes == {frozenset(("Kimi K2", "GPT-4.1")), frozenset(("Kimi K2", "Claude Opus 4"))}
+
+
+def test_on_par_rivalry_and_powered_by_phrasings(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Salesforce rolls out a new agent as it battles Microsoft and Google\n"
+        "Acme rolled out Copilot in the desktop app for Plus and Pro users, powered by GPT-4.1.\n"
+        "[link](https://example.com/sf)\n\n"
+        "### Qwen3 评测\n评测显示 Qwen3 在编程任务上与 GPT-4o 和 Claude Opus 4 持平。\n[link](https://example.com/q)\n"))
+    competes = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert {frozenset(("Salesforce", "Microsoft")), frozenset(("Salesforce", "Google")),
+            frozenset(("Qwen3", "GPT-4o")), frozenset(("Qwen3", "Claude Opus 4"))} <= competes
+    assert ("Copilot", "uses", "GPT-4.1", "") in found
+
+
+def test_a_makers_staff_use_its_own_tools_but_a_maker_naming_its_model_does_not(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n### OpenAI 工程团队\n借助 Codex 和 GPT-5，OpenAI 开发了几乎全由 AI 生成的软件系统。\n"
+        "[阅读原文](https://example.com/codex)\n\n"
+        "### Anthropic 新闻\nAnthropic 采用 Claude 为客服提供支持。\n[阅读原文](https://example.com/claude)\n"))
+    uses = {(s, o) for s, p, o, _ in found if p == "uses"}
+    assert {("OpenAI", "Codex"), ("OpenAI", "GPT-5")} <= uses
+    assert ("Anthropic", "Claude") not in uses

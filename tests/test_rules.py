@@ -92,3 +92,21 @@ def test_rules_check_on_shipped_rules():
     result = CliRunner().invoke(cli, ["rules", "check"])
     assert result.exit_code == 0
     assert result.stdout.startswith("rules OK: ")
+
+
+def test_a_headline_subject_rule_names_no_subject_slot_and_says_its_types(tmp_path):
+    folder = tmp_path / "rules"
+    _write(folder, "gazetteer/companies.yml", "type: Company\nentities:\n  - {id: acme, name: Acme}\n")
+    _write(folder, "relations.yml", """rules:
+  - {id: h1, relation: competesWith, subject_from: headline, subject_types: [Product], pattern: '超越{O:Product}', confidence: 0.7}
+  - {id: h2, relation: competesWith, subject_from: headline, subject_types: [Product], pattern: '{S}超越{O}', confidence: 0.7}
+  - {id: h3, relation: uses, subject_from: headline, pattern: '运行在{O}上', confidence: 0.7}
+  - {id: h4, relation: uses, subject_from: topic, subject_types: [Product], pattern: '运行在{O}上', confidence: 0.7}
+""")
+    with pytest.raises(RulesError) as err:
+        load_rules(folder)
+    assert err.value.problems == [
+        "[rules/relations.yml -> rules[1] (h2) -> pattern] a rule with subject_from: headline names no {S:...}: its subject is the headline's",
+        "[rules/relations.yml -> rules[2] (h3) -> pattern] a rule with subject_from: headline needs subject_types",
+        "[rules/relations.yml -> rules[3] (h4) -> subject_from] Input should be 'sentence' or 'headline'",
+    ]

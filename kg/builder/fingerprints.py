@@ -74,7 +74,8 @@ def assembly_fingerprint(rules: Rules) -> str:
 # Fields of the validated rules that are not what extraction reads: where the rules were loaded from and where
 # each entry was written (for messages), and the relation rules with their factuality cues (run after reading, on
 # every build; a piece's key covers them through `assembly_fingerprint`). Every other field is in the key.
-_NOT_EXTRACTION = frozenset({"directory", "files", "source", "relation_rules", "factuality", "factuality_window"})
+_NOT_EXTRACTION = frozenset({"directory", "files", "source", "relation_rules", "headline_rules", "factuality",
+                             "factuality_window"})
 
 
 def canonical_rules(rules: Rules):

@@ -102,6 +102,13 @@ class RelationRule(BaseModel):
     object_list: bool = False
     subject_list: bool = False
     description: str = ""
+    # "headline": the pattern has no {S}; the subject is the first entity of the item's headline of one of
+    # `subject_types`, for a body sentence that names no entity of those types before the match
+    subject_from: Literal["sentence", "headline"] = "sentence"
+    subject_types: list[Literal[ENTITY_TYPES]] = []  # type: ignore[valid-type]
+    # uses: the subject may use a product the gazetteer says it makes (OpenAI 工程师使用 Codex); otherwise a maker
+    # naming its own product is not using it
+    own_products: bool = False
 
 
 FACTUALITY_STATUSES = ("denied", "reported", "planned")  # checked in this order: a denial wins over a rumour
@@ -171,6 +178,8 @@ class CompiledRelationRule:
     subject_list: bool
     subject_types: str  # type codes allowed, e.g. "CO"
     object_types: str
+    subject_from: str = "sentence"
+    own_products: bool = False
 
 
 @dataclass
@@ -180,13 +189,14 @@ class Rules:
     alias_index: dict[str, str]  # folded surface form -> entity id
     patterns: list[CompiledPattern]
     stopwords: frozenset[str]  # folded
-    relation_rules: list[CompiledRelationRule]
+    relation_rules: list[CompiledRelationRule]  # the rules whose subject is named in the sentence
     files: list[Path] = field(default_factory=list)
     # status -> one regex of its cues, searched in a matched relation's span (and `factuality_window` characters
     # before it) of the masked sentence
     factuality: dict[str, re.Pattern] = field(default_factory=dict)
     factuality_window: int = 16
     names: NameLists = field(default_factory=NameLists)
+    headline_rules: list[CompiledRelationRule] = field(default_factory=list)  # subject_from: headline
 
     def ids_of_types(self, *types: str) -> frozenset[str]:
         cache = self.__dict__.setdefault("_ids_of_types", {})
@@ -412,8 +422,10 @@ _PLACEHOLDER = re.compile(r"\{(S|O)(?::([A-Za-z|,]+))?\}|\{(?:gap|near)(?::(\d+)
 MENTION_OPEN, MENTION_CLOSE = "\u27e8", "\u27e9"  # ⟨ ⟩ mark entity slots in masked sentences
 
 
-def compile_relation_pattern(pattern: str, vocabulary: dict[str, list[str]]) -> tuple[str, str, str]:
-    """Relation pattern -> (regex source, subject type codes, object type codes)."""
+def compile_relation_pattern(pattern: str, vocabulary: dict[str, list[str]],
+                             subject_types: list[str] | None = None) -> tuple[str, str, str]:
+    """Relation pattern -> (regex source, subject type codes, object type codes). With `subject_types` (a rule
+    whose subject is the headline's) the pattern names only {O:...}."""
     codes = {"S": "", "O": ""}
 
     def replace(m: re.Match) -> str:
@@ -439,6 +451,12 @@ def compile_relation_pattern(pattern: str, vocabulary: dict[str, list[str]]) -> 
         raise ValueError(f"unknown placeholder {{{word}}}: define it under 'vocabulary:'")
 
     source = _PLACEHOLDER.sub(replace, pattern)
+    if subject_types is not None:
+        if codes["S"]:
+            raise ValueError("a rule with subject_from: headline names no {S:...}: its subject is the headline's")
+        if not subject_types:
+            raise ValueError("a rule with subject_from: headline needs subject_types")
+        codes["S"] = "".join(TYPE_CODES[t] for t in subject_types)
     if not codes["S"] or not codes["O"]:
         raise ValueError("a relation pattern needs both {S:...} and {O:...}")
     return source, codes["S"], codes["O"]
@@ -476,18 +494,24 @@ def _load_relations(directory: Path, problems: list[str]):
     factuality = _compile_factuality(rel, parsed.factuality, problems)
     compiled, seen = [], set()
     for label, rule in _validated(rel, "rules", parsed.rules, RelationRule, problems):
+        headline = rule.subject_from == "headline"
         if rule.id in seen:
             problems.append(f"[{_loc(rel, label, 'id')}] duplicate rule id '{rule.id}'")
             continue
         seen.add(rule.id)
         try:
-            source, s_codes, o_codes = compile_relation_pattern(rule.pattern, parsed.vocabulary)
+            source, s_codes, o_codes = compile_relation_pattern(rule.pattern, parsed.vocabulary,
+                                                                rule.subject_types if headline else None)
             regex = re.compile(source, re.I)
         except (ValueError, re.error) as exc:
             problems.append(f"[{_loc(rel, label, 'pattern')}] {exc}")
             continue
+        if headline and rule.subject_list:
+            problems.append(f"[{_loc(rel, label, 'subject_list')}] a rule with subject_from: headline has one subject")
+            continue
         compiled.append(
-            CompiledRelationRule(rule.id, rule.relation, regex, rule.confidence, rule.object_list, rule.subject_list, s_codes, o_codes)
+            CompiledRelationRule(rule.id, rule.relation, regex, rule.confidence, rule.object_list, rule.subject_list, s_codes, o_codes,
+                                 rule.subject_from, rule.own_products)
         )
     return compiled, factuality, parsed.factuality.window, [path]
 
@@ -509,8 +533,10 @@ def load_rules(directory: Path | None = None) -> Rules:
     names, names_files = _load_names(directory, problems)
     if problems:
         raise RulesError(problems)
-    return Rules(directory, entities, index, patterns, stopwords, relation_rules,
-                 gazetteer_files + pattern_files + relation_files + names_files, factuality, window, names)
+    return Rules(directory, entities, index, patterns, stopwords,
+                 [r for r in relation_rules if r.subject_from == "sentence"],
+                 gazetteer_files + pattern_files + relation_files + names_files, factuality, window, names,
+                 [r for r in relation_rules if r.subject_from == "headline"])
 
 
 def _load_names(directory: Path, problems: list[str]) -> tuple[NameLists, list[Path]]:

@@ -15,9 +15,11 @@ from kg.records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
 from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
 
 # a list item may carry a short parenthesis without a name (超越 A（54.2%）、B（58.6%）和 C; 发布 X（开源）与 Y)
+# and in quotes (媲美 “A” 和 “B”); "A, B, and C" takes its serial comma
 _LIST_JOIN = re.compile(
-    rf"(?:\s?[（(][^（）()\n{MENTION_OPEN}{MENTION_CLOSE}]{{1,16}}[）)])?"
-    rf"\s?(?:、|,|，|和|与|及|以及|and|&|/)\s?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}", re.I
+    rf"(?:\s?[（(][^（）()\n{MENTION_OPEN}{MENTION_CLOSE}]{{1,16}}[）)])?[”\"」』]?"
+    rf"\s?(?:、|,\s?and\b|,|，|和|与|及|以及|and|&|/)\s?[“\"「『]?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}",
+    re.I,
 )
 _ORG_TYPES = {"Company", "Organization"}
 MAX_ENTITIES_FOR_CO_MENTION = 30
@@ -146,8 +148,8 @@ def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor,
         return None
     if predicate == "uses" and rules is not None:
         known = rules.entities.get(obj.entity_id)
-        if known is not None and known.developer == subj.entity_id:
-            return None  # a maker does not "use" its own product (Anthropic 使用 Claude)
+        if known is not None and known.developer == subj.entity_id and extractor not in _own_product_rules(rules):
+            return None  # a maker does not "use" its own product (Anthropic 使用 Claude), but its staff do
     if predicate == "competesWith" and subj.type != obj.type and not {subj.type, obj.type} <= _ORG_TYPES:
         return None
     if predicate == "develops" and rules is not None:
@@ -172,12 +174,90 @@ def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor,
     )
 
 
+def _own_product_rules(rules: Rules) -> frozenset[str]:
+    """The ids of the rules whose subject may use its own product (own_products: true)."""
+    cached = rules.__dict__.get("_kg_own_product_rules")
+    if cached is None:
+        cached = frozenset(r.id for r in (*rules.relation_rules, *rules.headline_rules) if r.own_products)
+        rules.__dict__["_kg_own_product_rules"] = cached
+    return cached
+
+
 def _keep_best(found: dict, rel: Relation) -> None:
     """One relation per (subject, predicate, object) and item: a plain fact over a hedged one, then the surest."""
     key = (rel.subject, rel.predicate, rel.object)
     old = found.get(key)
     if old is None or ((rel.status is None, rel.confidence) > (old.status is None, old.confidence)):
         found[key] = rel
+
+
+def headline_relations(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
+    """The relations of the rules whose subject is the item's headline entity (`subject_from: headline`): a body
+    sentence that goes on about the headline's product or company without naming it (SWE-bench Pro 得分 59.5%，超越
+    A、B 和 C; It runs on X; 其体积小到可以在 X 上运行). The subject is the headline's first entity of the rule's
+    subject types; a sentence that names an entity of those types before the match has its own subject and is left
+    to the sentence rules."""
+    if not rules.headline_rules:
+        return []
+    title_end = len(item.title)
+    ordered = sorted(mentions, key=lambda m: m.start)
+    in_title = _headline_topics(item.title, [m for m in ordered if m.end <= title_end])
+    if not in_title:
+        return []
+    text = item_text(item)
+    have = {(r.subject, r.predicate, r.object) for r in already}
+    have |= {(r.object, r.predicate, r.subject) for r in already if r.predicate in SYMMETRIC_RELATIONS}
+    starts = [m.start for m in ordered]
+    found: dict[tuple[str, str, str], Relation] = {}
+    for s_start, s_end in sentence_bounds(text):
+        if s_start < title_end:
+            continue
+        inside = [m for m in ordered[bisect_left(starts, s_start) : bisect_right(starts, s_end)] if m.end <= s_end]
+        if not inside:
+            continue
+        masked = mask_sentence(to_simplified(text[s_start:s_end]), s_start, inside)
+        evidence = text[s_start:s_end].strip()
+        for rule in rules.headline_rules:
+            subject = next((m for m in in_title if TYPE_CODES[m.type] in rule.subject_types), None)
+            if subject is None:
+                continue
+            for match in rule.regex.finditer(masked):
+                before = [inside[int(i)] for i in _SLOT.findall(masked, 0, match.start("O"))]
+                if any(TYPE_CODES[m.type] in rule.subject_types for m in before):
+                    continue  # the sentence names its own subject
+                objects = [int(match.group("O"))]
+                if rule.object_list:
+                    objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
+                status = claim_status(masked, match.start(), match.end(), rules)
+                for oi in _distinct(inside, objects):
+                    rel = _relation(rule.relation, subject, inside[oi], item, evidence, rule.id, rule.confidence,
+                                    None, rules, status)
+                    if rel is not None and (rel.subject, rel.predicate, rel.object) not in have:
+                        _keep_best(found, rel)
+    return list(found.values())
+
+
+_SLOT = re.compile(rf"{MENTION_OPEN}[A-Z](\d+){MENTION_CLOSE}")
+# what may stand before the headline's topic: its maker and release words ("Anthropic’s new Cowork tool …",
+# "Poolside 发布 Laguna S 2.1"), not a clause about something else ("Elon Musk Loses Suit Against OpenAI")
+_TOPIC_LEAD = re.compile(r"(?:[\s:：,，|·\-—–“”\"「」《》]|的|旗下|发布了?|推出了?|开源了?|上线了?|正式|全新|最新|新款?|"
+                         r"’s|'s|\b(?:introduces|launches|releases|unveils|debuts|announces|new|its|the)\b)*", re.I)
+_OWNER_AFTER = re.compile(r"\s?(?:的|旗下|’s|'s)")
+
+
+def _headline_topics(title: str, in_title: list[Mention]) -> list[Mention]:
+    """The headline's mentions that may be what the item is about: those before which the headline holds only
+    other names and release words, and that are not the owner of the next name (Sakana 的 Fugu-Cyber)."""
+    topics, cursor, lead = [], 0, []
+    for m in in_title:
+        lead.append(title[cursor : m.start])
+        if not _TOPIC_LEAD.fullmatch("".join(lead)):
+            break
+        if not _OWNER_AFTER.match(title, m.end):
+            topics.append(m)
+        cursor = m.end
+        lead = []
+    return topics
 
 
 # A funding round's investors named in a body sentence whose company is the item's subject (a headline such as
