@@ -108,6 +108,8 @@ def test_a_list_says_what_its_names_are(rules):
     found = _found(rules, "搜索", "用户可将 Gmail、Quillbox、Salesforce 等工具与会议记录统一查询；Brindlecorp、Tarnwick 等公司也在测试。")
     assert ("Quillbox", "Product") in found and ("Salesforce", "Company") in found  # the rules' type stays
     assert ("Brindlecorp", "Company") in found and ("Tarnwick", "Company") in found
+    found = _found(rules, "Tools", "There is a new avenue here, with platforms like Quillbox offering an open door for teams.")
+    assert ("Quillbox", "Product") in found
     found = _found(rules, "Tools", "It plugs into tools such as Gmail, Quillbox and Jorvik, and startups like Brindlecorp and Tarnwick.")
     assert ("Quillbox", "Product") in found and ("Jorvik", "Product") in found
     assert ("Brindlecorp", "Company") in found and ("Tarnwick", "Company") in found

@@ -610,9 +610,16 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
     """Names listed together are of one kind (投资方阵容（Samsung + LVMH + Inditex + Henkel）, Apple, Microsoft,
     Google and CrowdStrike): in a list of three or more where the names the rules know are all of one type, a learned name of another type takes that type, and a Latin name nobody found is
     proposed with it."""
-    if not found:
-        return found
     out = list(found)
+    taken = _Spans((m.start, m.end, m) for m in out)
+    for cue in _KIND_BEFORE_ANY.finditer(text):  # tools like Lutra, platforms such as X: a name nobody found
+        member = _LIST_MEMBER.match(text, cue.end())
+        if member and not taken.overlapping(member.start(), member.end()) and _LIST_END.match(text, member.end()) \
+                and not proposer._unwanted(tuple(member.group(0).split())):
+            out.append(Match(member.start(), member.end(), None, "", f"{EXTRACTOR}-list", 0.6))
+    if not out:
+        return found
+    out.sort(key=lambda m: m.start)
     n = 0
     while n < len(out):
         chain = [n]
@@ -641,7 +648,9 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
                 break
             out.insert(nxt, Match(member.start(), member.end(), None, "", f"{EXTRACTOR}-list", 0.6))
             chain.append(nxt)
-        cue = _kind_of_list(text, out[chain[0]].start, out[chain[-1]].end) if len(chain) >= 2 else None
+        cue = _kind_of_list(text, out[chain[0]].start, out[chain[-1]].end)
+        if cue and len(chain) == 1 and out[chain[0]].type and not out[chain[0]].extractor.startswith("model:"):
+            cue = None  # one name the rules typed: its own type stands
         if len(chain) >= 3 or cue:
             _type_chain(out, chain, cue)
         n = chain[-1] + 1
@@ -668,6 +677,8 @@ _KINDS = (
 )
 _KIND_AFTER = re.compile(r"\s*等(?:等)?\s*(?:[\u4e00-\u9fffA-Za-z]{0,6}?)\s*(?:" +
                          "|".join(f"(?P<{kind}>{zh})" for kind, zh, _ in _KINDS) + ")")
+_KIND_BEFORE_ANY = re.compile(r"\b(?:" + "|".join(en for _, _, en in _KINDS) +
+                              r")(?:,)? (?:such as|like|including) ", re.I)
 _KIND_BEFORE = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{en})" for kind, _, en in _KINDS) +
                           r")(?:,)? (?:such as|like|including|includ(?:e|ing)) $")
 
