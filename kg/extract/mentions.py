@@ -679,10 +679,11 @@ def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> l
     full name (`Brockman` beside `Greg Brockman`) is that person, not an entity of its own."""
     parts = set()
     for m in found + extra:
-        if m.type == "Person":
-            words = text[m.start : m.end].split()
-            if len(words) > 1:
-                parts.update(fold_name(w) for w in words)
+        words = text[m.start : m.end].split()
+        if m.type == "Person" and len(words) > 1:
+            parts.update(fold_name(w) for w in words)
+        elif m.type == "Company" and len(words) > 1 and words[-1] in ("AI", "Labs", "Inc", "Inc."):
+            parts.add(fold_name(" ".join(words[:-1])))  # ThinkLabs beside ThinkLabs AI: the same company
     if not parts:
         return extra
     return [m for m in extra if " " in text[m.start : m.end] or fold_name(text[m.start : m.end]) not in parts]
