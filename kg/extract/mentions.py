@@ -676,7 +676,8 @@ def short_versions(text: str, found: list[_Match], rules: Rules) -> list[_Match]
 
 def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> list[_Match]:
     """The model's names less those cut from a person named in full in the same item: a surname beside the
-    full name (`Brockman` beside `Greg Brockman`) is that person, not an entity of its own."""
+    full name (`Brockman` beside `Greg Brockman`) is that person, not an entity of its own; so is a company named
+    without its company word beside its full name (`ThinkLabs` beside `ThinkLabs AI`)."""
     parts = set()
     for m in found + extra:
         words = text[m.start : m.end].split()
