@@ -137,3 +137,8 @@ def test_titles_and_roles_are_not_part_of_a_name(rules):
 def test_an_institution_or_a_firm_named_in_a_chinese_sentence_is_typed_by_its_last_word(rules):
     found = _found(rules, "研究", "Quellwater Institute 神经科学家用其构建文献综述流程，由 Tarnwick Capital 领投。")
     assert ("Quellwater Institute", "Organization") in found and ("Tarnwick Capital", "Company") in found
+
+
+def test_a_given_name_and_a_surname_in_a_chinese_sentence_is_a_person(rules):
+    found = _found(rules, "复现", "Maria Quellwick 在 Thinking Machines 的模型上复现了这项分析。")
+    assert ("Maria Quellwick", "Person") in found

@@ -363,6 +363,16 @@ class ProperNames:
             return None, role
         return Candidate(spans[0][0], spans[-1][1], tuple(words), at_start), role
 
+    def _person_by_shape(self, cand: Candidate, text: str) -> Match | None:
+        """A given name and one or two capitalised words (`Aryan Gulati`, `Elie Bakouch`) in a Chinese sentence."""
+        cand, _role = self._trim(cand, text)
+        if cand is None or self._unwanted(cand.words):
+            return None
+        shaped = self.shape_type(cand.words, "")
+        if shaped is None or shaped[0] != "Person" or cand.words[0] not in self.names.given_names:
+            return None
+        return Match(cand.start, cand.end, None, "Person", EXTRACTOR, shaped[1])
+
     def _institution(self, cand: Candidate) -> Match | None:
         """A Latin name in a Chinese sentence that its last word says is an institution or a company (Allen
         Institute, Searchlight Institute, Cathay Capital): the shape alone types it there."""
@@ -415,7 +425,14 @@ class ProperNames:
                 beside = any(m[2].type == "Company" for m in known.overlapping(s, e))
                 for cand in candidates(sentence, s):
                     overlapping = [m[2] for m in known.overlapping(cand.start, cand.end)]
-                    if overlapping:
+                    person = None  # Aryan Gulati 表示, also where the model found only a piece of the name
+                    if all(m.extractor.startswith("model:") for m in overlapping) and \
+                            all(x[2] in overlapping for x in taken.overlapping(cand.start, cand.end)):
+                        person = self._person_by_shape(cand, text)
+                    if person is not None:
+                        out.append(person)
+                        taken.add(person.start, person.end, person)
+                    elif overlapping:
                         for m in self._beside_known(text, cand, overlapping) if beside else ():
                             out.append(m)
                             taken.add(m.start, m.end, m)
