@@ -353,3 +353,19 @@ def test_a_name_only_the_model_found_once_is_kept_when_no_word_has_its_shape(rul
     resolver.observe([Mention("a", 0, 11, surface, "Product", "", "model:kg_ner-1.1.0", 0.8)
                       for surface in ("MemoHarness", "Screener", "YOLOv8n")])
     assert sorted(e.name for e in resolver.finish().values()) == ["MemoHarness", "YOLOv8n"]  # not the plain word
+
+
+def test_a_known_persons_surname_alone_is_that_person_in_the_item_and_the_digest(rules):
+    from kg.extract.mentions import extract_mentions
+
+    first = NewsItem(id="a", title="Dario Amodei on safety", text="Anthropic CEO Dario Amodei spoke. Amodei added that "
+                     "Daniela Amodei agrees.", date="2026-07-05", url=None, sources=["d1.md"])
+    second = NewsItem(id="b", title="Critics", text="Critics say Amodei is wrong.", date="2026-07-05", url=None,
+                      sources=["d1.md"])
+    other = NewsItem(id="c", title="Critics", text="Critics say Amodei is wrong.", date="2026-07-06", url=None,
+                     sources=["d2.md"])
+    found = {item.id: ms for item, ms in extract_mentions([first, second, other], make_pipelines(rules, use_model=False))}
+    text = "Dario Amodei on safety\nAnthropic CEO Dario Amodei spoke. Amodei added that Daniela Amodei agrees."
+    assert [(m.start, m.entity_id) for m in found["a"] if m.surface == "Amodei"] == [(text.index("Amodei added"), "dario-amodei")]
+    assert [m.entity_id for m in found["b"] if m.surface == "Amodei"] == ["dario-amodei"]
+    assert not any(m.entity_id == "dario-amodei" for m in found["c"])  # another digest: no full name there

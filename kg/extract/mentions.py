@@ -654,9 +654,9 @@ def short_versions(text: str, found: list[_Match], rules: Rules) -> list[_Match]
     no gazetteer entry claims for something else."""
     versions: dict[str, _Match] = {}
     for m in found:
-        if m.entity_id is None or m.type not in ("Product", "Hardware"):
+        if m.entity_id is None:
             continue
-        short = _version_alone(text[m.start:m.end], m.entity_id, rules)
+        short = _short_form(text[m.start:m.end], m.entity_id, m.type, rules)
         if short:
             versions.setdefault(short, m)
     if not versions:
@@ -665,13 +665,42 @@ def short_versions(text: str, found: list[_Match], rules: Rules) -> list[_Match]
     taken = [(m.start, m.end) for m in found if m.entity_id is not None or text[m.start:m.end] not in versions]
     out = []
     for short, m in versions.items():
+        person = m.type == "Person"
         for hit in re.finditer(r"(?<![A-Za-z0-9.\-_/@])" + re.escape(short) + r"(?![A-Za-z0-9_\-]|\.\d)", text):
             s, e = hit.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if any(s < te and ts < e for ts, te in taken) or person and _NAME_BEFORE_SURNAME.search(text, max(0, s - 30), s):
                 continue
-            out.append(_Match(s, e, m.entity_id, m.type, "pattern:short-version", 0.6))
+            out.append(_Match(s, e, m.entity_id, m.type, "pattern:surname" if person else "pattern:short-version", 0.6))
             taken.append((s, e))
     return out
+
+
+# Another given name or a capitalised word right before a surname: someone else (Daniela Amodei), or a longer name.
+_NAME_BEFORE_SURNAME = re.compile(r"[A-Z][a-z]+[ -]$")
+
+
+def _surname_alone(surface: str, entity_id: str, rules: Rules) -> str | None:
+    """The surname that ends a known person's name as written (`Amodei` of `Dario Amodei`), when it is no common
+    word, no given name and no other entry's name."""
+    words = surface.split()
+    if len(words) < 2 or not surface.isascii():
+        return None
+    last = words[-1]
+    if len(last) < 4 or not re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", last) or _zipf(last.lower()) >= 3.0:
+        return None
+    if last in rules.names.given_names or last in rules.names.surnames_pinyin:
+        return None  # Jordan, Wang: many people's
+    return last if rules.alias_index.get(fold_name(last)) in (None, entity_id) else None
+
+
+def _short_form(surface: str, entity_id: str, kind: str, rules: Rules) -> str | None:
+    """How a known name is written again once it has been named in full: a model by its version, a person by the
+    surname."""
+    if kind in ("Product", "Hardware"):
+        return _version_alone(surface, entity_id, rules)
+    if kind == "Person":
+        return _surname_alone(surface, entity_id, rules)
+    return None
 
 
 def _without_cut_names(text: str, found: list[_Match], extra: list[_Match]) -> list[_Match]:
@@ -1036,8 +1065,8 @@ def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: 
             if not m.entity_id and m.extractor.startswith(("pattern:slot-", "pattern:investor-")):
                 if len(m.surface) >= 3 and m.surface.isascii():
                     proposed.setdefault(digest, {}).setdefault(m.surface, m)
-            elif m.entity_id and m.type in ("Product", "Hardware"):
-                short = _version_alone(m.surface, m.entity_id, rules)
+            elif m.entity_id and m.type in ("Product", "Hardware", "Person"):
+                short = _short_form(m.surface, m.entity_id, m.type, rules)
                 if short:
                     proposed.setdefault(digest, {}).setdefault(short, m)
     for item, mentions in found:
@@ -1046,7 +1075,10 @@ def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: 
             yield item, mentions
             continue
         text = item_text(item)
-        taken = [(m.start, m.end) for m in mentions]
+        # the model's guess at a known name's short form gives way to it (Amodei, a product to the model)
+        guessed = {(m.start, m.end): m for m in mentions if m.extractor.startswith("model:") and
+                   m.surface in names and names[m.surface].entity_id}
+        taken = [(m.start, m.end) for m in mentions if (m.start, m.end) not in guessed]
         extra = []
         for hit in _names_regex(tuple(names)).finditer(text):
             s, e = hit.span()
@@ -1054,16 +1086,19 @@ def named_in_digest(found: Iterable[tuple[NewsItem, list[Mention]]], pipelines: 
                 continue
             m = names[hit.group(0)]
             if m.entity_id:  # a known model's version alone (K3 for Kimi K3), unless another name precedes it (Wan K3)
-                if _NAME_BEFORE_VERSION.search(text, max(0, s - 30), s):
+                person = m.type == "Person"  # or a known person's surname (Amodei), unless a given name precedes it
+                if (_NAME_BEFORE_SURNAME if person else _NAME_BEFORE_VERSION).search(text, max(0, s - 30), s):
                     continue
-                extra.append(_Match(s, e, m.entity_id, m.type, "pattern:short-version", 0.6))
+                extra.append(_Match(s, e, m.entity_id, m.type, "pattern:surname" if person else "pattern:short-version", 0.6))
             else:
                 extra.append(_Match(s, e, None, m.type, m.extractor, m.confidence))
             taken.append((s, e))
         if not extra:
             yield item, mentions
             continue
-        yield item, sorted(mentions + mentions_from_matches(item, text, extra), key=lambda m: m.start)
+        replaced = {(x.start, x.end) for x in extra} & set(guessed)
+        kept = [m for m in mentions if (m.start, m.end) not in replaced] if replaced else mentions
+        yield item, sorted(kept + mentions_from_matches(item, text, extra), key=lambda m: m.start)
 
 
 @lru_cache(maxsize=64)
