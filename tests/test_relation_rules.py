@@ -377,3 +377,14 @@ def test_a_makers_staff_use_its_own_tools_but_a_maker_naming_its_model_does_not(
     uses = {(s, o) for s, p, o, _ in found if p == "uses"}
     assert {("OpenAI", "Codex"), ("OpenAI", "GPT-5")} <= uses
     assert ("Anthropic", "Claude") not in uses
+
+
+def test_a_product_deal_and_a_powered_apposition(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Insurance giant Allianz signs Claude Code deal with Anthropic\n"
+        "The insurer will roll it out to its engineers.\n[link](https://example.com/allianz)\n\n"
+        "### Google debuts ‘Quellnet,’ a Gemini-powered tool for making web apps\n"
+        "It builds apps from browser tabs.\n[link](https://example.com/quellnet)\n"))
+    assert ("Allianz", "partnersWith", "Anthropic", "") in found or ("Anthropic", "partnersWith", "Allianz", "") in found
+    assert ("Allianz", "uses", "Claude Code", "") in found
+    assert ("Quellnet", "uses", "Gemini", "") in found
