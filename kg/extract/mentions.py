@@ -545,6 +545,8 @@ _INVESTOR_LIST_EN = re.compile(
 _INVESTOR_LIST_ZH = re.compile(
     r"(?:由\s*|(?<=[，,：:]))(?P<list>[^。；;，,\n的由]{2,160}?)\s*(?:等(?:机构|投资方)?)?\s*(?:联合)?(?:领投|跟投|参投)"
     r"|(?:投资方|投资者|投资人|投资机构|参投方|跟投方)(?:还)?(?:包括|有|为)[：: ]?(?P<named>[^。；;，\n]{2,160}?)(?:等|[。；;，\n])")
+_ROUND_BEFORE = re.compile(r"(?i)\b(?:round|series [a-f]|seed|funding|raise[sd]?|raising|financing|investment|"
+                           r"valuation|\$\d|€\d|£\d)|融资|轮")
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+|as well as\s+)?|\s+and\s+|、|和|及|与)\s*")
 _COMPANY_NAME = re.compile(
     r"(?:the\s+)?(?P<name>[A-Z0-9][A-Za-z0-9&'’.-]*(?:\s(?:[A-Z0-9][A-Za-z0-9&'’.-]*|of|de|&))*)"
@@ -559,6 +561,8 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
     out = []
     for pattern in (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH):
         for lm in pattern.finditer(text):
+            if lm.group(0).startswith(("led by", "co-led by")) and not _ROUND_BEFORE.search(text, max(0, lm.start() - 80), lm.start()):
+                continue  # "export controls (led by Treasury)", "a team led by X": no round, no investors
             group = "list" if lm.group("list") is not None or "named" not in lm.re.groupindex else "named"
             base = lm.start(group)
             listed = lm.group(group)
