@@ -377,3 +377,62 @@ def test_a_makers_staff_use_its_own_tools_but_a_maker_naming_its_model_does_not(
     uses = {(s, o) for s, p, o, _ in found if p == "uses"}
     assert {("OpenAI", "Codex"), ("OpenAI", "GPT-5")} <= uses
     assert ("Anthropic", "Claude") not in uses
+
+
+def _by_rule(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
+    """(subject, relation, object, extractor) of each relation the build states."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-05-01.md").write_text(body, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
+    assert result.exit_code == 0, result.output
+    graph = kg.load(out / "graph.ttl")
+    return {(graph.nodes[s]["name"], d["relation"], graph.nodes[o]["name"], d.get("extractor", ""))
+            for s, o, d in graph.edges(data=True) if d["relation"] != "coMention"}
+
+
+def test_a_person_after_a_company_and_its_possessive_or_in_brackets_works_there(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **Agent 工程**：来自 Hugging Face 的 Philipp Schmid 分享了一份上下文工程指南。\n"
+        "- **演讲嘉宾**：大会嘉宾包括 Mikhail Parakhin (Shopify) 和 Hamel Husain。\n"))
+    assert ("Philipp Schmid", "worksFor", "Hugging Face", "rule:worksfor-zh-org-possessive-person") in found
+    assert ("Mikhail Parakhin", "worksFor", "Shopify", "rule:worksfor-person-paren-org-plain") in found
+    assert not any(s == "Hamel Husain" for s, *_ in found)  # named, with no company: no relation
+
+
+def test_a_model_run_on_a_device_uses_it_unless_asked_about(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **本地推理**：一位成员分享了他们在 RTX 3090 上运行 Llama 3.1 8B 的经验，速度达到 100 tokens/s。\n"
+        "- **提问**：有人询问了在 RTX 4090 上运行 Gemma 3 的可能性。\n"))
+    assert ("Llama 3.1 8B", "uses", "RTX 3090", "rule:uses-zh-runs-product-on-device") in found
+    assert not any(s == "Gemma 3" and p == "uses" for s, p, *_ in found)
+
+
+def test_a_platform_a_model_is_available_on_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **可用性**：Kimi K2.5 现已在 Windsurf 上可用，并提供限时免费访问。\n"
+        "- **问题**：Kimi K3 在 Cursor 中可用吗？\n"))
+    assert ("Windsurf", "uses", "Kimi K2.5", "rule:uses-zh-available-on-platform") in found
+    assert not any(s == "Cursor" and p == "uses" for s, p, *_ in found)
+
+
+def test_a_company_adding_to_its_product_develops_it_not_a_platform_it_targets(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **执行后端**：Cognition AI 为 Devin 扩展了跨多个沙盒提供商的部署选项。\n"
+        "- **浏览器**：OpenAI 为 Mac mini 推出了一款浏览器。\n"
+        "- **支持**：Hugging Face 为 Qwen3-Coder 添加首日支持。\n"))
+    assert ("Cognition AI", "develops", "Devin", "rule:develops-zh-for-product") in found
+    assert not any(o == "Mac mini" and p == "develops" and s == "OpenAI" for s, p, o, _ in found)
+    assert not any(s == "Hugging Face" and p == "develops" for s, p, *_ in found)
+
+
+def test_a_product_described_as_coming_from_a_maker_is_developed_by_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **内核 DSL**：成员们探索了 ThunderKittens，这是来自 Hazy Research 的一种新 DSL，用于编写 GPU 内核。\n"))
+    assert ("Hazy Research", "develops", "ThunderKittens", "rule:develops-zh-is-one-from") in found
