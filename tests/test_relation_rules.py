@@ -436,3 +436,21 @@ def test_a_product_described_as_coming_from_a_maker_is_developed_by_it(tmp_path)
         "# AINews 2026-05-01\n\n"
         "- **内核 DSL**：成员们探索了 ThunderKittens，这是来自 Hazy Research 的一种新 DSL，用于编写 GPU 内核。\n"))
     assert ("Hazy Research", "develops", "ThunderKittens", "rule:develops-zh-is-one-from") in found
+
+
+def test_a_company_putting_a_model_into_its_own_catalogue_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **模型库**：Microsoft 将 Grok 3 添加到其 Foundry 模型库中。\n"
+        "- **编程工具**：Codex 已可在 Cline 中使用，用户反馈良好。\n"))
+    assert ("Microsoft", "uses", "Grok 3", "rule:uses-zh-adds-to-own") in found
+    assert ("Cline", "uses", "Codex", "rule:uses-zh-available-on-platform") in found
+
+
+def test_a_model_run_on_a_device_at_a_speed_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **端侧**：4-bit 量化的 Llama 3.2 1B 在 RTX 3090 上以约 60 tokens/sec 的速度运行。\n"
+        "- **端侧**：Gemma 3 无法在 RTX 4090 上以满精度运行。\n"))
+    assert ("Llama 3.2 1B", "uses", "RTX 3090", "rule:uses-zh-runs-on-device-at-speed") in found
+    assert not any(s == "Gemma 3" and p == "uses" for s, p, *_ in found)
