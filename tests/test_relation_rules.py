@@ -454,3 +454,14 @@ def test_a_model_run_on_a_device_at_a_speed_uses_it(tmp_path):
         "- **端侧**：Gemma 3 无法在 RTX 4090 上以满精度运行。\n"))
     assert ("Llama 3.2 1B", "uses", "RTX 3090", "rule:uses-zh-runs-on-device-at-speed") in found
     assert not any(s == "Gemma 3" and p == "uses" for s, p, *_ in found)
+
+
+def test_a_company_announcing_a_product_or_named_as_its_maker_develops_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **视频生成**：Google DeepMind 宣布了 Veo 3，一种新的视频生成模型。\n"
+        "- **新模型**：@sama 介绍了 GPT-4o，这是 OpenAI 的新模型，可以实时进行推理。\n"
+        "- **上下文**：Microsoft 宣布 Claude Opus 4.6 已集成到 Copilot。\n"))
+    assert ("Google DeepMind", "develops", "Veo 3", "rule:develops-zh-announces") in found
+    assert ("OpenAI", "develops", "GPT-4o", "rule:develops-zh-this-is-makers") in found
+    assert not any(s == "Microsoft" and p == "develops" and o == "Claude Opus 4.6" for s, p, o, _ in found)
