@@ -465,3 +465,18 @@ def test_a_company_announcing_a_product_or_named_as_its_maker_develops_it(tmp_pa
     assert ("Google DeepMind", "develops", "Veo 3", "rule:develops-zh-announces") in found
     assert ("OpenAI", "develops", "GPT-4o", "rule:develops-zh-this-is-makers") in found
     assert not any(s == "Microsoft" and p == "develops" and o == "Claude Opus 4.6" for s, p, o, _ in found)
+
+
+def test_a_rule_without_a_role_word_keeps_the_role_the_gazetteer_gives(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-05-01.md").write_text(
+        "# AINews 2026-05-01\n\n- **机器人**：Hugging Face 的 Clement Delangue 转发了多条 Reachy Mini 到货的推文。\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
+    assert result.exit_code == 0, result.output
+    graph = kg.load(out / "graph.ttl")
+    edges = [d for s, o, d in graph.edges(data=True)
+             if d["relation"] == "worksFor" and graph.nodes[s]["name"] == "Clement Delangue"]
+    assert [(d["extractor"], d.get("role")) for d in edges] == [("rule:worksfor-zh-org-possessive-person", "CEO")]
