@@ -480,3 +480,9 @@ def test_a_rule_without_a_role_word_keeps_the_role_the_gazetteer_gives(tmp_path)
     edges = [d for s, o, d in graph.edges(data=True)
              if d["relation"] == "worksFor" and graph.nodes[s]["name"] == "Clement Delangue"]
     assert [(d["extractor"], d.get("role")) for d in edges] == [("rule:worksfor-zh-org-possessive-person", "CEO")]
+
+
+def test_a_product_driven_by_a_model_named_before_it_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n- **浏览器**：Google 推出了 Gemini 3 驱动的 Chrome 侧边栏。\n"))
+    assert ("Chrome", "uses", "Gemini 3", "rule:uses-zh-driven-attributive") in found
