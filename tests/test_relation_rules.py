@@ -388,3 +388,112 @@ def test_a_product_deal_and_a_powered_apposition(tmp_path):
     assert ("Allianz", "partnersWith", "Anthropic", "") in found or ("Anthropic", "partnersWith", "Allianz", "") in found
     assert ("Allianz", "uses", "Claude Code", "") in found
     assert ("Quellnet", "uses", "Gemini", "") in found
+
+
+def _by_rule(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
+    """(subject, relation, object, extractor) of each relation the build states."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-05-01.md").write_text(body, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
+    assert result.exit_code == 0, result.output
+    graph = kg.load(out / "graph.ttl")
+    return {(graph.nodes[s]["name"], d["relation"], graph.nodes[o]["name"], d.get("extractor", ""))
+            for s, o, d in graph.edges(data=True) if d["relation"] != "coMention"}
+
+
+def test_a_person_after_a_company_and_its_possessive_or_in_brackets_works_there(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **Agent 工程**：来自 Hugging Face 的 Philipp Schmid 分享了一份上下文工程指南。\n"
+        "- **演讲嘉宾**：大会嘉宾包括 Mikhail Parakhin (Shopify) 和 Hamel Husain。\n"))
+    assert ("Philipp Schmid", "worksFor", "Hugging Face", "rule:worksfor-zh-org-possessive-person") in found
+    assert ("Mikhail Parakhin", "worksFor", "Shopify", "rule:worksfor-person-paren-org-plain") in found
+    assert not any(s == "Hamel Husain" for s, *_ in found)  # named, with no company: no relation
+
+
+def test_a_model_run_on_a_device_uses_it_unless_asked_about(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **本地推理**：一位成员分享了他们在 RTX 3090 上运行 Llama 3.1 8B 的经验，速度达到 100 tokens/s。\n"
+        "- **提问**：有人询问了在 RTX 4090 上运行 Gemma 3 的可能性。\n"))
+    assert ("Llama 3.1 8B", "uses", "RTX 3090", "rule:uses-zh-runs-product-on-device") in found
+    assert not any(s == "Gemma 3" and p == "uses" for s, p, *_ in found)
+
+
+def test_a_platform_a_model_is_available_on_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **可用性**：Kimi K2.5 现已在 Windsurf 上可用，并提供限时免费访问。\n"
+        "- **问题**：Kimi K3 在 Cursor 中可用吗？\n"))
+    assert ("Windsurf", "uses", "Kimi K2.5", "rule:uses-zh-available-on-platform") in found
+    assert not any(s == "Cursor" and p == "uses" for s, p, *_ in found)
+
+
+def test_a_company_adding_to_its_product_develops_it_not_a_platform_it_targets(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **执行后端**：Cognition AI 为 Devin 扩展了跨多个沙盒提供商的部署选项。\n"
+        "- **浏览器**：OpenAI 为 Mac mini 推出了一款浏览器。\n"
+        "- **支持**：Hugging Face 为 Qwen3-Coder 添加首日支持。\n"))
+    assert ("Cognition AI", "develops", "Devin", "rule:develops-zh-for-product") in found
+    assert not any(o == "Mac mini" and p == "develops" and s == "OpenAI" for s, p, o, _ in found)
+    assert not any(s == "Hugging Face" and p == "develops" for s, p, *_ in found)
+
+
+def test_a_product_described_as_coming_from_a_maker_is_developed_by_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **内核 DSL**：成员们探索了 ThunderKittens，这是来自 Hazy Research 的一种新 DSL，用于编写 GPU 内核。\n"))
+    assert ("Hazy Research", "develops", "ThunderKittens", "rule:develops-zh-is-one-from") in found
+
+
+def test_a_company_putting_a_model_into_its_own_catalogue_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **模型库**：Microsoft 将 Grok 3 添加到其 Foundry 模型库中。\n"
+        "- **编程工具**：Codex 已可在 Cline 中使用，用户反馈良好。\n"))
+    assert ("Microsoft", "uses", "Grok 3", "rule:uses-zh-adds-to-own") in found
+    assert ("Cline", "uses", "Codex", "rule:uses-zh-available-on-platform") in found
+
+
+def test_a_model_run_on_a_device_at_a_speed_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **端侧**：4-bit 量化的 Llama 3.2 1B 在 RTX 3090 上以约 60 tokens/sec 的速度运行。\n"
+        "- **端侧**：Gemma 3 无法在 RTX 4090 上以满精度运行。\n"))
+    assert ("Llama 3.2 1B", "uses", "RTX 3090", "rule:uses-zh-runs-on-device-at-speed") in found
+    assert not any(s == "Gemma 3" and p == "uses" for s, p, *_ in found)
+
+
+def test_a_company_announcing_a_product_or_named_as_its_maker_develops_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n"
+        "- **视频生成**：Google DeepMind 宣布了 Veo 3，一种新的视频生成模型。\n"
+        "- **新模型**：@sama 介绍了 GPT-4o，这是 OpenAI 的新模型，可以实时进行推理。\n"
+        "- **上下文**：Microsoft 宣布 Claude Opus 4.6 已集成到 Copilot。\n"))
+    assert ("Google DeepMind", "develops", "Veo 3", "rule:develops-zh-announces") in found
+    assert ("OpenAI", "develops", "GPT-4o", "rule:develops-zh-this-is-makers") in found
+    assert not any(s == "Microsoft" and p == "develops" and o == "Claude Opus 4.6" for s, p, o, _ in found)
+
+
+def test_a_rule_without_a_role_word_keeps_the_role_the_gazetteer_gives(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-05-01.md").write_text(
+        "# AINews 2026-05-01\n\n- **机器人**：Hugging Face 的 Clement Delangue 转发了多条 Reachy Mini 到货的推文。\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
+    assert result.exit_code == 0, result.output
+    graph = kg.load(out / "graph.ttl")
+    edges = [d for s, o, d in graph.edges(data=True)
+             if d["relation"] == "worksFor" and graph.nodes[s]["name"] == "Clement Delangue"]
+    assert [(d["extractor"], d.get("role")) for d in edges] == [("rule:worksfor-zh-org-possessive-person", "CEO")]
+
+
+def test_a_product_driven_by_a_model_named_before_it_uses_it(tmp_path):
+    found = _by_rule(tmp_path, (
+        "# AINews 2026-05-01\n\n- **浏览器**：Google 推出了 Gemini 3 驱动的 Chrome 侧边栏。\n"))
+    assert ("Chrome", "uses", "Gemini 3", "rule:uses-zh-driven-attributive") in found

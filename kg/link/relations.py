@@ -156,6 +156,10 @@ def _relation(predicate, subj: Mention, obj: Mention, item, sentence, extractor,
         known = rules.entities.get(obj.entity_id)
         if known is not None and known.developer and known.developer != subj.entity_id:
             confidence *= 0.7  # the gazetteer names another maker (maybe a parent company): less sure
+    if predicate == "worksFor" and role is None and rules is not None:
+        person = rules.entities.get(subj.entity_id)
+        if person is not None and person.works_for == obj.entity_id:
+            role = person.role  # the role the gazetteer gives the person at that employer, as the model does
     s, o = subj.entity_id, obj.entity_id
     if predicate in SYMMETRIC_RELATIONS and o < s:
         s, o = o, s  # one direction for symmetric relations
