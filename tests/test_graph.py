@@ -82,7 +82,7 @@ def test_two_workers_build_the_same_graph(sample, rules):
 
 def test_running_only_the_triggered_rules_finds_every_relation_all_rules_find(rules, monkeypatch):
     from kg.link import relations
-    from kg.link.triggers import TriggerIndex
+    from kg.extract.triggers import TriggerIndex
     from kg.builder.pipeline import build
 
     def relation_edges():

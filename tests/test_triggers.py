@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from kg.extract.rules import compile_relation_pattern
-from kg.link.triggers import TriggerIndex, fold, required_strings
+from kg.extract.triggers import TriggerIndex, fold, required_strings
 
 VOCABULARY = {"acquire_zh": ["收购了", "收购", "并购"], "roles": ["CEO", "创始人"]}
 

@@ -13,7 +13,7 @@ from kg.extract.mentions import item_text, sentence_bounds
 from kg.ingest.normalize import to_simplified
 from kg.records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
 from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
-from kg.link.triggers import TriggerIndex
+from kg.extract.triggers import TriggerIndex
 
 # a list item may carry a short parenthesis without a name (超越 A（54.2%）、B（58.6%）和 C; 发布 X（开源）与 Y)
 _LIST_JOIN = re.compile(

@@ -1,11 +1,12 @@
-"""Which relation rules can match a masked sentence, from the words each rule cannot match without.
+"""Which rules can match a text, from the words each rule cannot match without.
 
-Most relation patterns need a literal word or phrase (发布, acquired by, 的竞争对手): a match of the pattern
-contains at least one string of a small set read off the regular expression itself (`required_strings`). A
-sentence is searched once, with one Aho-Corasick automaton of every such string, and only the rules whose strings
-it contains (and the rules that need none) are run. Case-insensitive patterns are handled by folding the sentence
-and the strings the way `re.IGNORECASE` compares characters (`fold`), so a rule is never skipped on a sentence it
-matches.
+Most relation patterns (rules/relations.yml) and name patterns (rules/patterns.yml) need a literal word or
+phrase (发布, acquired by, 实验室): a match of the pattern contains at least one string of a small set read off
+the regular expression itself (`required_strings`). A text is searched once, with one Aho-Corasick automaton of
+every such string, and only the rules whose strings it contains (and the rules that need none) are run.
+Case-insensitive patterns are handled by folding the text and the strings the way `re.IGNORECASE` compares
+characters (`fold`); a case-sensitive pattern is only tested more loosely. So a rule is never skipped on a text
+it matches, and what the rules find is the same as when every rule runs on every text.
 """
 from __future__ import annotations
 
