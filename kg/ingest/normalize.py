@@ -82,7 +82,7 @@ def has_cjk(text: str) -> bool:
 
 
 def cjk_ratio(text: str) -> float:
-    letters = sum(1 for c in text if c.isalpha())
+    letters = sum(map(str.isalpha, text))
     return len(_CJK.findall(text)) / letters if letters else 0.0
 
 
