@@ -162,17 +162,20 @@ class TriggerIndex:
 
     def __init__(self, regexes: list[re.Pattern]):
         self.required = [required_strings(r) for r in regexes]
-        words = sorted({s for r in self.required if r for s in r})
+        self.always = frozenset(n for n, strings in enumerate(self.required) if strings is None)
+        rules_of: dict[str, set[int]] = {}  # required string -> the rules that need it (or another of theirs)
+        for n, strings in enumerate(self.required):
+            for s in strings or ():
+                rules_of.setdefault(s, set()).add(n)
         self.automaton = ahocorasick.Automaton()
-        for n, word in enumerate(words):
-            self.automaton.add_word(word, n)
-        self.number = {word: n for n, word in enumerate(words)}
-        self.rule_words = [None if r is None else frozenset(self.number[w] for w in r) for r in self.required]
-        if words:
+        for word, rules in rules_of.items():
+            self.automaton.add_word(word, frozenset(rules))
+        if rules_of:
             self.automaton.make_automaton()
-        self.empty = not words
+        self.empty = not rules_of
 
     def candidates(self, sentence: str) -> list[int]:
         """The positions (in the rule list) of the rules that may match `sentence`, in order."""
-        present = set() if self.empty else {n for _, n in self.automaton.iter(fold(sentence))}
-        return [i for i, words in enumerate(self.rule_words) if words is None or not words.isdisjoint(present)]
+        if self.empty:
+            return sorted(self.always)
+        return sorted(self.always.union(*(rules for _, rules in self.automaton.iter(fold(sentence)))))
