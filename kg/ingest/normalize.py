@@ -57,6 +57,7 @@ def to_simplified(text: str) -> str:
     return text if _TRADITIONAL.isdisjoint(text) else text.translate(_T2S)
 
 
+@lru_cache(maxsize=1 << 18)  # the same names are folded again and again (every mention, every candidate word)
 def fold_name(name: str) -> str:
     """Comparison key of a name: case, separators and Traditional/Simplified ignored; dots kept."""
     for _ in range(3):  # dropping a separator can let NFKC compose what it left (T + ¨): settle
