@@ -87,6 +87,26 @@ class ModelMentions:
             return False
         return is_name_like(text, self.common) or (text.startswith("@") and len(text) > 2)
 
+    def _may_hold_candidate(self, text: str, a: int, b: int, taken: list[tuple[int, int]]) -> bool:
+        """Whether a token inside the Latin run text[a:b] may be a candidate. A candidate is made of the run's
+        characters only (NAME_LIKE_LATIN), so whatever jieba's words, it is a piece of the run that no rule span
+        overlaps: when no such piece of a short run is a candidate (AI, GPU, VRAM), the run needs no window."""
+        if b - a > _SHORT_RUN:
+            return True
+        cache = self._candidate_by_word
+        for x, y in _uncovered(taken, a, b):
+            for i in range(x, y - 1):
+                if not ("A" <= text[i] <= "Z" or "a" <= text[i] <= "z"):
+                    continue  # a candidate starts with a letter
+                for j in range(i + 2, y + 1):
+                    word = text[i:j]
+                    candidate = cache.get(word)
+                    if candidate is None:
+                        candidate = cache[word] = self.is_candidate(word)
+                    if candidate:
+                        return True
+        return False
+
     def windows(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[int, int]]:
         """Token windows around the doc's candidates; `covered`: tokens inside rule spans (default: doc.spans)."""
         if covered is None:
@@ -143,6 +163,8 @@ class ModelMentions:
         for seed in _LATIN_RUN.finditer(text):
             a, b = seed.span()
             if not _CAN_BE_NAME.search(seed.group()) or _inside(taken, a, b):
+                continue
+            if not self._may_hold_candidate(text, a, b, taken):
                 continue
             if stretches and a - STRETCH_MARGIN <= stretches[-1][1]:  # joins the stretch before: no cut to find
                 if b + STRETCH_MARGIN > stretches[-1][1]:  # (else the stretch's end is the cut after it)
@@ -225,6 +247,7 @@ class ModelMentions:
 # A candidate token (a Latin name-like word) lies inside a run of these characters, and has a capital or digit.
 _LATIN_RUN = re.compile(r"[A-Za-z0-9._+\-]*[A-Za-z][A-Za-z0-9._+\-]*")
 _CAN_BE_NAME = re.compile(r"[A-Z0-9]")
+_SHORT_RUN = 8  # the longest Latin run whose pieces are checked as candidates, rather than tokenized
 STRETCH_MARGIN = 8  # characters either side of a Latin word to tokenize first; widened where a window needs it
 # Positions no token of jieba (with spaCy's whitespace handling) crosses, whatever the text around them: before
 # a non-space character that follows a character jieba never joins to the next one (jieba.re_han_default).
@@ -263,6 +286,22 @@ def _inside(taken: list[tuple[int, int]], a: int, b: int) -> bool:
 def covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
     """Tokens overlapping a rule span (what `alignment_mode="expand"` puts inside the span)."""
     return _covered([t.idx for t in doc], [t.text for t in doc], taken)
+
+
+def _uncovered(taken: list[tuple[int, int]], a: int, b: int) -> list[tuple[int, int]]:
+    """The stretches of [a, b) that none of the sorted, non-overlapping spans covers."""
+    out = []
+    k = max(0, bisect.bisect_right(taken, (a, float("inf"))) - 1)
+    while k < len(taken) and taken[k][0] < b:
+        start, end = taken[k]
+        if end > a:
+            if start > a:
+                out.append((a, start))
+            a = max(a, end)
+        k += 1
+    if a < b:
+        out.append((a, b))
+    return out
 
 
 def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) -> set[int]:
