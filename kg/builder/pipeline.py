@@ -5,8 +5,11 @@ One broken file is reported and skipped; the rest of the build goes on.
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import os
+import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -261,7 +264,7 @@ def build(
             if not items:
                 raise NothingReadError(report)
             with collector.paused():  # millions of objects that live to the end, and no garbage cycles
-                return _assemble(items, pieces, spill, store, resolver, rules, report, use_model)
+                return _assemble(items, pieces, spill, store, resolver, rules, report, use_model, workers)
         except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir
             spill.close()
             raise
@@ -295,9 +298,11 @@ def _listed_again(items: dict[str, NewsItem], item: NewsItem, report: BuildRepor
 
 
 def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill, store: BuildCache | None,
-              resolver: EntityResolver, rules: Rules, report: BuildReport, use_model: bool = True) -> BuildResult:
+              resolver: EntityResolver, rules: Rules, report: BuildReport, use_model: bool = True,
+              workers: int = 1) -> BuildResult:
     """Entities, relations and the graph: each piece's relations kept when their resolutions still hold, else
-    found again, streaming each item's text and mentions back from the spill (or the piece's cache entry)."""
+    found again (by `workers` forked processes when there are several), streaming each item's text and mentions
+    back from the spill (or the piece's cache entry)."""
     clock = time.perf_counter()
     resolver.finish()
     entities = resolver.entities()
@@ -312,9 +317,11 @@ def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill,
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     mentioned_in: dict[str, set[str]] = defaultdict(set)
     elsewhere: dict[str, Path] = {}  # id -> file, of the new items of cached pieces (their text is not in the spill)
+    redo = [piece for piece in pieces if not piece.holds(resolver, base_of)]
+    _find_relations_of(redo, items, spill, store, resolver, base_of, rules, model, workers)
+    redone = {id(piece) for piece in redo}
     for piece in pieces:
-        if not piece.holds(resolver, base_of):
-            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
+        if id(piece) in redone:
             if store is not None:
                 store.store_piece(piece.path, store.keys.get(piece.path), piece)
             report.pieces_redone += 1
@@ -333,6 +340,44 @@ def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill,
     report.stage_seconds["graph"] += time.perf_counter() - clock
     fallback = _entry_items(elsewhere, items, store) if elsewhere else None
     return BuildResult(graph, SpilledItems(items, spill, fallback), entities, relations, report)
+
+
+# What the processes forked by _find_relations_of read (set just before they are forked, cleared after).
+_FORKED_WORK: tuple | None = None
+
+
+def _find_relations_of(redo: list[Piece], items: dict[str, NewsItem], spill: ItemSpill, store: BuildCache | None,
+                       resolver: EntityResolver, base_of: dict[str, str], rules: Rules, model, workers: int) -> None:
+    """find_relations for each piece of `redo`: here, or split over `workers` forked processes that see this
+    process's memory as it is (entities, items, the loaded models) and send back what each piece found. Each
+    piece is worked out alone either way (the relation model's batches never mix pieces), so the result is the
+    same; pieces get their findings back in their order."""
+    global _FORKED_WORK
+    if workers <= 1 or len(redo) < 2 or not _can_fork():
+        for piece in redo:
+            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
+        return
+    spill.flush()  # the children read the spill file
+    _FORKED_WORK = (redo, items, spill, store, resolver, base_of, rules, model)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(redo))) as pool:
+            for n, found in enumerate(pool.imap(_find_in_child, range(len(redo)), chunksize=1)):
+                redo[n].relations, redo[n].named, redo[n].resolutions, redo[n].bases = found
+    finally:
+        _FORKED_WORK = None
+
+
+def _find_in_child(n: int):
+    redo, items, spill, store, resolver, base_of, rules, model = _FORKED_WORK
+    piece = redo[n]
+    find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
+    return piece.relations, piece.named, piece.resolutions, piece.bases
+
+
+def _can_fork() -> bool:
+    """fork() copies only the calling thread: with other threads alive (a Dask client), a lock one of them holds
+    could never be released in the child."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def _item_loader(piece: Piece, items: dict[str, NewsItem], spill: ItemSpill, store: BuildCache | None):
