@@ -87,25 +87,31 @@ class ModelMentions:
             return False
         return is_name_like(text, self.common) or (text.startswith("@") and len(text) > 2)
 
-    def _may_hold_candidate(self, text: str, a: int, b: int, taken: list[tuple[int, int]]) -> bool:
-        """Whether a token inside the Latin run text[a:b] may be a candidate. A candidate is made of the run's
-        characters only (NAME_LIKE_LATIN), so whatever jieba's words, it is a piece of the run that no rule span
-        overlaps: when no such piece of a short run is a candidate (AI, GPU, VRAM), the run needs no window."""
-        if b - a > _SHORT_RUN:
-            return True
+    def _may_hold_candidate(self, text: str, a: int, b: int, taken: list[tuple[int, int]], tokenizer) -> bool:
+        """Whether a token inside the Latin run text[a:b] may be a candidate, one that no rule span overlaps.
+
+        A candidate is made of the run's characters only (NAME_LIKE_LATIN), so it is a piece of the run: when no
+        such piece of a short run is a candidate (AI, GPU, VRAM), the run needs no window. And unless a word of
+        jieba's dictionary overlaps the run, jieba cuts the run into its letter-and-digit stretches (a dotted
+        version kept: 5.2) and the characters between them (its finalseg), so only those stretches can be
+        candidates (Agent, Discord, Python are none)."""
         cache = self._candidate_by_word
-        for x, y in _uncovered(taken, a, b):
-            for i in range(x, y - 1):
-                if not ("A" <= text[i] <= "Z" or "a" <= text[i] <= "z"):
-                    continue  # a candidate starts with a letter
-                for j in range(i + 2, y + 1):
-                    word = text[i:j]
-                    candidate = cache.get(word)
-                    if candidate is None:
-                        candidate = cache[word] = self.is_candidate(word)
-                    if candidate:
-                        return True
-        return False
+
+        def candidate(word: str) -> bool:
+            known = cache.get(word)
+            if known is None:
+                known = cache[word] = self.is_candidate(word)
+            return known
+
+        uncovered = _uncovered(taken, a, b)
+        if b - a <= _SHORT_RUN and not any(
+                candidate(text[i:j]) for x, y in uncovered for i in range(x, y - 1)
+                if "A" <= text[i] <= "Z" or "a" <= text[i] <= "z" for j in range(i + 2, y + 1)):
+            return False
+        if _dictionary_word_across(tokenizer, text, a, b):
+            return True
+        return any(x <= m.start() and m.end() <= y and candidate(m.group())
+                   for m in _JIEBA_LATIN.finditer(text, a, b) for x, y in uncovered)
 
     def windows(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[int, int]]:
         """Token windows around the doc's candidates; `covered`: tokens inside rule spans (default: doc.spans)."""
@@ -164,7 +170,7 @@ class ModelMentions:
             a, b = seed.span()
             if not _CAN_BE_NAME.search(seed.group()) or _inside(taken, a, b):
                 continue
-            if not self._may_hold_candidate(text, a, b, taken):
+            if not self._may_hold_candidate(text, a, b, taken, tokenizer):
                 continue
             if stretches and a - STRETCH_MARGIN <= stretches[-1][1]:  # joins the stretch before: no cut to find
                 if b + STRETCH_MARGIN > stretches[-1][1]:  # (else the stretch's end is the cut after it)
@@ -286,6 +292,38 @@ def _inside(taken: list[tuple[int, int]], a: int, b: int) -> bool:
 def covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
     """Tokens overlapping a rule span (what `alignment_mode="expand"` puts inside the span)."""
     return _covered([t.idx for t in doc], [t.text for t in doc], taken)
+
+
+# jieba's finalseg cuts a stretch of text no dictionary word covers into these (jieba.finalseg.re_skip, less
+# the % that would end a token no candidate has) and the characters between them
+_JIEBA_LATIN = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?")
+# the characters of jieba's blocks (jieba.re_han_default): no dictionary word crosses another character
+_JIEBA_BLOCK_CHAR = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]")
+
+
+def _dictionary_word_across(tokenizer, text: str, a: int, b: int) -> bool:
+    """Whether a word of jieba's dictionary (two characters or more, a count above 0) overlaps text[a:b]:
+    there jieba may cut the run anywhere. True when the dictionary is not loaded."""
+    segmenter = getattr(getattr(tokenizer, "jieba_seg", None), "dt", None)
+    if segmenter is None or not segmenter.initialized:
+        return True
+    freq = segmenter.FREQ
+    size, longest = segmenter.__dict__.get("_kg_longest", (-1, 0))
+    if size != len(freq):  # words added since (another rule set's names)
+        longest = max(map(len, freq), default=1)
+        segmenter.__dict__["_kg_longest"] = (len(freq), longest)
+    start = a
+    while start > 0 and a - start < longest - 1 and _JIEBA_BLOCK_CHAR.match(text, start - 1):
+        start -= 1
+    for p in range(start, b):
+        q = p + 1
+        frag = text[p:q]
+        while q <= len(text) and frag in freq:  # the dictionary holds every prefix of its words (count 0)
+            if q - p >= 2 and q > a and freq[frag]:
+                return True
+            q += 1
+            frag = text[p:q]
+    return False
 
 
 def _uncovered(taken: list[tuple[int, int]], a: int, b: int) -> list[tuple[int, int]]:
