@@ -66,6 +66,7 @@ class ModelMentions:
         words = Path(model_dir) / COMMON_WORDS_FILE
         self.common = frozenset(words.read_text(encoding="utf-8").split()) if words.is_file() else COMMON_LATIN
         self._candidate_by_word: dict[str, bool] = {}  # token text -> is a candidate
+        self._run_verdicts: dict[str, tuple[bool, bool]] = {}  # Latin run -> _run_verdict of the whole run
 
     def keep(self, name: str) -> bool:
         if len(name) < 2 or _JUNK.search(name) or name != name.strip():
@@ -95,6 +96,22 @@ class ModelMentions:
         jieba's dictionary overlaps the run, jieba cuts the run into its letter-and-digit stretches (a dotted
         version kept: 5.2) and the characters between them (its finalseg), so only those stretches can be
         candidates (Agent, Discord, Python are none)."""
+        uncovered = _uncovered(taken, a, b)
+        if len(uncovered) == 1 and uncovered[0] == (a, b):  # most runs: what the run holds, known from its text
+            run = text[a:b]
+            verdict = self._run_verdicts.get(run)
+            if verdict is None:
+                verdict = self._run_verdicts[run] = self._run_verdict(run, [(0, b - a)])
+        else:
+            verdict = self._run_verdict(text[a:b], [(x - a, y - a) for x, y in uncovered])
+        pieces, stretches = verdict
+        if not pieces:
+            return False
+        return stretches or _dictionary_word_across(tokenizer, text, a, b)
+
+    def _run_verdict(self, run: str, uncovered: list[tuple[int, int]]) -> tuple[bool, bool]:
+        """(whether a piece of the run's uncovered parts is a candidate (True for a long run), whether one of
+        their letter-and-digit stretches is)."""
         cache = self._candidate_by_word
 
         def candidate(word: str) -> bool:
@@ -103,15 +120,13 @@ class ModelMentions:
                 known = cache[word] = self.is_candidate(word)
             return known
 
-        uncovered = _uncovered(taken, a, b)
-        if b - a <= _SHORT_RUN and not any(
-                candidate(text[i:j]) for x, y in uncovered for i in range(x, y - 1)
-                if "A" <= text[i] <= "Z" or "a" <= text[i] <= "z" for j in range(i + 2, y + 1)):
-            return False
-        if _dictionary_word_across(tokenizer, text, a, b):
-            return True
-        return any(x <= m.start() and m.end() <= y and candidate(m.group())
-                   for m in _JIEBA_LATIN.finditer(text, a, b) for x, y in uncovered)
+        stretches = any(x <= m.start() and m.end() <= y and candidate(m.group())
+                        for m in _JIEBA_LATIN.finditer(run) for x, y in uncovered)
+        if stretches or len(run) > _SHORT_RUN:
+            return True, stretches
+        pieces = any(candidate(run[i:j]) for x, y in uncovered for i in range(x, y - 1)
+                     if "A" <= run[i] <= "Z" or "a" <= run[i] <= "z" for j in range(i + 2, y + 1))
+        return pieces, stretches
 
     def windows(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[int, int]]:
         """Token windows around the doc's candidates; `covered`: tokens inside rule spans (default: doc.spans)."""
