@@ -4,13 +4,16 @@ One broken file is reported and skipped; the rest of the build goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
-import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -342,36 +345,72 @@ def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill,
     return BuildResult(graph, SpilledItems(items, spill, fallback), entities, relations, report)
 
 
-# What the processes forked by _find_relations_of read (set just before they are forked, cleared after).
-_FORKED_WORK: tuple | None = None
-
-
 def _find_relations_of(redo: list[Piece], items: dict[str, NewsItem], spill: ItemSpill, store: BuildCache | None,
                        resolver: EntityResolver, base_of: dict[str, str], rules: Rules, model, workers: int) -> None:
     """find_relations for each piece of `redo`: here, or split over `workers` forked processes that see this
     process's memory as it is (entities, items, the loaded models) and send back what each piece found. Each
     piece is worked out alone either way (the relation model's batches never mix pieces), so the result is the
     same; pieces get their findings back in their order."""
-    global _FORKED_WORK
     if workers <= 1 or len(redo) < 2 or not _can_fork():
         for piece in redo:
             find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
         return
     spill.flush()  # the children read the spill file
-    _FORKED_WORK = (redo, items, spill, store, resolver, base_of, rules, model)
+    children: list[tuple[int, str, list[int]]] = []  # pid, the file it writes, the pieces it works out
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(redo))) as pool:
-            for n, found in enumerate(pool.imap(_find_in_child, range(len(redo)), chunksize=1)):
-                redo[n].relations, redo[n].named, redo[n].resolutions, redo[n].bases = found
+        for k in range(min(workers, len(redo))):
+            numbers = list(range(k, len(redo), workers))  # every k-th piece: big and small files alike
+            handle, path = tempfile.mkstemp(prefix="kg-relations-", suffix=".pickle")
+            pid = os.fork()
+            if pid == 0:  # the child: its pieces, then out without running the parent's exit handlers
+                os._exit(_find_in_child(handle, numbers, redo, items, spill, store, resolver, base_of, rules, model))
+            os.close(handle)
+            children.append((pid, path, numbers))
+        for n, (pid, path, numbers) in enumerate(children):
+            _, status = os.waitpid(pid, 0)
+            children[n] = (0, path, numbers)
+            with open(path, "rb") as file:
+                ok, found = pickle.load(file) if os.path.getsize(path) else (False, None)
+            if not ok or status != 0:
+                raise found if isinstance(found, BaseException) else RuntimeError(
+                    f"finding relations in a forked process failed (status {status}): {found}")
+            for number, (piece_relations, named, resolutions, bases) in zip(numbers, found):
+                piece = redo[number]
+                piece.relations, piece.named, piece.resolutions, piece.bases = piece_relations, named, resolutions, bases
     finally:
-        _FORKED_WORK = None
+        for pid, path, _ in children:
+            if pid:  # still running: this process failed or was interrupted
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+            with contextlib.suppress(OSError):
+                os.remove(path)
 
 
-def _find_in_child(n: int):
-    redo, items, spill, store, resolver, base_of, rules, model = _FORKED_WORK
-    piece = redo[n]
-    find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
-    return piece.relations, piece.named, piece.resolutions, piece.bases
+def _find_in_child(handle: int, numbers: list[int], redo: list[Piece], items, spill, store, resolver, base_of, rules,
+                   model) -> int:
+    """In a forked process: the findings of the numbered pieces, pickled into the file `handle`; the exit code."""
+    code = 0
+    try:
+        found = []
+        for number in numbers:
+            piece = redo[number]
+            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
+            found.append((piece.relations, piece.named, piece.resolutions, piece.bases))
+        payload: tuple = (True, found)
+    except BaseException as exc:  # sent to the parent, which raises it
+        code = 1
+        try:
+            pickle.dumps(exc)
+            payload = (False, exc)
+        except Exception:
+            payload = (False, traceback.format_exc())
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        code = 2
+    return code
 
 
 def _can_fork() -> bool:
