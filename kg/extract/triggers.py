@@ -15,13 +15,15 @@ from itertools import product
 
 import ahocorasick
 
-try:  # the regular-expression parser and case folding of the running Python
-    from re import _casefix, _constants as _c, _parser
+import _sre
+
+try:  # the regular-expression parser of the running Python, and the characters its IGNORECASE joins beyond case
+    from re import _constants as _c, _parser
+    from re._casefix import _EXTRA_CASES
 except ImportError:  # Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _parser  # type: ignore[no-redef]
-    _casefix = None
-import _sre
+    from sre_compile import _ignorecase_fixes as _EXTRA_CASES  # type: ignore[no-redef]
 
 MAX_ALTERNATIVES = 64  # larger sets of strings are not worth tracking: the rule then runs on every sentence
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
@@ -31,13 +33,12 @@ _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
 
 def _case_classes() -> dict[int, int]:
     """Code point -> the representative of the characters `re.IGNORECASE` treats as equal to it."""
-    extra = getattr(_casefix, "_EXTRA_CASES", {}) if _casefix is not None else {}
     table = {}
     for cp in range(0x110000):
         if not _sre.unicode_iscased(cp):
             continue
         low = _sre.unicode_tolower(cp)
-        canon = min((low, *extra.get(low, ())))
+        canon = min((low, *_EXTRA_CASES.get(low, ())))
         if canon != cp:
             table[cp] = canon
     return table
