@@ -80,16 +80,18 @@ def test_two_workers_build_the_same_graph(sample, rules):
     assert parallel.report.items == sample.report.items
 
 
-def test_the_joined_rule_precheck_finds_every_relation_the_rules_find(rules, monkeypatch):
+def test_running_only_the_triggered_rules_finds_every_relation_all_rules_find(rules, monkeypatch):
     from kg.link import relations
+    from kg.extract.triggers import TriggerIndex
     from kg.builder.pipeline import build
 
     def relation_edges():
         graph = build(rules=rules, use_model=False).graph
         return sorted((u, v, d["relation"], d["item_id"], d["extractor"]) for u, v, d in graph.edges(data=True))
 
-    assert relations.any_rule_matches(rules) is not None
-    with_precheck = relation_edges()
-    monkeypatch.setattr(relations, "any_rule_matches", lambda _rules: None)
-    assert relation_edges() == with_precheck
-    assert sum(1 for e in with_precheck if e[2] != "coMention") > 50
+    index = relations.rule_index(rules)
+    assert len(index.always) < len(rules.relation_rules) * 0.1  # nearly every rule needs a word
+    triggered = relation_edges()
+    monkeypatch.setattr(TriggerIndex, "candidates", lambda self, sentence: list(range(len(self.required))))
+    assert relation_edges() == triggered
+    assert sum(1 for e in triggered if e[2] != "coMention") > 50

@@ -108,10 +108,14 @@ class ItemSpill:
         ]
         return item.with_body(text, list(links), item.date, item.sources), mentions
 
-    def _read(self, item_id: str) -> tuple:
+    def flush(self) -> None:
+        """Everything added so far on disk, where another process reading the file sees it."""
         if self._unflushed:
             self._file.flush()
             self._unflushed = False
+
+    def _read(self, item_id: str) -> tuple:
+        self.flush()
         packed = self._index[item_id]
         offset, length = packed >> 32, packed & 0xFFFFFFFF
         return pickle.loads(os.pread(self._file.fileno(), length, offset))

@@ -4,10 +4,16 @@ One broken file is reported and skipped; the rest of the build goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import pickle
+import signal
+import sys
 import tempfile
+import threading
 import time
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -261,7 +267,7 @@ def build(
             if not items:
                 raise NothingReadError(report)
             with collector.paused():  # millions of objects that live to the end, and no garbage cycles
-                return _assemble(items, pieces, spill, store, resolver, rules, report, use_model)
+                return _assemble(items, pieces, spill, store, resolver, rules, report, use_model, workers)
         except BaseException:  # a failed or interrupted build leaves nothing behind in the temp dir
             spill.close()
             raise
@@ -295,9 +301,11 @@ def _listed_again(items: dict[str, NewsItem], item: NewsItem, report: BuildRepor
 
 
 def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill, store: BuildCache | None,
-              resolver: EntityResolver, rules: Rules, report: BuildReport, use_model: bool = True) -> BuildResult:
+              resolver: EntityResolver, rules: Rules, report: BuildReport, use_model: bool = True,
+              workers: int = 1) -> BuildResult:
     """Entities, relations and the graph: each piece's relations kept when their resolutions still hold, else
-    found again, streaming each item's text and mentions back from the spill (or the piece's cache entry)."""
+    found again (by `workers` forked processes when there are several), streaming each item's text and mentions
+    back from the spill (or the piece's cache entry)."""
     clock = time.perf_counter()
     resolver.finish()
     entities = resolver.entities()
@@ -312,9 +320,11 @@ def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill,
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     mentioned_in: dict[str, set[str]] = defaultdict(set)
     elsewhere: dict[str, Path] = {}  # id -> file, of the new items of cached pieces (their text is not in the spill)
+    redo = [piece for piece in pieces if not piece.holds(resolver, base_of)]
+    _find_relations_of(redo, items, spill, store, resolver, base_of, rules, model, workers)
+    redone = {id(piece) for piece in redo}
     for piece in pieces:
-        if not piece.holds(resolver, base_of):
-            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
+        if id(piece) in redone:
             if store is not None:
                 store.store_piece(piece.path, store.keys.get(piece.path), piece)
             report.pieces_redone += 1
@@ -333,6 +343,80 @@ def _assemble(items: dict[str, NewsItem], pieces: list[Piece], spill: ItemSpill,
     report.stage_seconds["graph"] += time.perf_counter() - clock
     fallback = _entry_items(elsewhere, items, store) if elsewhere else None
     return BuildResult(graph, SpilledItems(items, spill, fallback), entities, relations, report)
+
+
+def _find_relations_of(redo: list[Piece], items: dict[str, NewsItem], spill: ItemSpill, store: BuildCache | None,
+                       resolver: EntityResolver, base_of: dict[str, str], rules: Rules, model, workers: int) -> None:
+    """find_relations for each piece of `redo`: here, or split over `workers` forked processes that see this
+    process's memory as it is (entities, items, the loaded models) and send back what each piece found. Each
+    piece is worked out alone either way (the relation model's batches never mix pieces), so the result is the
+    same; pieces get their findings back in their order."""
+    if workers <= 1 or len(redo) < 2 or not _can_fork():
+        for piece in redo:
+            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
+        return
+    spill.flush()  # the children read the spill file
+    children: list[tuple[int, str, list[int]]] = []  # pid, the file it writes, the pieces it works out
+    try:
+        for k in range(min(workers, len(redo))):
+            numbers = list(range(k, len(redo), workers))  # every k-th piece: big and small files alike
+            handle, path = tempfile.mkstemp(prefix="kg-relations-", suffix=".pickle")
+            pid = os.fork()
+            if pid == 0:  # the child: its pieces, then out without running the parent's exit handlers
+                os._exit(_find_in_child(handle, numbers, redo, items, spill, store, resolver, base_of, rules, model))
+            os.close(handle)
+            children.append((pid, path, numbers))
+        for n, (pid, path, numbers) in enumerate(children):
+            _, status = os.waitpid(pid, 0)
+            children[n] = (0, path, numbers)
+            with open(path, "rb") as file:
+                ok, found = pickle.load(file) if os.path.getsize(path) else (False, None)
+            if not ok or status != 0:
+                raise found if isinstance(found, BaseException) else RuntimeError(
+                    f"finding relations in a forked process failed (status {status}): {found}")
+            for number, (piece_relations, named, resolutions, bases) in zip(numbers, found):
+                piece = redo[number]
+                piece.relations, piece.named, piece.resolutions, piece.bases = piece_relations, named, resolutions, bases
+    finally:
+        for pid, path, _ in children:
+            if pid:  # still running: this process failed or was interrupted
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+
+def _find_in_child(handle: int, numbers: list[int], redo: list[Piece], items, spill, store, resolver, base_of, rules,
+                   model) -> int:
+    """In a forked process: the findings of the numbered pieces, pickled into the file `handle`; the exit code."""
+    code = 0
+    try:
+        found = []
+        for number in numbers:
+            piece = redo[number]
+            find_relations(piece, _item_loader(piece, items, spill, store), resolver, base_of, rules, model)
+            found.append((piece.relations, piece.named, piece.resolutions, piece.bases))
+        payload: tuple = (True, found)
+    except BaseException as exc:  # sent to the parent, which raises it
+        code = 1
+        try:
+            pickle.dumps(exc)
+            payload = (False, exc)
+        except Exception:
+            payload = (False, traceback.format_exc())
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        code = 2
+    return code
+
+
+def _can_fork() -> bool:
+    """fork() copies only the calling thread: with other threads alive (a Dask client), a lock one of them holds
+    could never be released in the child."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def _item_loader(piece: Piece, items: dict[str, NewsItem], spill: ItemSpill, store: BuildCache | None):

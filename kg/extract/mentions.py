@@ -28,6 +28,7 @@ from kg.extract.spans import BRACKET_ALIAS_EXTRACTOR, GAZETTEER_EXTRACTOR, SPAN_
 from kg.extract.spans import Match as _Match
 from kg.extract.spans import exact_match as _exact_match
 from kg.extract.spans import title_case as _title_case, zipf as _zipf
+from kg.extract.triggers import TriggerIndex
 from kg.extract.propernames import TYPES_MODEL, available as proper_names_available, with_proper_names
 
 # The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
@@ -200,10 +201,13 @@ class PatternMatcher:
             for form in e.surface_forms()
             if (lead := re.match(r"[A-Za-z]*", form).group(0)) and len(lead) >= 2
         }
+        # the patterns that can match a text: those whose required words it holds (most need one)
+        self.index = TriggerIndex([pattern.regex for pattern in rules.patterns])
 
     def find(self, text: str) -> list[_Match]:
         found = []
-        for pattern in self.rules.patterns:
+        patterns = self.rules.patterns
+        for pattern in map(patterns.__getitem__, self.index.candidates(text)):
             for m in pattern.regex.finditer(text):
                 group = "name" if m.group("name") is not None or "name2" not in m.re.groupindex else "name2"
                 start, end = m.span(group)  # a pattern with two alternatives names the second "name2"

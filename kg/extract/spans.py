@@ -53,13 +53,20 @@ def item_text(item: NewsItem) -> str:
     return f"{item.title}\n{item.text}" if item.text else item.title
 
 
+_CLAUSE = re.compile(r"[^。！？!?；\n]+[。！？!?；]*")
+_ENGLISH_SENTENCE = re.compile(r".+?(?:[.;](?=\s+[A-Z])|$)")
+
+
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
     """Sentence spans: Chinese punctuation, line ends, and '. ' between English sentences."""
     bounds = []
-    for m in re.finditer(r"[^。！？!?；\n]+[。！？!?；]*", text):
-        start = m.start()
-        for sub in re.finditer(r".+?(?:[.;](?=\s+[A-Z])|$)", m.group(0)):
-            s, e = start + sub.start(), start + sub.end()
+    for m in _CLAUSE.finditer(text):
+        start, piece = m.start(), m.group(0)
+        if "." in piece or ";" in piece:
+            spans = [(start + sub.start(), start + sub.end()) for sub in _ENGLISH_SENTENCE.finditer(piece)]
+        else:  # no English sentence end: one sentence
+            spans = [(start, m.end())]
+        for s, e in spans:
             while s < e and text[s].isspace():
                 s += 1
             if e > s:

@@ -13,6 +13,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 # Characters ignored when comparing names: "GPT - 5.2" = "GPT-5.2" = "gpt5.2", "山姆·奥特曼" = "山姆奥特曼".
 NAME_SEPARATORS = frozenset(" \t\n\r\f\v-_·•‐‑‒–—\u3000")
 
+_KEPT_RUN = re.compile("[^" + "".join(sorted(map(re.escape, NAME_SEPARATORS))) + "]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 
@@ -57,6 +58,7 @@ def to_simplified(text: str) -> str:
     return text if _TRADITIONAL.isdisjoint(text) else text.translate(_T2S)
 
 
+@lru_cache(maxsize=1 << 18)  # the same names are folded again and again (every mention, every candidate word)
 def fold_name(name: str) -> str:
     """Comparison key of a name: case, separators and Traditional/Simplified ignored; dots kept."""
     for _ in range(3):  # dropping a separator can let NFKC compose what it left (T + ¨): settle
@@ -73,8 +75,12 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     lowered = to_simplified(text.lower())
     if len(lowered) != len(text):  # rare: a char whose lower case is longer (İ)
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    keep = [i for i, c in enumerate(lowered) if c not in NAME_SEPARATORS]
-    return "".join([lowered[i] for i in keep]), keep
+    keep: list[int] = []
+    parts = []
+    for run in _KEPT_RUN.finditer(lowered):  # the stretches between separators, not char by char
+        keep.extend(range(*run.span()))
+        parts.append(run.group())
+    return "".join(parts), keep
 
 
 def has_cjk(text: str) -> bool:
@@ -82,7 +88,7 @@ def has_cjk(text: str) -> bool:
 
 
 def cjk_ratio(text: str) -> float:
-    letters = sum(1 for c in text if c.isalpha())
+    letters = sum(map(str.isalpha, text))
     return len(_CJK.findall(text)) / letters if letters else 0.0
 
 

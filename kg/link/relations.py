@@ -13,6 +13,7 @@ from kg.extract.mentions import item_text, sentence_bounds
 from kg.ingest.normalize import to_simplified
 from kg.records import SYMMETRIC_RELATIONS, Mention, NewsItem, Relation
 from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
+from kg.extract.triggers import TriggerIndex
 
 # a list item may carry a short parenthesis without a name (超越 A（54.2%）、B（58.6%）和 C; 发布 X（开源）与 Y)
 # and in quotes (媲美 “A” 和 “B”); "A, B, and C" takes its serial comma
@@ -36,21 +37,13 @@ def mask_sentence(sentence: str, start: int, mentions: list[Mention]) -> str:
     return "".join(out)
 
 
-def any_rule_matches(rules: Rules) -> re.Pattern | None:
-    """One regex that matches where any relation rule would: most masked sentences match none, and one search
-    is ~20x cheaper than running every rule. None when the rules cannot be joined (a numbered backreference)."""
-    cached = rules.__dict__.get("_kg_any_rule")
+def rule_index(rules: Rules) -> TriggerIndex:
+    """The rules' trigger index (kg.link.triggers), made once per Rules: most masked sentences hold none of the
+    words a rule needs, and one Aho-Corasick pass over a sentence is far cheaper than running every rule."""
+    cached = rules.__dict__.get("_kg_rule_index")
     if cached is None:
-        sources = [rule.regex.pattern for rule in rules.relation_rules]
-        cached = False
-        if sources and all(rule.regex.flags == re.I | re.U for rule in rules.relation_rules) and \
-                not any(re.search(r"\\[1-9]|\(\?P=", source) for source in sources):
-            try:  # named groups become plain ones: the same names in two rules cannot share one regex
-                cached = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]+>', '(?:', s)})" for s in sources), re.I)
-            except re.error:
-                cached = False
-        rules.__dict__["_kg_any_rule"] = cached
-    return cached or None
+        cached = rules.__dict__["_kg_rule_index"] = TriggerIndex([rule.regex for rule in rules.relation_rules])
+    return cached
 
 
 def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> list[Relation]:
@@ -59,7 +52,8 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
         # pattern can fire. Most items end here, without splitting their text again.
         return []
     text = item_text(item)
-    precheck = any_rule_matches(rules)
+    index = rule_index(rules)
+    relation_rules = rules.relation_rules
     found: dict[tuple[str, str, str], Relation] = {}
     ordered = sorted(mentions, key=lambda m: m.start)
     starts = [m.start for m in ordered]
@@ -70,10 +64,11 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
             continue
         sentence = text[s_start:s_end]
         masked = mask_sentence(to_simplified(sentence), s_start, inside)  # 發布 matches like 发布
-        if precheck is not None and not precheck.search(masked):
+        candidates = index.candidates(masked)
+        if not candidates:
             continue
         evidence = sentence.strip()  # one string for every relation of the sentence
-        for rule in rules.relation_rules:
+        for rule in map(relation_rules.__getitem__, candidates):
             for match in rule.regex.finditer(masked):
                 subjects = [int(match.group("S"))]
                 objects = [int(match.group("O"))]

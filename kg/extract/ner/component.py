@@ -66,6 +66,7 @@ class ModelMentions:
         words = Path(model_dir) / COMMON_WORDS_FILE
         self.common = frozenset(words.read_text(encoding="utf-8").split()) if words.is_file() else COMMON_LATIN
         self._candidate_by_word: dict[str, bool] = {}  # token text -> is a candidate
+        self._run_verdicts: dict[str, tuple[bool, bool]] = {}  # Latin run -> _run_verdict of the whole run
 
     def keep(self, name: str) -> bool:
         if len(name) < 2 or _JUNK.search(name) or name != name.strip():
@@ -86,6 +87,46 @@ class ModelMentions:
         if fold_name(text) in self.rules.stopwords:
             return False
         return is_name_like(text, self.common) or (text.startswith("@") and len(text) > 2)
+
+    def _may_hold_candidate(self, text: str, a: int, b: int, taken: list[tuple[int, int]], tokenizer) -> bool:
+        """Whether a token inside the Latin run text[a:b] may be a candidate, one that no rule span overlaps.
+
+        A candidate is made of the run's characters only (NAME_LIKE_LATIN), so it is a piece of the run: when no
+        such piece of a short run is a candidate (AI, GPU, VRAM), the run needs no window. And unless a word of
+        jieba's dictionary overlaps the run, jieba cuts the run into its letter-and-digit stretches (a dotted
+        version kept: 5.2) and the characters between them (its finalseg), so only those stretches can be
+        candidates (Agent, Discord, Python are none)."""
+        uncovered = _uncovered(taken, a, b)
+        if len(uncovered) == 1 and uncovered[0] == (a, b):  # most runs: what the run holds, known from its text
+            run = text[a:b]
+            verdict = self._run_verdicts.get(run)
+            if verdict is None:
+                verdict = self._run_verdicts[run] = self._run_verdict(run, [(0, b - a)])
+        else:
+            verdict = self._run_verdict(text[a:b], [(x - a, y - a) for x, y in uncovered])
+        pieces, stretches = verdict
+        if not pieces:
+            return False
+        return stretches or _dictionary_word_across(tokenizer, text, a, b)
+
+    def _run_verdict(self, run: str, uncovered: list[tuple[int, int]]) -> tuple[bool, bool]:
+        """(whether a piece of the run's uncovered parts is a candidate (True for a long run), whether one of
+        their letter-and-digit stretches is)."""
+        cache = self._candidate_by_word
+
+        def candidate(word: str) -> bool:
+            known = cache.get(word)
+            if known is None:
+                known = cache[word] = self.is_candidate(word)
+            return known
+
+        stretches = any(x <= m.start() and m.end() <= y and candidate(m.group())
+                        for m in _JIEBA_LATIN.finditer(run) for x, y in uncovered)
+        if stretches or len(run) > _SHORT_RUN:
+            return True, stretches
+        pieces = any(candidate(run[i:j]) for x, y in uncovered for i in range(x, y - 1)
+                     if "A" <= run[i] <= "Z" or "a" <= run[i] <= "z" for j in range(i + 2, y + 1))
+        return pieces, stretches
 
     def windows(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[int, int]]:
         """Token windows around the doc's candidates; `covered`: tokens inside rule spans (default: doc.spans)."""
@@ -143,6 +184,8 @@ class ModelMentions:
         for seed in _LATIN_RUN.finditer(text):
             a, b = seed.span()
             if not _CAN_BE_NAME.search(seed.group()) or _inside(taken, a, b):
+                continue
+            if not self._may_hold_candidate(text, a, b, taken, tokenizer):
                 continue
             if stretches and a - STRETCH_MARGIN <= stretches[-1][1]:  # joins the stretch before: no cut to find
                 if b + STRETCH_MARGIN > stretches[-1][1]:  # (else the stretch's end is the cut after it)
@@ -225,6 +268,7 @@ class ModelMentions:
 # A candidate token (a Latin name-like word) lies inside a run of these characters, and has a capital or digit.
 _LATIN_RUN = re.compile(r"[A-Za-z0-9._+\-]*[A-Za-z][A-Za-z0-9._+\-]*")
 _CAN_BE_NAME = re.compile(r"[A-Z0-9]")
+_SHORT_RUN = 8  # the longest Latin run whose pieces are checked as candidates, rather than tokenized
 STRETCH_MARGIN = 8  # characters either side of a Latin word to tokenize first; widened where a window needs it
 # Positions no token of jieba (with spaCy's whitespace handling) crosses, whatever the text around them: before
 # a non-space character that follows a character jieba never joins to the next one (jieba.re_han_default).
@@ -263,6 +307,54 @@ def _inside(taken: list[tuple[int, int]], a: int, b: int) -> bool:
 def covered_tokens(doc: Doc, taken: list[tuple[int, int]]) -> set[int]:
     """Tokens overlapping a rule span (what `alignment_mode="expand"` puts inside the span)."""
     return _covered([t.idx for t in doc], [t.text for t in doc], taken)
+
+
+# jieba's finalseg cuts a stretch of text no dictionary word covers into these (jieba.finalseg.re_skip, less
+# the % that would end a token no candidate has) and the characters between them
+_JIEBA_LATIN = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?")
+# the characters of jieba's blocks (jieba.re_han_default): no dictionary word crosses another character
+_JIEBA_BLOCK_CHAR = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]")
+
+
+def _dictionary_word_across(tokenizer, text: str, a: int, b: int) -> bool:
+    """Whether a word of jieba's dictionary (two characters or more, a count above 0) overlaps text[a:b]:
+    there jieba may cut the run anywhere. True when the dictionary is not loaded."""
+    segmenter = getattr(getattr(tokenizer, "jieba_seg", None), "dt", None)
+    if segmenter is None or not segmenter.initialized:
+        return True
+    freq = segmenter.FREQ
+    size, longest = segmenter.__dict__.get("_kg_longest", (-1, 0))
+    if size != len(freq):  # words added since (another rule set's names)
+        longest = max(map(len, freq), default=1)
+        segmenter.__dict__["_kg_longest"] = (len(freq), longest)
+    start = a
+    while start > 0 and a - start < longest - 1 and _JIEBA_BLOCK_CHAR.match(text, start - 1):
+        start -= 1
+    for p in range(start, b):
+        q = p + 1
+        frag = text[p:q]
+        while q <= len(text) and frag in freq:  # the dictionary holds every prefix of its words (count 0)
+            if q - p >= 2 and q > a and freq[frag]:
+                return True
+            q += 1
+            frag = text[p:q]
+    return False
+
+
+def _uncovered(taken: list[tuple[int, int]], a: int, b: int) -> list[tuple[int, int]]:
+    """The stretches of [a, b) that none of the sorted, non-overlapping spans covers."""
+    out = []
+    k = max(0, bisect.bisect_right(taken, (a, float("inf"))) - 1)
+    while k < len(taken) and taken[k][0] < b:
+        start, end = taken[k]
+        if end > a:
+            if start > a:
+                out.append((a, start))
+            a = max(a, end)
+        k += 1
+    if a < b:
+        out.append((a, b))
+    return out
 
 
 def _covered(starts: list[int], words: list[str], taken: list[tuple[int, int]]) -> set[int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from kg.records import Mention
 
@@ -46,8 +47,9 @@ def allows(relation: str, subject_type: str, object_type: str) -> bool:
     return relation != "competesWith" or subject_type == object_type or {subject_type, object_type} <= ORGS
 
 
-def relations_for(subject_type: str, object_type: str) -> list[str]:
-    return [p for p in SIGNATURES if allows(p, subject_type, object_type)]
+@lru_cache(maxsize=None)  # a few types: each pair of them once
+def relations_for(subject_type: str, object_type: str) -> tuple[str, ...]:
+    return tuple(p for p in SIGNATURES if allows(p, subject_type, object_type))
 
 
 def tokens(text: str) -> list[str]:
@@ -92,12 +94,15 @@ def candidate_pairs(mentions: Sequence[Mention], sentence: str, offset: int) -> 
     """Ordered pairs (subject index, object index) of distinct entities some relation's types allow, not too far
     apart, the closest `MAX_PAIRS`."""
     pairs = []
+    gaps: dict[tuple[int, int], int] = {}  # (lo end, hi start) -> words between: each unordered pair counted once
     for i, a in enumerate(mentions):
         for j, b in enumerate(mentions):
             if i == j or a.entity_id == b.entity_id or not relations_for(a.type, b.type):
                 continue
             lo, hi = (a, b) if a.start < b.start else (b, a)
-            gap = len(tokens(sentence[lo.end - offset : hi.start - offset]))
+            gap = gaps.get((lo.end, hi.start))
+            if gap is None:
+                gap = gaps[lo.end, hi.start] = len(tokens(sentence[lo.end - offset : hi.start - offset]))
             if gap <= MAX_BETWEEN:
                 pairs.append((gap, i, j))
     pairs.sort()
