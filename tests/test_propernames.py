@@ -142,3 +142,19 @@ def test_an_institution_or_a_firm_named_in_a_chinese_sentence_is_typed_by_its_la
 def test_a_given_name_and_a_surname_in_a_chinese_sentence_is_a_person(rules):
     found = _found(rules, "复现", "Maria Quellwick 在 Thinking Machines 的模型上复现了这项分析。")
     assert ("Maria Quellwick", "Person") in found
+
+
+@pytest.mark.parametrize("sentence, person", [
+    ("Aryan Quellwick 表示，这个模型的推理更稳定。", "Aryan Quellwick"),
+    ("Chiamaka Tarnby 在 Thinking Machines 的模型上复现了这项分析。", "Chiamaka Tarnby"),
+    ("Gergely Vantosz 表示，新版本的速度提高了一倍。", "Gergely Vantosz"),
+    ("Hyunsoo Marnet 在博客中介绍了这套训练流程。", "Hyunsoo Marnet"),
+    ("Oluwaseun Brandle 认为，开源模型会追上闭源模型。", "Oluwaseun Brandle"),
+])
+def test_given_names_of_many_cultures_make_a_person_in_a_chinese_sentence(rules, sentence, person):
+    assert (person, "Person") in _found(rules, "观点", sentence)
+
+
+def test_a_given_name_that_also_names_a_product_or_a_technique_makes_no_person(rules):
+    found = _found(rules, "发布", "Lucy Edit 支持用文字修改视频，Ralph Loop 则让 Agent 反复运行直到完成任务。")
+    assert [surface for surface, kind in found if kind == "Person"] == []
