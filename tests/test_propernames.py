@@ -158,3 +158,8 @@ def test_given_names_of_many_cultures_make_a_person_in_a_chinese_sentence(rules,
 def test_a_given_name_that_also_names_a_product_or_a_technique_makes_no_person(rules):
     found = _found(rules, "发布", "Lucy Edit 支持用文字修改视频，Ralph Loop 则让 Agent 反复运行直到完成任务。")
     assert [surface for surface, kind in found if kind == "Person"] == []
+
+
+def test_a_person_the_model_found_and_the_shape_confirms_is_one_mention(rules):
+    found = _found(rules, "表示", "Cognition 的 Kevin Gulati 表示这很好。")
+    assert found.count(("Kevin Gulati", "Person")) == 1

@@ -608,7 +608,10 @@ def with_proper_names(text: str, found: list[Match], rules: Rules) -> list[Match
     extra = proposer.propose(text, found)
     if extra:
         longer = _Spans((x.start, x.end, x) for x in extra)
-        kept = [m for m in found if not any(x[0] <= m.start and m.end <= x[1] and x[1] - x[0] > m.length
+        # a proposed name that contains a found one replaces it: a longer one always, the same span when the model
+        # found it (Maria Quellwick, typed by its given name, over the model's guess)
+        kept = [m for m in found if not any(x[0] <= m.start and m.end <= x[1] and
+                                            (x[1] - x[0] > m.length or m.extractor.startswith("model:"))
                                             for x in longer.overlapping(m.start, m.end))]
         found = sorted(kept + extra, key=lambda m: m.start)
     return coordinated(text, found, proposer)
