@@ -497,3 +497,13 @@ def test_a_product_driven_by_a_model_named_before_it_uses_it(tmp_path):
     found = _by_rule(tmp_path, (
         "# AINews 2026-05-01\n\n- **浏览器**：Google 推出了 Gemini 3 驱动的 Chrome 侧边栏。\n"))
     assert ("Chrome", "uses", "Gemini 3", "rule:uses-zh-driven-attributive") in found
+
+
+def test_a_product_said_to_be_a_companys_and_a_model_now_open_under_the_companys_headline(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. X 推出托管 MCP 服务器\nMCP 是 Anthropic 主导的开放协议，用于调用外部工具。\n"
+        "[原文](https://example.com/mcp)\n\n"
+        "## 2. MiniMax 提出稀疏注意力\n搭载该机制的生产级多模态模型 MiniMax-M3（427B）已开源，推理代码也已公开。\n"
+        "[原文](https://example.com/msa)\n"))
+    develops = {(s, o) for s, p, o, _ in found if p == "develops"}
+    assert ("Anthropic", "Model Context Protocol") in develops and ("MiniMax", "MiniMax-M3") in develops
