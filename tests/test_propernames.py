@@ -163,3 +163,13 @@ def test_a_given_name_that_also_names_a_product_or_a_technique_makes_no_person(r
 def test_a_person_the_model_found_and_the_shape_confirms_is_one_mention(rules):
     found = _found(rules, "表示", "Cognition 的 Kevin Gulati 表示这很好。")
     assert found.count(("Kevin Gulati", "Person")) == 1
+
+
+def test_a_name_the_model_found_once_with_a_given_name_is_a_person_and_kept(rules, tmp_path):
+    from kg.builder.pipeline import build
+
+    digest = tmp_path / "2026-05-19.md"
+    digest.write_text("# Digest 2026-05-19\n\n### Karpathy joins Anthropic\nHe will lead a team, joining Anthropic's "
+                      "pre-training group under Nick Quellwick and working with researchers on new methods.\n", encoding="utf-8")
+    result = build([digest], rules=rules)
+    assert [d["type"] for n, d in result.graph.nodes(data=True) if d["name"] == "Nick Quellwick"] == ["Person"]

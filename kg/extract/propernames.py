@@ -470,14 +470,17 @@ class ProperNames:
                 continue
             if surface.startswith("@") or text[m.start - 1 : m.start] == "@":
                 continue  # a handle is an account, not a name (@kimmonismus, @SakanaAILabs)
+            cand = Candidate(m.start, m.end, tuple(surface.split()), False)
+            # its last word says what it is (Allen Institute), or it is a given name and a surname (Nick Joseph): a
+            # name of the proposer's too, with that type
+            shaped = self._institution(cand) or self._person_by_shape(cand, text)
+            if shaped is not None and (shaped.start, shaped.end) == (m.start, m.end):
+                out.append(shaped)
+                continue
             if m.type == "Person":
                 out.append(m)
                 continue
             if _NOT_A_THING.search(surface):
-                continue
-            shaped = self._institution(Candidate(m.start, m.end, tuple(surface.split()), False))
-            if shaped is not None:  # its last word says what it is (Allen Institute): a name of the proposer's too
-                out.append(shaped)
                 continue
             s, e = _sentence_of(text, bounds, starts, m.start)
             if language_of(text[s:e]) == "zh":
