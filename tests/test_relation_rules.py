@@ -7,7 +7,8 @@ import kg
 from kg.cli import cli
 
 
-def _statements(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
+def _built(tmp_path, body: str, field: str) -> set[tuple[str, str, str, str]]:
+    """(subject, relation, object, the edge's `field`) of each relation a rules-only build of `body` states."""
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "2026-05-01.md").write_text(body, encoding="utf-8")
@@ -15,8 +16,13 @@ def _statements(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
     result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
     assert result.exit_code == 0, result.output
     graph = kg.load(out / "graph.ttl")
-    return {(graph.nodes[s]["name"], d["relation"], graph.nodes[o]["name"], d.get("status", ""))
+    return {(graph.nodes[s]["name"], d["relation"], graph.nodes[o]["name"], d.get(field, ""))
             for s, o, d in graph.edges(data=True) if d["relation"] != "coMention"}
+
+
+def _statements(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
+    """(subject, relation, object, status) of each relation the build states."""
+    return _built(tmp_path, body, "status")
 
 
 def test_investors_of_a_round_fund_the_company_of_the_headline(tmp_path):
@@ -392,15 +398,7 @@ def test_a_product_deal_and_a_powered_apposition(tmp_path):
 
 def _by_rule(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
     """(subject, relation, object, extractor) of each relation the build states."""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "2026-05-01.md").write_text(body, encoding="utf-8")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out), "--no-model"])
-    assert result.exit_code == 0, result.output
-    graph = kg.load(out / "graph.ttl")
-    return {(graph.nodes[s]["name"], d["relation"], graph.nodes[o]["name"], d.get("extractor", ""))
-            for s, o, d in graph.edges(data=True) if d["relation"] != "coMention"}
+    return _built(tmp_path, body, "extractor")
 
 
 def test_a_person_after_a_company_and_its_possessive_or_in_brackets_works_there(tmp_path):
