@@ -634,9 +634,11 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
     Google and CrowdStrike): in a list of three or more where the names the rules know are all of one type, a learned name of another type takes that type, and a Latin name nobody found is
     proposed with it."""
     out = list(found)
-    taken = _Spans((m.start, m.end, m) for m in out)
+    taken = None  # the found names' spans, made when a phrase that says the kind of its names is there
     for cue in _KIND_BEFORE_ANY.finditer(text):  # tools like Lutra, platforms such as X: a name nobody found
         member = _LIST_MEMBER.match(text, cue.end())
+        if member and taken is None:
+            taken = _Spans((m.start, m.end, m) for m in found)
         if member and not taken.overlapping(member.start(), member.end()) and _LIST_END.match(text, member.end()) \
                 and not proposer._unwanted(tuple(member.group(0).split())):
             out.append(Match(member.start(), member.end(), None, "", f"{EXTRACTOR}-list", 0.6))
@@ -671,9 +673,11 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
                 break
             out.insert(nxt, Match(member.start(), member.end(), None, "", f"{EXTRACTOR}-list", 0.6))
             chain.append(nxt)
-        cue = _kind_of_list(text, out[chain[0]].start, out[chain[-1]].end)
-        if cue and len(chain) == 1 and out[chain[0]].type and not out[chain[0]].extractor.startswith("model:"):
-            cue = None  # one name the rules typed: its own type stands
+        single = out[chain[0]] if len(chain) == 1 else None
+        if single is not None and single.type and not single.extractor.startswith("model:"):
+            cue = None  # one name the rules typed: its own type stands, whatever the words around it say
+        else:
+            cue = _kind_of_list(text, out[chain[0]].start, out[chain[-1]].end)
         if len(chain) >= 3 or cue:
             _type_chain(out, chain, cue)
         n = chain[-1] + 1
