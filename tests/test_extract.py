@@ -166,6 +166,15 @@ def test_the_longest_name_wins_over_a_known_prefix_and_keeps_its_type(rules):
     assert "NVIDIA CEO" not in found
 
 
+def test_a_company_name_with_a_product_word_is_its_product(rules):
+    found = _rule_found(rules, "Developers call the OpenAI Image API and the Google Gen AI SDK on Cloudflare Workers. "
+                               "OpenAI and Anthropic teams met.", "en")
+    assert found["OpenAI Image API"] == ("Product", "pattern:company-product")
+    assert found["Google Gen AI SDK"][0] == "Product"
+    assert found["Cloudflare Workers"][0] == "Product"
+    assert found["OpenAI"][0] == "Company" and found["Anthropic"][0] == "Company"  # no product word: companies
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found

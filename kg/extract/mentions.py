@@ -286,7 +286,8 @@ class PatternMatcher:
         listed = people_listed_with(text, merged, self.rules)  # Chinese names: the people listed beside a person,
         merged = _non_overlapping(merged + listed) if listed else merged
         merged = bracket_aliases(text, merged, self.rules)  # and the spellings given in brackets after a name
-        longer = longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
+        longer = (longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
+                  + company_products(text, merged, self.rules))
         merged = _non_overlapping(merged + longer) if longer else merged
         again = _named_again(text, merged) + short_versions(text, merged, self.rules)
         if not again:
@@ -497,6 +498,42 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
         by_model = m.extractor.startswith("model:")  # a model's name stays the model's (kept from 2 items on)
         out.append(_Match(m.start, end, known, entity_type, m.extractor if by_model else "pattern:longer-name",
                           m.confidence if by_model else 0.7))
+    return out
+
+
+# The last word of a company's product named after it: `OpenAI API`, `Google Gen AI SDK`, `Cloudflare Workers`.
+_PRODUCT_HEADS = frozenset("API APIs SDK CLI Studio Console Workers Toolkit Copilot Cloud Gateway Runtime".split())
+_CAPITAL_WORD = re.compile(r"[ ](?P<word>[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)")
+
+
+def company_products(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A known company followed by up to three capitalised words, the last a product word (API, SDK, CLI,
+    Studio, Workers...), is that company's product: `OpenAI Image API`, `Perplexity Agent API`. The name
+    stops at another entity or at a word that is not a name's (`OpenAI and Google API`)."""
+    out = []
+    starts = {m.start for m in found}
+    for m in found:
+        if m.type not in ("Company", "Organization") or not m.entity_id or not is_latin_edge(text[m.end - 1]):
+            continue
+        end, best = m.end, None
+        for _ in range(3):
+            nxt = _CAPITAL_WORD.match(text, end)
+            if not nxt or nxt.start("word") in starts:
+                break
+            word = nxt.group("word")
+            stop = nxt.end()
+            if stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/"):
+                break  # part of a longer token: a path, a handle, an identifier
+            if word.lower() in _NOT_NAME_WORDS:
+                break
+            end = stop
+            if word in _PRODUCT_HEADS:
+                best = end
+        if best is None:
+            continue
+        known = rules.alias_index.get(fold_name(text[m.start : best]))
+        kind = rules.entities[known].type if known else "Product"
+        out.append(_Match(m.start, best, known, kind, "pattern:company-product", 0.7))
     return out
 
 
