@@ -175,6 +175,15 @@ def test_a_company_name_with_a_product_word_is_its_product(rules):
     assert found["OpenAI"][0] == "Company" and found["Anthropic"][0] == "Company"  # no product word: companies
 
 
+def test_a_name_an_english_device_noun_follows_is_hardware(rules):
+    found = _rule_found(rules, "xAI expands the Colossus supercomputer. The Quill 3 accelerator and the RK3588S chip "
+                               "ship. Humanoid robots are here. Etched shows its Sohu chip.", "en")
+    assert found["Colossus"] == ("Hardware", "pattern:slot-device-en")
+    assert found["Quill 3"][0] == "Hardware" and found["RK3588S"][0] == "Hardware" and found["Sohu"][0] == "Hardware"
+    assert "Humanoid" not in found
+    assert found["xAI"][0] == "Company" and found["Etched"][0] == "Company"
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found
