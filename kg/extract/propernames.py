@@ -321,6 +321,19 @@ class ProperNames:
         """A place, a day, a nationality or another never-a-name word (rules/names.yml not_names)."""
         return fold_name(" ".join(words)) in self.rules.names.not_names
 
+    def _of_place(self, words: list[str]) -> bool:
+        """An institution named after its place: University of Vienna, Bank of America, Department of Health."""
+        return len(words) >= 3 and words[-2] == "of" and (words[-3].lower() in _ORG_HEADS or words[-3].lower() in _ORG_WORDS)
+
+    def _given(self, word: str) -> bool:
+        """A given name, also a hyphenated one with a listed part (May-Britt, Jean-Luc)."""
+        given = self.names.given_names
+        return word in given or "-" in word and any(part in given for part in word.split("-"))
+
+    def _named_for_place(self, words: list[str]) -> bool:
+        """A place starting an institution's name: Staffordshire University, Moscow Department of Health."""
+        return len(words) >= 2 and (words[-1].lower() in _ORG_WORDS or words[1].lower() in _ORG_HEADS)
+
     def _unwanted(self, words: tuple[str, ...]) -> bool:
         """A stopword, a never-name word, or words that are each a stopword (AI Research, Open Source Model)."""
         folded = fold_name(" ".join(words))
@@ -346,6 +359,7 @@ class ProperNames:
             lead = (is_role or w in ("The", "A", "An") or w.lower() in _CONNECTORS or w.lower() in _GENERIC_TAIL
                     or (at_start and self._is_common_word(w, 3.5) and w not in self.names.given_names)
                     or self._place((w,)) and len(words) > 1 and not self._unwanted(tuple(words))
+                    and not self._named_for_place(words)
                     # a title word before a person's given name: Secretary of Defense Pete Hegseth
                     or len(words) >= 3 and words[1] in self.names.given_names and w not in self.names.given_names
                     and (fold_name(w) in self.rules.stopwords or self._is_common_word(w, 3.5)))
@@ -356,7 +370,7 @@ class ProperNames:
             spans.pop(0)
             at_start = at_start and not is_role and w not in ("The", "A", "An")
         while words and (words[-1].lower() in _GENERIC_TAIL or _YEAR.fullmatch(words[-1])
-                         or words[-1].lower() in _CONNECTORS or self._place((words[-1],))):
+                         or words[-1].lower() in _CONNECTORS or self._place((words[-1],)) and not self._of_place(words)):
             words.pop()
             spans.pop()
         if not words or not _is_name_word(words[0]):
@@ -384,7 +398,7 @@ class ProperNames:
         last = words[-1].lower()
         if last in ("lab", "laboratory", "center", "centre", "office", "union", "force", "forces", "school"):
             return None  # a startup's lab, a product's center: the word does not settle it
-        if last in _ORG_WORDS or words[0].lower() in _ORG_HEADS and "of" in words:
+        if last in _ORG_WORDS or _head_of(words):
             kind = "Company" if last == "bank" or words[0].lower() == "bank" else "Organization"
         elif last in _COMPANY_WORDS and last not in ("ai", "media", "energy", "group"):
             kind = "Company"
@@ -396,11 +410,11 @@ class ProperNames:
         n = len(words)
         last = words[-1].lower()
         if n >= 2 and all(w.isalpha() or "-" in w for w in words) and n <= 3:
-            if words[0] in self.names.given_names and last not in _COMPANY_WORDS | _ORG_WORDS:
+            if self._given(words[0]) and last not in _COMPANY_WORDS | _ORG_WORDS:
                 return "Person", 0.8
             if words[0] in self.names.surnames_pinyin and n == 2 and words[1][1:].islower() and _common(words[1]) < 3.5:
                 return "Person", 0.7
-        if n >= 2 and (last in _ORG_WORDS or words[0].lower() in _ORG_HEADS and "of" in words):
+        if n >= 2 and (last in _ORG_WORDS or _head_of(words)):
             return ("Company", 0.75) if words[0].lower() == "bank" or last == "bank" else ("Organization", 0.75)
         if n >= 2 and last in _COMPANY_WORDS:
             return "Company", 0.75
@@ -571,6 +585,11 @@ class ProperNames:
                 out.append(Match(hs, he, None, proposed[hit.group(0)], EXTRACTOR, 0.6))
                 taken.add(hs, he)
         return out
+
+
+def _head_of(words: tuple[str, ...] | list[str]) -> bool:
+    """An institution's head word before `of`: Department of Health, Moscow Department of Health."""
+    return "of" in words and any(w.lower() in _ORG_HEADS for w in words[: list(words).index("of")])
 
 
 def _heading_like(sentence: str) -> bool:
