@@ -198,6 +198,24 @@ def test_linked_entries_of_a_section_are_items_titled_by_their_link(tmp_path):
     assert items[1].text.startswith("— New deep-learning approach")
 
 
+def test_a_bold_byline_under_a_linked_story_heading_is_neither_a_heading_nor_text(tmp_path):
+    path = write(tmp_path / "2018-12-10.md", (
+        "## Advances & Business\n\n"
+        "####  [Meet Zora, the Robot Caregiver](https://www.nytimes.com/2018/11/23/robot-nurse-zora.html)\n"
+        "**Adam Satariano, Elian Peltier, The New York Times**\n\n"
+        "A French nursing facility is experimenting with Zora, a small humanoid robot.\n\n"
+        "#### [The DIY Tinkerers](https://www.wired.com/story/diy-tinkerers/)\n"
+        "**Tom Simonite, Wired**\n\n"
+        "Self-taught coders apply the technology to their own passions.\n"
+    ))
+    items = parse_digest(path).items
+    assert [(i.title, i.url) for i in items] == [
+        ("Meet Zora, the Robot Caregiver", "https://www.nytimes.com/2018/11/23/robot-nurse-zora.html"),
+        ("The DIY Tinkerers", "https://www.wired.com/story/diy-tinkerers/"),
+    ]
+    assert items[0].text == "A French nursing facility is experimenting with Zora, a small humanoid robot."
+
+
 def test_a_sub_heading_of_link_fields_belongs_to_the_heading_above(tmp_path):
     path = write(tmp_path / "digest_2023-07-10.md", (
         "## AI Submissions for Mon Jul 10 2023\n\n### OpenAI says it could cease operating in the EU\n\n"

@@ -464,6 +464,9 @@ def _build_tree(lines: list[str]) -> _Section:
         first = stripped[0]
         heading = _HEADING.match(line) if first == "#" else None
         bold = _BOLD_LINE.match(line) if first == "*" and line[0] == "*" and (previous_blank or unit is None) else None
+        if bold and _byline(stack[-1], lines):
+            lines[n] = ""  # `**Tom Simonite, Wired**` under a linked story heading: its byline, neither heading nor text
+            continue
         if heading or bold:
             level = len(heading.group(1)) if heading else 7
             while stack[-1].level >= level:
@@ -491,6 +494,11 @@ def _build_tree(lines: list[str]) -> _Section:
     while stack:
         stack.pop().end = len(lines)
     return root
+
+
+def _byline(section: _Section, lines: list[str]) -> bool:
+    """Whether a bold line here stands under a story's linked heading, with nothing between them."""
+    return 0 < section.level < 7 and not section.children and "](http" in lines[section.start]
 
 
 def _label(text: str) -> str | None:
