@@ -184,6 +184,25 @@ def test_a_name_an_english_device_noun_follows_is_hardware(rules):
     assert found["xAI"][0] == "Company" and found["Etched"][0] == "Company"
 
 
+def test_english_slots_say_what_a_new_name_is(rules):
+    found = _rule_found(rules, "Uber announced a new reinforcement learning algorithm called Go-Explore. A startup called "
+                               "Quorvix raised money. Robert McIntyre founded Nectome. Zentrix, founded by two ex-Googlers, "
+                               "grew. The grocery platform Shipt and the retailer Ocado agreed. COVID-19 spread.", "en")
+    assert found["Go-Explore"] == ("Product", "pattern:slot-called-product")
+    assert found["Quorvix"] == ("Company", "pattern:slot-called-company")
+    assert found["Nectome"] == ("Company", "pattern:slot-founded")
+    assert found["Zentrix"] == ("Company", "pattern:slot-founded")
+    assert found["Shipt"][0] == "Company" and found["Ocado"][0] == "Company"
+    assert "COVID-19" not in found
+
+
+def test_an_investor_named_with_a_role_is_the_person_and_the_company(rules):
+    found = _rule_found(rules, "You.com raised $20 million in funding led by Salesforce CEO Marc Benioff with "
+                               "participation from Breyer Capital.", "en")
+    assert found["Salesforce"][0] == "Company" and found["Marc Benioff"][0] == "Person"
+    assert "Salesforce CEO Marc Benioff" not in found
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found

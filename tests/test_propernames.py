@@ -43,7 +43,7 @@ def test_a_name_the_body_proposes_is_found_again_in_the_title_case_headline(rule
 
 
 def test_without_the_model_no_name_is_proposed_by_case_alone(rules):
-    found = _found(rules, "A deal", "The insurer Kestrelbury signed a deal with Anthropic.", use_model=False)
+    found = _found(rules, "A deal", "Yesterday Kestrelbury signed a deal with Anthropic.", use_model=False)
     assert "Kestrelbury" not in {surface for surface, _ in found}
 
 

@@ -596,6 +596,10 @@ _COMPANY_NAME = re.compile(
 _INVESTOR_TAIL = re.compile(r"\s+(?:and|with|as|in|to|for|among|along|who|which|at|on)\b.*$", re.S)
 
 
+# A role between a company and a person in one listed investor: `Salesforce CEO Marc Benioff`.
+_INVESTOR_ROLE = re.compile(r"(?<=\S) (?:CEO|CTO|COO|CFO|founder|co-founder|cofounder|chairman|president|partner) (?=[A-Z])")
+
+
 def investor_names(text: str, rules: Rules) -> list[_Match]:
     """Each name in a list of investors (`led by CRV, with participation from LVMH, Cathay Innovation and
     20VC`; `由红杉资本、高瓴创投领投`): companies, unless the rules know them as something else."""
@@ -630,6 +634,15 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
                 if " " not in name and name.isupper() is False and _common_english(name, 4.5):
                     continue
                 start = base + at + nm.start(group)
+                role = _INVESTOR_ROLE.search(name)
+                if role:  # `Salesforce CEO Marc Benioff`: the company, and the person who invests
+                    company, person = name[: role.start()], name[role.end() :]
+                    ck = rules.alias_index.get(fold_name(company))
+                    out.append(_Match(start, start + len(company), ck, rules.entities[ck].type if ck else "Company",
+                                      "pattern:investor-list", 0.7))
+                    pk = rules.alias_index.get(fold_name(person))
+                    out.append(_Match(start + role.end(), start + len(name), pk, "Person", "pattern:investor-list", 0.7))
+                    continue
                 known = rules.alias_index.get(fold_name(name))
                 entity_type = rules.entities[known].type if known else "Company"
                 if entity_type not in ("Company", "Organization", "Person"):

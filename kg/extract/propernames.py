@@ -46,7 +46,7 @@ _ROLE = frozenset("""ceo cto coo cfo cpo founder co-founder cofounder chairman c
 _ORG_WORDS = frozenset("""university universität institute institution laboratory department ministry agency
     commission court council office administration authority foundation association society academy school college
     museum gallery hospital center centre committee union bureau parliament senate congress government police
-    army navy force forces lab""".split())
+    army navy force forces lab alliance consortium coalition federation initiative""".split())
 _ORG_HEADS = frozenset("university department ministry bureau office court institute museum bank".split())
 _COMPANY_WORDS = frozenset("""inc inc. corp corp. corporation ltd ltd. llc plc gmbh ag sa co co. company group holdings
     technologies technology ventures capital partners labs robotics systems networks motors bank therapeutics
