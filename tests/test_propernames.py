@@ -173,3 +173,8 @@ def test_a_name_the_model_found_once_with_a_given_name_is_a_person_and_kept(rule
                       "pre-training group under Nick Quellwick and working with researchers on new methods.\n", encoding="utf-8")
     result = build([digest], rules=rules)
     assert [d["type"] for n, d in result.graph.nodes(data=True) if d["name"] == "Nick Quellwick"] == ["Person"]
+
+
+def test_a_name_listed_beside_one_known_name_takes_its_kind(rules):
+    found = dict(_found(rules, "Embeddings", "合作伙伴迅速使其可部署，包括 Baseten 和 Turbopuffer。"))
+    assert found["Turbopuffer"] == "Company"
