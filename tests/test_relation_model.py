@@ -13,7 +13,7 @@ from kg.extract.mentions import extract_mentions, make_pipelines
 from kg.ingest.normalize import fold_name
 from kg.records import Mention, NewsItem
 from kg.link.rel.component import EXTRACTOR, RelationModel, model_installed
-from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words, relations_for
+from kg.link.rel.instances import MAX_PAIRS, allows, candidate_pairs, pair_words, relations_for
 from kg.ingest.corpora import TrainingDataError, gold_files, training_files
 from kg.link.rel.silver import Instance, hand_instances
 from kg.link.rel.train import choose_thresholds, heldout_scores, split_hand
@@ -85,8 +85,12 @@ def test_thresholds_are_the_lowest_reaching_the_target_precision():
     assert scores["acquires"]["recall"] == 0.0
 
 
-def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path):
-    instances = hand_instances(ROOT / "tests" / "data" / "relations-train.jsonl")
+HAND_FILES = ["relations-train.jsonl", "relations-train-zh2.jsonl"]
+
+
+@pytest.mark.parametrize("name", HAND_FILES)
+def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path, name):
+    instances = hand_instances(ROOT / "tests" / "data" / name)
     labels = {i.label for i in instances}
     assert {"none", "develops", "uses", "partnersWith", "investsIn", "worksFor", "acquires", "competesWith"} <= labels
     bad = tmp_path / "bad.jsonl"
@@ -95,15 +99,27 @@ def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path):
         hand_instances(bad)
 
 
-def test_hand_annotated_pairs_come_from_training_text_only():
+@pytest.mark.parametrize("name", HAND_FILES)
+def test_hand_annotated_pairs_come_from_training_text_only(name):
     gold = gold_files()
     assert "2025-06-01.md" in gold and "26-07-23-not-much.md" in gold  # tests/data/gold.jsonl and gold/ both count
-    for line in (ROOT / "tests" / "data" / "relations-train.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines():
         source = json.loads(line)["source"]
         assert source.startswith(("hextra-ai-insight-daily/", "ainews-zh/")), source
-        name = source.rsplit("/", 1)[-1]
-        assert not name.startswith(("2026-01", "26-07")), source  # the newest months are evaluation text
-        assert name not in gold, source
+        file_name = source.rsplit("/", 1)[-1]
+        assert not file_name.startswith(("2026-01", "26-07")), source  # the newest months are evaluation text
+        assert file_name not in gold, source
+
+
+@pytest.mark.parametrize("name", ["relations-train-zh2.jsonl"])
+def test_hand_annotated_spans_lie_in_the_sentence_and_labels_fit_the_types(name):
+    for n, line in enumerate((ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines(), 1):
+        record = json.loads(line)
+        spans = sorted([record["s"], record["o"], *record["others"]])
+        for (start, end, _), following in zip(spans, spans[1:] + [None]):
+            assert 0 <= start < end <= len(record["text"]), (n, spans)
+            assert following is None or end <= following[0], (n, spans)  # mentions do not overlap
+        assert record["p"] == "none" or allows(record["p"], record["s"][2], record["o"][2]), (n, record["p"])
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared (the shared corpora)")
