@@ -178,3 +178,8 @@ def test_a_name_the_model_found_once_with_a_given_name_is_a_person_and_kept(rule
 def test_a_name_listed_beside_one_known_name_takes_its_kind(rules):
     found = dict(_found(rules, "Embeddings", "合作伙伴迅速使其可部署，包括 Baseten 和 Turbopuffer。"))
     assert found["Turbopuffer"] == "Company"
+
+
+def test_a_latin_name_after_a_chinese_role_word_is_a_person(rules):
+    found = dict(_found(rules, "芯片", "英国AI大臣Kanishka Narayan在声明中表示，AI离不开芯片。"))
+    assert found["Kanishka Narayan"] == "Person"

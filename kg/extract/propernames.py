@@ -298,6 +298,12 @@ class _Spans:
         self.items.insert(i, (start, end, item))
 
 
+# A role word just before a Latin name in a Chinese sentence: the name is a person's (创始人 X Y, 英国AI大臣X Y).
+_ZH_ROLE_BEFORE = re.compile(r"(?:CEO|CTO|COO|CFO|创始人|联合创始人|首席[\u4e00-\u9fff]{1,4}官|首席科学家|负责人|总裁|副总裁|"
+                             r"董事长|总经理|主管|总监|科学家|研究员|研究科学家|教授|工程师|合伙人|大臣|部长|议员|经理|主席|"
+                             r"作者|创作者|开发者|博士)[ ]?$")
+
+
 class ProperNames:
     """The proposer for one rule set (see the module docstring)."""
 
@@ -384,6 +390,10 @@ class ProperNames:
             return None
         shaped = self.shape_type(cand.words, "")
         if shaped is None or shaped[0] != "Person" or cand.words[0] not in self.names.given_names:
+            words = cand.words
+            if 2 <= len(words) <= 3 and all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words) \
+                    and _ZH_ROLE_BEFORE.search(text, max(0, cand.start - 12), cand.start):
+                return Match(cand.start, cand.end, None, "Person", EXTRACTOR, 0.7)  # 英国AI大臣Kanishka Narayan
             return None
         return Match(cand.start, cand.end, None, "Person", EXTRACTOR, shaped[1])
 
