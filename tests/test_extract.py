@@ -203,6 +203,13 @@ def test_an_investor_named_with_a_role_is_the_person_and_the_company(rules):
     assert "Salesforce CEO Marc Benioff" not in found
 
 
+def test_a_versioned_name_takes_no_score_and_no_api_and_chinese_names_take_glued_latin_words(rules):
+    found = _rule_found(rules, "SWE-Bench Pro 56.3（超越DeepSeek V4 Flash 55.6）；xAI上线Grok-4.3 API；腾讯混元Motion 1.0 开源")
+    assert "DeepSeek V4 Flash" in found and "DeepSeek V4 Flash 55.6" not in found
+    assert "Grok-4.3" in found and "Grok-4.3 API" not in found
+    assert found["混元Motion 1.0"] == ("Product", "pattern:longer-name")
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found

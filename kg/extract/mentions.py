@@ -187,6 +187,9 @@ def _span(doc: Doc, m: _Match) -> Span | None:
 # ---------------------------------------------------------------- pattern rules
 
 
+_MODEL_API = re.compile(r"\d[A-Za-z]{0,2} API$")
+
+
 class PatternMatcher:
     """Regex name patterns for entities the gazetteer does not list (Qwen3-TTS, X公司, CEO X)."""
 
@@ -218,6 +221,9 @@ class PatternMatcher:
                         continue
                     start, end = edges
                 name = text[start:end].strip()
+                if pattern.type == "Product" and _MODEL_API.search(name):
+                    end -= 4  # a versioned model's API is the model (上线 Grok-4.3 API)
+                    name = text[start:end].strip()
                 if not name or fold_name(name) in self.rules.stopwords:
                     continue
                 if any(x.search(name) for x in pattern.exclude) or not all(x.search(name) for x in pattern.require):
@@ -436,6 +442,8 @@ _NEXT_NAME_WORD = re.compile(
     r"[ ](?P<word>[A-Z]*\d+(?:\.\d+)*[A-Za-z]*|[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"  # B200, 2.1, Build, API, S
     r"|-(?P<glued>[A-Z][A-Za-z0-9]+)"  # Gemini-SQL: a word glued with a hyphen
 )
+_CJK_THEN_WORD = re.compile(r"[\u4e00-\u9fff][A-Z][a-z]{2,}")
+_GLUED_WORD = re.compile(r"(?P<word>[A-Z][a-z]{2,}[A-Za-z0-9]*)(?P<glued>)?")
 _VERSION_WORD = re.compile(r"[A-Z]*\d+(?:\.\d+)*[A-Za-z]*")
 _COUNTED = re.compile(
     r"\s?(?:年|月|日|天|个|倍|万|亿|岁|周|小时|分钟|秒|人|家|款|项|次|位|名|种|张|块|台|元|美元|分|%|percent\b|x\b|times\b|"
@@ -456,12 +464,15 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
     out = []
     starts = {m.start for m in found}
     for m in found:
-        if m.type not in ("Product", "Hardware") or not is_latin_edge(text[m.end - 1]):
+        if m.type not in ("Product", "Hardware"):
+            continue
+        glued = not is_latin_edge(text[m.end - 1])  # 混元Motion 1.0: Latin words glued to a Chinese name
+        if glued and not (m.entity_id and _CJK_THEN_WORD.match(text, m.end - 1)):
             continue
         end, words = m.end, []
         headline = None  # whether the line is an English headline: read only when a common word needs it
         while len(words) < 3:
-            nxt = _NEXT_NAME_WORD.match(text, end)
+            nxt = _NEXT_NAME_WORD.match(text, end) if not (glued and not words) else _GLUED_WORD.match(text, end)
             if not nxt:
                 break
             word = nxt.group("word") or nxt.group("glued")
@@ -472,6 +483,9 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
                 break  # part of a longer token: a path, a handle, an identifier
             if word.lower() in _NOT_NAME_WORDS or word.lower() in _NOT_NAME_TAILS:
                 break
+            if (re.fullmatch(r"\d+(?:\.\d+)*", word) or word in ("API", "APIs")) and \
+                    any(c.isdigit() for c in text[m.start:end]):
+                break  # a score after a versioned name (DeepSeek V4 Flash 55.6), or its API (Grok-4.3 API)
             known = rules.alias_index.get(fold_name(word))
             if known and rules.entities[known].type in ("Company", "Organization", "Person"):
                 break  # another entity follows (Gemini Google)
