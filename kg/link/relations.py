@@ -74,6 +74,8 @@ def pattern_relations(item: NewsItem, mentions: list[Mention], rules: Rules) -> 
                 objects = [int(match.group("O"))]
                 if rule.subject_list:
                     subjects += _listed_before(masked, match.start("S") - 2, rule.subject_types)
+                    if match.start("S") > match.start("O"):  # OpenAI founders A and B: the list goes on after it
+                        subjects += _listed_after(masked, match.end("S") + 1, rule.subject_types)
                 if rule.object_list:
                     objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
                 # a long list names the same entities again and again: each pair of distinct ends once
