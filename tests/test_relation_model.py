@@ -95,15 +95,32 @@ def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path):
         hand_instances(bad)
 
 
-def test_hand_annotated_pairs_come_from_training_text_only():
+@pytest.mark.parametrize("name", ["relations-train.jsonl", "relations-train-en2.jsonl"])
+def test_hand_annotated_pairs_come_from_training_text_only(name):
     gold = gold_files()
     assert "2025-06-01.md" in gold and "26-07-23-not-much.md" in gold  # tests/data/gold.jsonl and gold/ both count
-    for line in (ROOT / "tests" / "data" / "relations-train.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines():
         source = json.loads(line)["source"]
         assert source.startswith(("hextra-ai-insight-daily/", "ainews-zh/")), source
         name = source.rsplit("/", 1)[-1]
         assert not name.startswith(("2026-01", "26-07")), source  # the newest months are evaluation text
         assert name not in gold, source
+
+
+def test_english_pairs_name_their_mentions_and_allowed_relations():
+    path = ROOT / "tests" / "data" / "relations-train-en2.jsonl"
+    instances = hand_instances(path)
+    assert {i.label for i in instances} == {"none", "develops", "uses", "partnersWith", "investsIn", "worksFor",
+                                            "acquires", "competesWith"}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        record = json.loads(line)
+        spans = [record["s"], record["o"], *record["others"]]
+        assert all(0 <= start < end <= len(record["text"]) and record["text"][start:end].strip() == record["text"][start:end]
+                   for start, end, _ in spans), n
+        ordered = sorted(spans)
+        assert all(a[1] <= b[0] for a, b in zip(ordered, ordered[1:])), n  # mentions do not overlap
+        assert relations_for(record["s"][2], record["o"][2]), n  # some relation allows the pair's types
+        assert record["p"] == "none" or record["p"] in relations_for(record["s"][2], record["o"][2]), n
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared (the shared corpora)")
