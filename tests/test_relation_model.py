@@ -85,7 +85,7 @@ def test_thresholds_are_the_lowest_reaching_the_target_precision():
     assert scores["acquires"]["recall"] == 0.0
 
 
-HAND_FILES = ["relations-train.jsonl", "relations-train-zh2.jsonl"]
+HAND_FILES = ["relations-train.jsonl", "relations-train-zh2.jsonl", "relations-train-en2.jsonl"]
 
 
 @pytest.mark.parametrize("name", HAND_FILES)
@@ -111,7 +111,7 @@ def test_hand_annotated_pairs_come_from_training_text_only(name):
         assert file_name not in gold, source
 
 
-@pytest.mark.parametrize("name", ["relations-train-zh2.jsonl"])
+@pytest.mark.parametrize("name", ["relations-train-zh2.jsonl", "relations-train-en2.jsonl"])
 def test_hand_annotated_spans_lie_in_the_sentence_and_labels_fit_the_types(name):
     for n, line in enumerate((ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines(), 1):
         record = json.loads(line)
@@ -120,6 +120,22 @@ def test_hand_annotated_spans_lie_in_the_sentence_and_labels_fit_the_types(name)
             assert 0 <= start < end <= len(record["text"]), (n, spans)
             assert following is None or end <= following[0], (n, spans)  # mentions do not overlap
         assert record["p"] == "none" or allows(record["p"], record["s"][2], record["o"][2]), (n, record["p"])
+
+
+def test_english_pairs_name_their_mentions_and_allowed_relations():
+    path = ROOT / "tests" / "data" / "relations-train-en2.jsonl"
+    instances = hand_instances(path)
+    assert {i.label for i in instances} == {"none", "develops", "uses", "partnersWith", "investsIn", "worksFor",
+                                            "acquires", "competesWith"}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        record = json.loads(line)
+        spans = [record["s"], record["o"], *record["others"]]
+        assert all(0 <= start < end <= len(record["text"]) and record["text"][start:end].strip() == record["text"][start:end]
+                   for start, end, _ in spans), n
+        ordered = sorted(spans)
+        assert all(a[1] <= b[0] for a, b in zip(ordered, ordered[1:])), n  # mentions do not overlap
+        assert relations_for(record["s"][2], record["o"][2]), n  # some relation allows the pair's types
+        assert record["p"] == "none" or record["p"] in relations_for(record["s"][2], record["o"][2]), n
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared (the shared corpora)")
