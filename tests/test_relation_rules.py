@@ -522,3 +522,18 @@ def test_english_news_phrasings_of_employers_acquisitions_and_own_products(tmp_p
     assert ("Salesforce", "acquires", "Slack", "acquires-en-with-acquisition") in found
     assert ("Apple", "develops", "Vision Pro", "develops-en-its") in found
     assert not any(o == "iPhone" for s, p, o, _ in found)  # "Samsung sued Apple over its iPhone": whose is unclear
+
+
+def test_chinese_partner_lists_a_model_landing_on_a_platform_and_head_on_rivalry(tmp_path):
+    found = _built(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 合作网络\n此前 Anthropic 已推出新计划，合作方包括 Accenture、Deloitte 和 Infosys。"
+        "Mistral AI与Cerebras/Groq合作。\n[链接](https://example.com/a)\n\n"
+        "## 2. Qwen3-Max：多模态模型现已登陆 OpenRouter\n[链接](https://example.com/b)\n\n"
+        "## 3. Microsoft 发布 3 个新的基础模型，继续正面冲击 OpenAI / Google\n[链接](https://example.com/c)\n"), "status",
+        model=True)
+    partners = {frozenset((s, o)) for s, p, o, _ in found if p == "partnersWith"}
+    assert {frozenset(("Anthropic", x)) for x in ("Accenture", "Deloitte", "Infosys")} <= partners
+    assert {frozenset(("Mistral AI", "Cerebras Systems")), frozenset(("Mistral AI", "Groq"))} <= partners
+    assert ("OpenRouter", "uses", "Qwen3-Max", "") in found
+    rivals = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
+    assert {frozenset(("Microsoft", "OpenAI")), frozenset(("Microsoft", "Google"))} <= rivals
