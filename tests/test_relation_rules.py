@@ -537,3 +537,11 @@ def test_chinese_partner_lists_a_model_landing_on_a_platform_and_head_on_rivalry
     assert ("OpenRouter", "uses", "Qwen3-Max", "") in found
     rivals = {frozenset((s, o)) for s, p, o, _ in found if p == "competesWith"}
     assert {frozenset(("Microsoft", "OpenAI")), frozenset(("Microsoft", "Google"))} <= rivals
+
+
+def test_a_product_integrated_with_or_now_using_another_uses_it(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Gemini CLI 更新\n谷歌的 Gemini CLI 工具现已正式与 VS Code 深度集成。"
+        "Claude Code 现在使用 Claude Opus 4.5。\n[链接](https://example.com/a)\n"))
+    assert ("Gemini CLI", "uses", "VS Code", "") in found
+    assert ("Claude Code", "uses", "Claude Opus 4.5", "") in found

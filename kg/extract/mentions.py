@@ -226,6 +226,8 @@ class PatternMatcher:
                     name = text[start:end].strip()
                 if not name or fold_name(name) in self.rules.stopwords:
                     continue
+                if " " in name and all(fold_name(w) in self.rules.stopwords for w in name.split()):
+                    continue  # words that are each no name (MoE Agent, AI Research)
                 if any(x.search(name) for x in pattern.exclude) or not all(x.search(name) for x in pattern.require):
                     continue
                 if pattern.known_prefix_when_glued and not self._glued_prefix_known(name):
