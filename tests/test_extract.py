@@ -210,6 +210,13 @@ def test_a_versioned_name_takes_no_score_and_no_api_and_chinese_names_take_glued
     assert found["混元Motion 1.0"] == ("Product", "pattern:longer-name")
 
 
+def test_number_formats_function_words_and_adverbs_are_not_names(rules):
+    found = _rule_found(rules, "他将流水线迁移到了 GLM 5.2 NVFP4 上。这说明资本正在涌入，但主权资本更谨慎。负责人明确表示不会。创始人张三表示同意。")
+    assert "GLM 5.2 NVFP4" not in found
+    assert not any(name.endswith("资本") for name in found)
+    assert "明确" not in found and found["张三"][0] == "Person"
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found

@@ -183,3 +183,9 @@ def test_a_name_listed_beside_one_known_name_takes_its_kind(rules):
 def test_a_latin_name_after_a_chinese_role_word_is_a_person(rules):
     found = dict(_found(rules, "芯片", "英国AI大臣Kanishka Narayan在声明中表示，AI离不开芯片。"))
     assert found["Kanishka Narayan"] == "Person"
+
+
+def test_a_role_inside_a_run_of_capitalised_words_splits_it(rules):
+    found = dict(_found(rules, "Growth", "HubSpot CMO Kieran Flanagan says hi to all of you today."))
+    assert found["HubSpot"] == "Company" and found["Kieran Flanagan"] == "Person"
+    assert not any("CMO" in name for name in found)

@@ -444,6 +444,7 @@ _NEXT_NAME_WORD = re.compile(
     r"[ ](?P<word>[A-Z]*\d+(?:\.\d+)*[A-Za-z]*|[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"  # B200, 2.1, Build, API, S
     r"|-(?P<glued>[A-Z][A-Za-z0-9]+)"  # Gemini-SQL: a word glued with a hyphen
 )
+_NUMBER_FORMAT = re.compile(r"(?:NV|MX)?FP\d+|INT\d+|BF16|FP16|Q\d(?:_K(?:_[MSL])?|_0)?|GGUF|AWQ|GPTQ|MLX|EXL2|W\dA\d+")
 _CJK_THEN_WORD = re.compile(r"[\u4e00-\u9fff][A-Z][a-z]{2,}")
 _GLUED_WORD = re.compile(r"(?P<word>[A-Z][a-z]{2,}[A-Za-z0-9]*)(?P<glued>)?")
 _VERSION_WORD = re.compile(r"[A-Z]*\d+(?:\.\d+)*[A-Za-z]*")
@@ -485,6 +486,8 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
                 break  # part of a longer token: a path, a handle, an identifier
             if word.lower() in _NOT_NAME_WORDS or word.lower() in _NOT_NAME_TAILS:
                 break
+            if _NUMBER_FORMAT.fullmatch(word):
+                break  # a number format after a model (GLM 5.2 NVFP4): the model's weights, not a longer name
             if (re.fullmatch(r"\d+(?:\.\d+)*", word) or word in ("API", "APIs")) and \
                     any(c.isdigit() for c in text[m.start:end]):
                 break  # a score after a versioned name (DeepSeek V4 Flash 55.6), or its API (Grok-4.3 API)

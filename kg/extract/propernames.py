@@ -40,7 +40,7 @@ CLASSES = ("Company", "Organization", "Person", "Product", "Hardware", "O")
 # xCell), or a version after a name word (Gemma 4 31B, Ubuntu 22.04).
 _WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F&._/+’'-]*[A-Za-z0-9\u00C0-\u024F+]|[A-Za-z0-9]")
 _CONNECTORS = frozenset({"of", "for", "de", "do", "da", "del", "du", "di", "von", "van", "&"})
-_ROLE = frozenset("""ceo cto coo cfo cpo founder co-founder cofounder chairman chairwoman president chief executive
+_ROLE = frozenset("""ceo cto coo cfo cpo cmo cso cio ciso cro evp svp founder co-founder cofounder chairman chairwoman president chief executive
     director head vp professor prof dr mr mrs ms sir senator secretary judge governor minister researcher engineer
     scientist analyst investor partner lead leader officer spokesperson spokesman spokeswoman author""".split())
 _ORG_WORDS = frozenset("""university universität institute institution laboratory department ministry agency
@@ -141,6 +141,22 @@ def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
             close()
     close()
     return out
+
+
+def _split_at_role(cand: Candidate, text: str) -> list[Candidate]:
+    """A run with a role word inside is two names: `HubSpot CMO Kieran Flanagan` is HubSpot, and the person the
+    role introduces (the role stays at the head of the second, where it types the person)."""
+    cut = next((i for i, w in enumerate(cand.words) if 0 < i < len(cand.words) - 1 and w.lower() in _ROLE), None)
+    if cut is None:
+        return [cand]
+    at, starts = cand.start, []
+    for w in cand.words:
+        at = text.index(w, at)
+        starts.append(at)
+        at += len(w)
+    before = cand.words[cut - 1]
+    head = Candidate(cand.start, starts[cut - 1] + len(before), cand.words[:cut], cand.sentence_start)
+    return [head, *_split_at_role(Candidate(starts[cut], cand.end, cand.words[cut:], False), text)]
 
 
 # ---------------------------------------------------------------- features and the type classifier
@@ -470,7 +486,7 @@ class ProperNames:
             if title_case(bare) or _heading_like(bare):
                 headlines.append((s, e))
                 continue
-            for cand in candidates(sentence, s):
+            for cand in (part for run in candidates(sentence, s) for part in _split_at_role(run, text)):
                 for m in self._judge(text, sentence, s, cand, taken, known):
                     out.append(m)
                     taken.add(m.start, m.end, m)
