@@ -723,7 +723,7 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
             cue = None  # one name the rules typed: its own type stands, whatever the words around it say
         else:
             cue = _kind_of_list(text, out[chain[0]].start, out[chain[-1]].end)
-        if len(chain) >= 3 or cue or len(chain) == 2 and _one_known_peer(out, chain):
+        if len(chain) >= 3 or cue or len(chain) == 2 and _one_known_peer(text, out, chain):
             _type_chain(out, chain, cue)
         n = chain[-1] + 1
     result = [m for m in out if m.type]
@@ -755,12 +755,12 @@ _KIND_BEFORE = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{en})" for kind, _, e
                           r")(?:,)? (?:such as|like|including|includ(?:e|ing)) $")
 
 
-def _one_known_peer(out: list[Match], chain: list[int]) -> bool:
+def _one_known_peer(text: str, out: list[Match], chain: list[int]) -> bool:
     """Two names listed together, one the gazetteer knows and one only the model found or none did (Baseten 和
-    Turbopuffer): the unknown one is of the known one's kind."""
+    Turbopuffer): the unknown one is of the known one's kind, unless it is an acronym (XR, KPI)."""
     known = [out[i] for i in chain if out[i].entity_id and out[i].extractor == "gazetteer"]
     guessed = [out[i] for i in chain if not out[i].entity_id and (not out[i].type or out[i].extractor.startswith("model:"))]
-    return len(known) == 1 and len(guessed) == 1
+    return len(known) == 1 and len(guessed) == 1 and not re.fullmatch(r"[A-Z]{1,4}", text[guessed[0].start:guessed[0].end])
 
 
 def _kind_of_list(text: str, start: int, end: int) -> str | None:
