@@ -189,3 +189,11 @@ def test_a_role_inside_a_run_of_capitalised_words_splits_it(rules):
     found = dict(_found(rules, "Growth", "HubSpot CMO Kieran Flanagan says hi to all of you today."))
     assert found["HubSpot"] == "Company" and found["Kieran Flanagan"] == "Person"
     assert not any("CMO" in name for name in found)
+
+
+def test_a_companys_lab_is_a_company_and_an_adverb_or_a_participle_is_no_name(rules):
+    found = dict(_found(rules, "This OpenAI GPT-3 Powered Demo Is A Glimpse Of NPCs",
+                        "Researchers at Google Brain agree. Crucially, an agent is a tool. Microsoft, Energy Dept. team up."))
+    assert found["Google Brain"] == "Company"
+    assert "GPT-3" in found and not any("Powered" in name for name in found)
+    assert "Crucially" not in found and found["Energy Dept"] == "Organization"

@@ -245,8 +245,9 @@ class PatternMatcher:
         """A name a slot proposes (the object of a release verb, the subject of a funding): not a common English
         word (Support, Work) and, for a product, not a known company's name with words after it (OpenAI GPT-5)."""
         words = name.split()
-        if len(words) == 1 and not re.search(r"\d|[a-z][A-Z]", name) and _common_english(name, 4.5):
-            return False
+        if len(words) == 1 and not re.search(r"\d|[a-z][A-Z]", name) and (_common_english(name, 4.5) or
+                                                                      name.endswith("ly") and _zipf(name.lower()) > 2):
+            return False  # a common word, or an adverb opening the sentence (Crucially, an ...)
         if words[0].lower() in _NOT_NAME_WORDS:
             return False
         if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
@@ -424,6 +425,7 @@ _NOT_NAME_WORDS = frozenset(
     now just also still only even then than this that these those its it their our your his her my
     new all any some more most every each other same first last next says said gets got goes went comes came
     makes made takes took brings brought beats tops hits adds added launches launched releases released
+    powered based driven built backed enabled trained focused
     introduces introduced unveils unveiled announces announced debuts arrives expands rolls joins leads wins
     uses used powers helps lets runs ran raises raised buys bought acquires acquired partners hires opens
     open-sources surpasses outperforms tops challenges rivals drops cuts sees shows gives puts sets calls

@@ -46,7 +46,8 @@ _ROLE = frozenset("""ceo cto coo cfo cpo cmo cso cio ciso cro evp svp founder co
 _ORG_WORDS = frozenset("""university universität institute institution laboratory department ministry agency
     commission court council office administration authority foundation association society academy school college
     museum gallery hospital center centre committee union bureau parliament senate congress government police
-    army navy force forces lab alliance consortium coalition federation initiative""".split())
+    army navy force forces lab alliance consortium coalition federation initiative dept dept.""".split())
+_LAB_WORDS = frozenset("research brain labs lab ai".split())
 _ORG_HEADS = frozenset("university department ministry bureau office court institute museum bank".split())
 _COMPANY_WORDS = frozenset("""inc inc. corp corp. corporation ltd ltd. llc plc gmbh ag sa co co. company group holdings
     technologies technology ventures capital partners labs robotics systems networks motors bank therapeutics
@@ -589,6 +590,8 @@ class ProperNames:
         if not rest or len(rest) > 3 or any(w.lower() in _ROLE | _ORG_WORDS | _COMPANY_WORDS | _PRODUCT_NOUNS
                                             | _HARDWARE_NOUNS for w in rest):
             return []
+        if len(rest) == 1 and rest[0].lower() in _LAB_WORDS:
+            return [Match(cand.start, cand.end, None, "Company", EXTRACTOR, 0.6)]  # Google Brain: a lab of Google's
         if self._unwanted(tuple(rest)) or rest[0] in self.names.given_names or not rest[0][0].isupper():
             return []
         if any(w.lower() in _ABOUT_A_THING or w.lower().endswith("s") and w[1:].islower() and len(w) > 3 and
