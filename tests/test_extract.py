@@ -217,6 +217,14 @@ def test_number_formats_function_words_and_adverbs_are_not_names(rules):
     assert "明确" not in found and found["张三"][0] == "Person"
 
 
+def test_a_device_named_or_described_as_a_robot_or_a_chip_is_hardware(rules):
+    found = _rule_found(rules, "The facility tests Zora, a small humanoid robot, as a companion. They built a robot named "
+                               "Daisy. Meanwhile, a new robot called CERi appeared.", "en")
+    assert found["Zora"] == ("Hardware", "pattern:slot-called-device")
+    assert found["Daisy"][0] == "Hardware" and found["CERi"][0] == "Hardware"
+    assert "Meanwhile" not in found
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found
