@@ -126,7 +126,7 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
 
     clock = time.perf_counter()
     on_step(f"silver data from {len(train_files)} files (rules without {len(held)} held-out ids)")
-    pipelines = make_pipelines(training_rules, use_model=False)
+    pipelines = make_pipelines(training_rules, use_model=False, proper_names=True)  # the rules' structure, no NER
     stats = SilverStats()
     docs, common = silver_docs(train_files, training_rules, pipelines, max_docs=plan.max_docs, seed=plan.seed, stats=stats)
     if len(docs) < 50:
