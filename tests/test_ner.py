@@ -162,7 +162,7 @@ def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Silver data: " in result.output
     meta = read_meta(out / "model")
-    assert (meta["name"], meta["version"]) == ("kg_ner", "1.1.0")
+    assert (meta["name"], meta["version"]) == ("kg_ner", "1.2.0")
     assert (out / "model" / "common_words.txt").is_file()
     pipelines = make_pipelines(__import__("kg.extract.rules", fromlist=["load_rules"]).load_rules(), model_dir=out / "model")
     assert "kg_model_mentions" in pipelines["zh"].pipe_names

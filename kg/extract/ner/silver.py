@@ -55,7 +55,7 @@ class SilverStats:
     sentences_seen: int = 0
     sentences_kept: int = 0
     entities: int = 0
-    structure_labelled: int = 0  # names the structure proposed (STRUCTURE_EXTRACTORS) in the annotated sentences
+    structure_labelled: int = 0  # names the structure proposed (STRUCTURE_EXTRACTORS) in the kept sentences
     missing_tokens: int = 0
     replaced: int = 0
     dropped_uncovered: int = 0
@@ -243,7 +243,7 @@ def silver_docs(
     stats = stats if stats is not None else SilverStats()
     files = list(files)
     rng.shuffle(files)
-    annotated: list[tuple[Language, str, list]] = []
+    annotated: list[tuple[Language, str, list, int]] = []
     seen: set[str] = set()
     for path in files:
         items = list(read_items([path]))
@@ -255,16 +255,16 @@ def silver_docs(
             stats.sentences_seen += 1
             spans = [(a, b, silver_label(t, x)) for a, b, t, x in labelled]
             if any(label for *_, label in spans) or rng.random() < negative_share:
-                stats.structure_labelled += sum(x.startswith(STRUCTURE_EXTRACTORS) and label != ""
-                                                for (*_, x), (*_, label) in zip(labelled, spans))
-                annotated.append((pipelines[lang], sentence, spans))
+                structure = sum(x.startswith(STRUCTURE_EXTRACTORS) and label != ""
+                                for (*_, x), (*_, label) in zip(labelled, spans))
+                annotated.append((pipelines[lang], sentence, spans, structure))
         if len(annotated) >= max_docs * 1.3:  # some are dropped below
             break
     # The rules' stopwords (VRAM, CoT, FP4, SaaS...) are taught as "outside": negative examples of the
     # technical vocabulary the model otherwise takes for names.
     common = common_words(seen) | rules.stopwords
     docs = []
-    for nlp, sentence, spans in annotated:
+    for nlp, sentence, spans, structure in annotated:
         people = _person_names(sentence) if has_cjk(sentence) else set()
         doc = None
         swapped = _replace_names(sentence, spans, forge, replace_share) if spans and replace_share else None
@@ -276,6 +276,7 @@ def silver_docs(
         if doc is None:
             continue
         stats.sentences_kept += 1
+        stats.structure_labelled += structure
         stats.entities += len(doc.ents)
         for ent in doc.ents:
             stats.by_label[ent.label_] = stats.by_label.get(ent.label_, 0) + 1
