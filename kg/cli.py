@@ -584,7 +584,8 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
     except KgError as exc:
         raise _fail(exc) from None
     silver = report.silver
-    click.echo(f"Silver data: {silver['sentences_kept']} sentences, {silver['entities']} entities, {silver['replaced']} names replaced.")
+    click.echo(f"Silver data: {silver['sentences_kept']} sentences, {silver['entities']} entities "
+               f"({silver['structure_labelled']} named by the structure), {silver['replaced']} names replaced.")
     click.echo("Seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in report.seconds.items()) + f". Model: {report.model}")
     if report.evaluation:
         ev = report.evaluation

@@ -16,7 +16,8 @@ from kg.export.turtle import DEFAULT_BASE, KG
 from kg.ingest.digest import parse_digest
 from kg.extract.mentions import MODEL_DIR, _make_doc, extract_mentions, item_text, language_of, make_pipelines, mentions_from_doc, model_available
 from kg.extract.ner.component import covered_tokens, _is_cut, _jieba_tokens, model_extractor, read_meta
-from kg.extract.ner.silver import SilverStats, is_name_like, silver_doc
+from kg.extract.ner.silver import SilverStats, is_name_like, silver_doc, silver_docs
+from kg.extract.propernames import available as proper_names_available
 from kg.builder.pipeline import build
 
 from .conftest import NEW_NAMES, SEEDS
@@ -48,6 +49,29 @@ def test_silver_doc_labels_rule_spans_and_leaves_unknown_names_missing(rules):
     iob = {t.text: t.ent_iob_ for t in silver}
     assert iob["Zentrova"] == ""  # missing: neither taught as entity nor as "O"
     assert iob["发布"] == "O"
+
+
+@pytest.mark.skipif(not proper_names_available(), reason="the proper-name model is not installed (kg train-names)")
+def test_silver_data_labels_the_names_the_structure_proposes_with_their_slot_types(tmp_path, rules):
+    digest = tmp_path / "2026-03-01.md"
+    digest.write_text(
+        "# AI 日报 2026-03-01\n\n## Quellbrook：在 Obsidian 里直接用 Claude 的插件\n\nQuellbrook 支持本地模型。\n\n"
+        "## Notes\n\nDenise Quarrington said the Tarnwick Institute tested tools like Quorvane and Tessaline.\n",
+        encoding="utf-8")
+    pipelines = make_pipelines(rules, use_model=False, proper_names=True)
+    stats = SilverStats()
+    docs, _common = silver_docs([digest], rules, pipelines, max_docs=10, seed=13, negative_share=0, replace_share=0,
+                                stats=stats)
+    labelled = {doc.text: {ent.text: ent.label_ for ent in doc.ents} for doc in docs}
+    # the headline says Quellbrook is a plug-in: labelled Product in the headline and in the item's body
+    assert labelled["Quellbrook 支持本地模型。"] == {"Quellbrook": "Product"}
+    english = next(doc for doc in docs if doc.text.startswith("Denise"))
+    # a given name and a surname: a person; an institution's last word: an organisation
+    assert {ent.text: ent.label_ for ent in english.ents} == {"Denise Quarrington": "Person",
+                                                                "Tarnwick Institute": "Organization"}
+    # the members of a list the proposer types are missing: neither taught as names nor as "O"
+    assert {t.text: t.ent_iob_ for t in english}["Tessaline"] == ""
+    assert stats.structure_labelled == 4
 
 
 def test_common_words_and_short_acronyms_are_not_name_like():
@@ -138,7 +162,7 @@ def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Silver data: " in result.output
     meta = read_meta(out / "model")
-    assert (meta["name"], meta["version"]) == ("kg_ner", "1.1.0")
+    assert (meta["name"], meta["version"]) == ("kg_ner", "1.2.0")
     assert (out / "model" / "common_words.txt").is_file()
     pipelines = make_pipelines(__import__("kg.extract.rules", fromlist=["load_rules"]).load_rules(), model_dir=out / "model")
     assert "kg_model_mentions" in pipelines["zh"].pipe_names

@@ -1072,9 +1072,11 @@ class ProperNamesComponent:
         return doc
 
 
-def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL_DIR) -> dict[str, Language]:
+def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL_DIR,
+                   proper_names: bool | None = None) -> dict[str, Language]:
     """The Chinese (jieba) and English pipelines with the rule components, then the shipped NER when
-    `use_model` and it is installed (kg.builder.pipeline warns when it is not)."""
+    `use_model` and it is installed (kg.builder.pipeline warns when it is not), then the proper-name proposer
+    (with the NER by default; `proper_names=True` adds it without the NER, as the NER's silver data does)."""
     key = f"{rules.directory.resolve()}#{id(rules)}"  # one registry entry per Rules object (training uses subsets)
     _RULES_BY_DIR[key] = rules
     _teach_jieba(rules)
@@ -1086,7 +1088,7 @@ def make_pipelines(rules: Rules, use_model: bool = True, model_dir: Path = MODEL
         nlp.add_pipe("kg_patterns", config={"rules_dir": key})
         if model:
             nlp.add_pipe("kg_model_mentions", config={"rules_dir": key, "model_dir": str(model_dir)})
-        if model and proper_names_available():
+        if (model if proper_names is None else proper_names) and proper_names_available():
             nlp.add_pipe("kg_proper_names", config={"rules_dir": key})
     return {"zh": zh, "en": en}
 

@@ -21,7 +21,7 @@ from kg.ingest.normalize import fold_name
 from kg.extract.rules import Rules
 from kg.extract.ner.cues import settle_type
 from kg.extract.ner.plausible import plausible_name
-from kg.extract.ner.silver import COMMON_LATIN, is_name_like
+from kg.extract.ner.latin import COMMON_LATIN, is_name_like
 
 COMMON_WORDS_FILE = "common_words.txt"
 DEFAULT_CONFIDENCE = 0.6  # until the model's meta carries a measured precision per label

@@ -1,5 +1,15 @@
 """Silver NER training data: sentences of real digests annotated by our rules (distant supervision).
 
+The labels are what a build without the NER finds in each item: the gazetteer, the patterns and the structure
+that proposes names no list holds (slots such as the object of a release verb or the name a headline says is a
+tool, investors listed in a deal, the proper-name proposer's persons by a given name and institutions by their
+last word), each with the type its place implies; the proposer's other guesses are marked missing
+(`silver_label`). Items are read whole, so the slots that need the
+item (its headline, a funding story's body) label their names too. A slot's name is labelled in the item that
+proposes it, not across the digest as the build finds it: a day of AINews is hundreds of items, and a name taken
+from one of them was right 6 times in 10 elsewhere (`GRPO`, `JSX`; hand check in docs/ner-training.md); unlabelled
+there, it is marked missing like any uncovered name.
+
 What the rules get wrong, and what is done about it:
 - a name the gazetteer lacks would be taught as "not an entity". Latin-script names, @handles, quoted
   titles and the person names jieba's tagger recognises are therefore marked *missing* (no loss either way)
@@ -12,7 +22,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,22 +30,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.ingest.corpora import read_items
-from kg.extract.spans import SPAN_KEY, item_text, language_of, sentence_bounds
-from kg.extract.spans import exact_match as _exact_match
+from kg.extract.ner.latin import COMMON_LATIN, is_name_like
+from kg.extract.spans import item_text, language_of, sentence_bounds
 from kg.ingest.normalize import has_cjk
 from kg.extract.rules import Rules
 
-# Latin words that are vocabulary, not names, in this genre: labelled "outside" even when no rule covers them.
-COMMON_LATIN = frozenset(
-    """ai agi api apis llm llms gpu gpus cpu npu tpu sdk ceo cto cfo coo vp ui ux app apps ios android web pc
-    token tokens prompt prompts agent agents model models benchmark benchmarks open source opensource beta alpha
-    preview pro max mini lite turbo plus ultra free paper papers code coding chat bot bots rag mcp json http https
-    url github twitter x reddit discord youtube blog demo repo gb tb mb k m b usd rmb us uk eu ok faq fps tps
-    sota moe rl rlhf sft dpo lora fp8 fp16 bf16 int4 int8 ocr tts asr vlm vla llm-as-a-judge new the a an of
-    and or for to in on with by is are was be this that it at as from we you they he she i""".split()
-)
-
-NAME_LIKE_LATIN = re.compile(r"^@?[A-Za-z][A-Za-z0-9.\-_+]*$")
 LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]{3,}(?![A-Za-z0-9])")
 QUOTED = re.compile(r"[《「“『]([^《》「」“”『』]{2,30})[》」”』]")
 MIN_CHARS, MAX_CHARS = 6, 240
@@ -47,19 +46,11 @@ class SilverStats:
     sentences_seen: int = 0
     sentences_kept: int = 0
     entities: int = 0
+    structure_labelled: int = 0  # names the structure proposed (STRUCTURE_EXTRACTORS) in the kept sentences
     missing_tokens: int = 0
     replaced: int = 0
     dropped_uncovered: int = 0
     by_label: dict[str, int] = field(default_factory=dict)
-
-
-def is_name_like(text: str, common: frozenset[str] = COMMON_LATIN) -> bool:
-    """A Latin token that may be a name: not a common word, not a short acronym (HD, GIF, CLI)."""
-    if not NAME_LIKE_LATIN.match(text) or len(text) < 2 or text.lower() in common:
-        return False
-    if text.isupper() and text.isalpha() and len(text) <= 3:
-        return False
-    return text.startswith("@") or any(c.isupper() or c.isdigit() for c in text[1:]) or text[0].isupper()
 
 
 class NameForge:
@@ -95,24 +86,68 @@ class NameForge:
         return name if len(name) >= 3 and name.lower() not in COMMON_LATIN else None
 
 
-def _annotate(nlp: Language, text: str) -> list[tuple[int, int, str]]:
-    doc = nlp(text)
-    return [(m.start, m.end, m.type) for m in map(lambda s: _exact_match(doc, s), doc.spans.get(SPAN_KEY, []))]
+# Extractors of the structure that proposes names no list holds (counted apart in the statistics).
+STRUCTURE_EXTRACTORS = ("pattern:slot-", "pattern:investor-", "names:proper")
+PROPOSER = "names:proper"  # kg.extract.propernames.EXTRACTOR; its list members are "names:proper-list"
+
+
+def labelled_sentences(items: list, pipelines: dict[str, Language]) -> Iterator[tuple[str, str, list[tuple[int, int, str, str]]]]:
+    """(language, sentence, [(start, end, type, extractor)]) for the sentences of `items`, labelled with what the
+    build's rule components find in each whole item (`extract_mentions` of the pipelines, with the proper-name
+    proposer when they hold it; a slot's name is not carried to the digest's other items). A sentence a mention
+    crosses is left out."""
+    from kg.extract.mentions import extract_mentions
+
+    for item, mentions in extract_mentions(items, pipelines, within_digest=False):
+        text = item_text(item)
+        lang = language_of(text)
+        for s, e in sentence_bounds(text):
+            raw = text[s:e]
+            sentence = raw.strip()
+            if not sentence:
+                continue
+            start = s + len(raw) - len(raw.lstrip())
+            end = start + len(sentence)
+            spans, cut = [], False
+            for m in mentions:
+                if start <= m.start and m.end <= end:
+                    spans.append((m.start - start, m.end - start, m.type, m.extractor))
+                elif m.start < end and start < m.end:
+                    cut = True
+            if not cut:
+                yield lang, sentence, spans
+
+
+def silver_label(entity_type: str, extractor: str) -> str:
+    """The label a rule's name gets in silver data; "" (missing: neither entity nor "O") for the proposer's guesses
+    that a hand check found wrong too often: names of a list (`CLI` in a list of platforms, a team's name) and
+    names typed by the context classifier or a known company before them (paper titles, features such as `HF
+    Collection`, chips typed Product). Its persons (a given name and a surname) and institutions (`Simons
+    Institute`) were right and stay."""
+    if extractor.startswith(PROPOSER) and (entity_type not in ("Person", "Organization") or extractor != PROPOSER):
+        return ""
+    return entity_type
 
 
 def silver_doc(nlp: Language, text: str, spans: list[tuple[int, int, str]], stats: SilverStats, person_names: set[str], common: frozenset[str] = COMMON_LATIN) -> Doc | None:
-    """A Doc of `text` with entities from `spans`, uncovered names marked missing; None when not usable."""
+    """A Doc of `text` with entities from `spans` (a span labelled "" is missing), uncovered names marked missing;
+    None when not usable."""
     doc = nlp.make_doc(text)
-    ents, covered = [], set()
+    ents, covered, unsure = [], set(), []
     for start, end, label in spans:
+        if not label:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                unsure.append(span)
+            continue
         span = doc.char_span(start, end, label=label, alignment_mode="strict")
         if span is None:
             return None  # the tokeniser cut through the name: the labels would teach the wrong edges
         ents.append(span)
         covered.update(range(span.start, span.end))
-    missing, name_like = [], 0
+    missing, name_like = unsure, len(unsure)
     for token in doc:
-        if token.i in covered:
+        if token.i in covered or any(u.start <= token.i < u.end for u in unsure):
             continue
         if is_name_like(token.text, common) or token.text in person_names:
             name_like += 1
@@ -147,7 +182,7 @@ def _replace_names(text: str, spans, forge: NameForge, share: float):
     out, new_spans, shift, last, swapped = [], [], 0, 0, 0
     for start, end, label in sorted(spans):
         surface = text[start:end]
-        name = forge.new_name(label, surface) if forge.rng.random() < share else None
+        name = forge.new_name(label, surface) if forge.rng.random() < share and label else None
         out.append(text[last:start])
         out.append(name or surface)
         new_spans.append((start + shift, start + shift + len(name or surface), label))
@@ -190,28 +225,28 @@ def silver_docs(
     stats = stats if stats is not None else SilverStats()
     files = list(files)
     rng.shuffle(files)
-    annotated: list[tuple[Language, str, list]] = []
+    annotated: list[tuple[Language, str, list, int]] = []
     seen: set[str] = set()
-    for item in read_items(files):
-        stats.items += 1
-        text = item_text(item)
-        nlp = pipelines[language_of(text)]
-        for s, e in sentence_bounds(text):
-            sentence = text[s:e].strip()
+    for path in files:
+        items = list(read_items([path]))
+        stats.items += len(items)
+        for lang, sentence, labelled in labelled_sentences(items, pipelines):
             if not MIN_CHARS <= len(sentence) <= MAX_CHARS or "http" in sentence or sentence in seen:
                 continue
             seen.add(sentence)
             stats.sentences_seen += 1
-            spans = _annotate(nlp, sentence)
-            if spans or rng.random() < negative_share:
-                annotated.append((nlp, sentence, spans))
+            spans = [(a, b, silver_label(t, x)) for a, b, t, x in labelled]
+            if any(label for *_, label in spans) or rng.random() < negative_share:
+                structure = sum(x.startswith(STRUCTURE_EXTRACTORS) and label != ""
+                                for (*_, x), (*_, label) in zip(labelled, spans))
+                annotated.append((pipelines[lang], sentence, spans, structure))
         if len(annotated) >= max_docs * 1.3:  # some are dropped below
             break
     # The rules' stopwords (VRAM, CoT, FP4, SaaS...) are taught as "outside": negative examples of the
     # technical vocabulary the model otherwise takes for names.
     common = common_words(seen) | rules.stopwords
     docs = []
-    for nlp, sentence, spans in annotated:
+    for nlp, sentence, spans, structure in annotated:
         people = _person_names(sentence) if has_cjk(sentence) else set()
         doc = None
         swapped = _replace_names(sentence, spans, forge, replace_share) if spans and replace_share else None
@@ -223,6 +258,7 @@ def silver_docs(
         if doc is None:
             continue
         stats.sentences_kept += 1
+        stats.structure_labelled += structure
         stats.entities += len(doc.ents)
         for ent in doc.ents:
             stats.by_label[ent.label_] = stats.by_label.get(ent.label_, 0) + 1

@@ -28,7 +28,7 @@ from kg.ingest.corpora import read_items
 
 CONFIG = Path(__file__).parent / "config.cfg"
 MODEL_NAME = "kg_ner"
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 COMMON_WORDS_FILE = "common_words.txt"
 
 
@@ -126,7 +126,7 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
 
     clock = time.perf_counter()
     on_step(f"silver data from {len(train_files)} files (rules without {len(held)} held-out ids)")
-    pipelines = make_pipelines(training_rules, use_model=False)
+    pipelines = make_pipelines(training_rules, use_model=False, proper_names=True)  # the rules' structure, no NER
     stats = SilverStats()
     docs, common = silver_docs(train_files, training_rules, pipelines, max_docs=plan.max_docs, seed=plan.seed, stats=stats)
     if len(docs) < 50:
@@ -188,7 +188,8 @@ def _finish_model(best: Path, target: Path, stats: SilverStats, common: frozense
     meta_path = target / "meta.json"
     meta = json.loads(meta_path.read_text())
     meta.update(name=MODEL_NAME, version=MODEL_VERSION, description="kg's NER for AI-industry news (silver data from kg rules)")
-    meta["kg_silver"] = {"sentences": stats.sentences_kept, "entities": stats.entities, "by_label": stats.by_label}
+    meta["kg_silver"] = {"sentences": stats.sentences_kept, "entities": stats.entities,
+                         "named_by_structure": stats.structure_labelled, "by_label": stats.by_label}
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2))
 
 
