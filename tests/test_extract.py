@@ -225,6 +225,12 @@ def test_a_device_named_or_described_as_a_robot_or_a_chip_is_hardware(rules):
     assert "Meanwhile" not in found
 
 
+def test_a_released_chip_is_hardware_and_a_release_slot_stops_at_the_line_end(rules):
+    found = _rule_found(rules, "Intel 推出 Arc Pro B70 显卡。某功能即将上线\nMark Kretschmann 宣布了新计划。")
+    assert found["Arc Pro B70"] == ("Hardware", "pattern:slot-release-object")
+    assert not any(x == "pattern:slot-release-object" for name, (_, x) in found.items() if "Mark" in name)
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found

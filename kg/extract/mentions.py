@@ -187,6 +187,7 @@ def _span(doc: Doc, m: _Match) -> Span | None:
 # ---------------------------------------------------------------- pattern rules
 
 
+_CHIP_AFTER = re.compile(r"\s?(?:芯片|显卡|加速卡|处理器|(?:GPU|CPU|NPU|chip|processor|accelerator)s?\b)")
 _MODEL_API = re.compile(r"\d[A-Za-z]{0,2} API$")
 
 
@@ -238,6 +239,8 @@ class PatternMatcher:
                 if not known and pattern.id.startswith(SLOT_PATTERN_PREFIX) and not self._slot_name(name, pattern.type):
                     continue
                 entity_type = self.rules.entities[known].type if known else self._type_of_base(name, pattern.type)
+                if entity_type == "Product" and not known and _CHIP_AFTER.match(text, end):
+                    entity_type = "Hardware"  # 推出 Arc Pro B70 显卡: the word after the name says it is a chip
                 found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
         return found
 
