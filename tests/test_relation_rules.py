@@ -545,3 +545,9 @@ def test_a_product_integrated_with_or_now_using_another_uses_it(tmp_path):
         "Claude Code 现在使用 Claude Opus 4.5。\n[链接](https://example.com/a)\n"))
     assert ("Gemini CLI", "uses", "VS Code", "") in found
     assert ("Claude Code", "uses", "Claude Opus 4.5", "") in found
+
+
+def test_a_name_spelled_again_in_brackets_does_not_break_a_rule(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 机器人\n智元机器人（AgiBot）首席科学家罗剑岚团队发布新框架。\n[链接](https://example.com/a)\n"))
+    assert ("罗剑岚", "worksFor", "AgiBot", "") in found

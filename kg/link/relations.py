@@ -27,12 +27,21 @@ MAX_ENTITIES_FOR_CO_MENTION = 30
 
 
 def mask_sentence(sentence: str, start: int, mentions: list[Mention]) -> str:
-    """Replace each mention (offsets relative to the item text) with a typed slot."""
+    """Replace each mention (offsets relative to the item text) with a typed slot. A name given again in brackets
+    right after itself (智元机器人（AgiBot）) is one slot: the rules read `X 首席科学家 Y` across it."""
     out, cursor = [], start
     for i, m in enumerate(mentions):
+        if m.start < cursor:
+            continue  # the bracketed spelling of the name before it
         out.append(sentence[cursor - start : m.start - start])
         out.append(f"{MENTION_OPEN}{TYPE_CODES[m.type]}{i}{MENTION_CLOSE}")
         cursor = m.end
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        if nxt is not None and m.entity_id and nxt.entity_id == m.entity_id:
+            before = sentence[m.end - start : nxt.start - start]
+            after = sentence[nxt.end - start : nxt.end - start + 1]
+            if before.strip() in ("（", "(") and after in ("）", ")"):
+                cursor = nxt.end + 1
     out.append(sentence[cursor - start :])
     return "".join(out)
 
