@@ -231,6 +231,11 @@ def test_a_released_chip_is_hardware_and_a_release_slot_stops_at_the_line_end(ru
     assert not any(x == "pattern:slot-release-object" for name, (_, x) in found.items() if "Mark" in name)
 
 
+def test_the_product_a_model_is_put_into_is_a_product(rules):
+    found = _rule_found(rules, "Google 将 Gemini Omni 引入 Vids；Claude Science 已集成至 NVIDIA BioNeMo")
+    assert found["Vids"] == ("Product", "pattern:slot-integration-target")
+
+
 def test_outlets_cited_as_a_source_and_licences_are_not_entities(rules):
     found = _rule_found(rules, "据彭博社报道，Axios 称，项目采用 MIT 许可证；Bloomberg 推出新终端")
     assert "彭博社" not in found and "Axios" not in found and "MIT" not in found
