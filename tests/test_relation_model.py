@@ -168,3 +168,54 @@ def test_train_relations_needs_the_shared_folder(tmp_path):
     result = CliRunner().invoke(cli, ["train-relations", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def _tiny_training(tmp_path: Path, name: str, config_file: str) -> Path:
+    """`kg train-relations`' training on two training files and 60 hand-annotated pairs, with one of the
+    configs made small (one epoch, small tables); returns the model folder."""
+    from spacy.util import load_config
+
+    from kg.extract.rules import load_rules
+    from kg.link.rel.train import CONFIG, train_relations
+
+    shared = tmp_path / "shared"
+    if not shared.exists():
+        month = shared / "corpus" / "hextra-ai-insight-daily" / "2025-06"
+        month.mkdir(parents=True)
+        for day in ("2025-06-02.md", "2025-06-03.md"):
+            (month / day).write_bytes((SHARED / "corpus" / "hextra-ai-insight-daily" / "2025-06" / day).read_bytes())
+        hand = tmp_path / "relations-train.jsonl"
+        lines = (ROOT / "tests" / "data" / "relations-train.jsonl").read_text(encoding="utf-8").splitlines()
+        hand.write_text("\n".join(lines[:60]) + "\n", encoding="utf-8")
+        config = load_config(CONFIG.with_name(config_file))
+        config["kg_training"].update({"epochs": 1, "every": 1, "hand_weight": 2})
+        if config["kg_training"].get("vectors", False):
+            config["kg_training"].update({"vectors_every": 1, "vectors_bucket": 2000, "vectors_dim": 16,
+                                          "vectors_epochs": 1, "vectors_min_count": 1})
+        config.to_disk(tmp_path / "config.cfg")
+    out = tmp_path / name
+    train_relations(shared, load_rules(), out=out, hand=[tmp_path / "relations-train.jsonl"],
+                    config_path=tmp_path / "config.cfg")
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared (the shared corpora)")
+@pytest.mark.parametrize("config_file", ["config.cfg", "config-vectors.cfg"])
+def test_training_is_reproducible(tmp_path, config_file):
+    if config_file == "config-vectors.cfg":
+        pytest.importorskip("floret", reason="static vectors need floret (pip install 'kg[train]')")
+    first, second = _tiny_training(tmp_path, "a", config_file), _tiny_training(tmp_path, "b", config_file)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert Path("textcat/model") in files
+    for name in files:
+        if name == Path("meta.json"):
+            a, b = (json.loads((d / name).read_text(encoding="utf-8")) for d in (first, second))
+            for meta in (a, b):
+                del meta["kg"]["train_seconds"]
+            assert a == b
+            assert a["kg"]["hand_files"] == ["relations-train.jsonl"]
+            assert (a["vectors"]["width"] > 0) == (config_file == "config-vectors.cfg")
+        else:
+            assert (first / name).read_bytes() == (second / name).read_bytes(), name
