@@ -13,7 +13,7 @@ from kg.extract.mentions import extract_mentions, make_pipelines
 from kg.ingest.normalize import fold_name
 from kg.records import Mention, NewsItem
 from kg.link.rel.component import EXTRACTOR, RelationModel, model_installed
-from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words, relations_for
+from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words, relations_for, with_edge_words
 from kg.ingest.corpora import TrainingDataError, gold_files, training_files
 from kg.link.rel.silver import Instance, hand_instances
 from kg.link.rel.train import choose_thresholds, heldout_scores, split_hand
@@ -40,6 +40,14 @@ def test_instance_marks_subject_object_and_their_order():
     assert forward.index("«S:Company»") < forward.index("«O:Company»")
     assert backward.index("«O:Company»") < backward.index("«S:Company»")
     assert "领" in forward and "投" in forward  # Chinese cut into characters
+
+
+def test_edge_words_repeat_the_words_next_to_each_mention():
+    text = "红杉资本在本轮中领投了月之暗面"
+    mentions = [_mention(text, "红杉资本", "Company"), _mention(text, "月之暗面", "Company")]
+    words = pair_words(text, 0, mentions, 0, 1)
+    assert with_edge_words(words, 0) == words
+    assert with_edge_words(words, 2) == words + ["[在", "[本", "]投", "]了"]
 
 
 def test_pairs_only_where_some_relation_allows_the_types_and_capped():
@@ -219,3 +227,26 @@ def test_training_is_reproducible(tmp_path, config_file):
             assert (a["vectors"]["width"] > 0) == (config_file == "config-vectors.cfg")
         else:
             assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+@needs_model
+def test_a_model_statement_in_the_graph_carries_extractor_confidence_source_and_evidence(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-03-01.md").write_text(
+        "# AI 日报 2026-03-01\n\n### 机器人零售\n\n宇树科技与京东强强组合。\n"
+        "[阅读原文](https://example.com/a)\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    store = ox.Store()
+    store.bulk_load(path=str(tmp_path / "out" / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+    rows = list(store.query(
+        f"SELECT ?s ?o ?c ?u ?e WHERE {{ ?t a <{KG}Statement> ; <{KG}extractor> \"{EXTRACTOR}\" ; "
+        f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o ; "
+        f"<{KG}confidence> ?c ; <https://schema.org/url> ?u ; <{KG}evidence> ?e }}"))
+    assert len(rows) == 1
+    [row] = rows
+    assert {row["s"].value.rsplit("/", 1)[-1], row["o"].value.rsplit("/", 1)[-1]} == {"jd", "unitree"}
+    assert 0.5 <= float(row["c"].value) <= 1
+    assert row["u"].value == "https://example.com/a"
+    assert row["e"].value == "宇树科技与京东强强组合。"

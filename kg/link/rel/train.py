@@ -25,7 +25,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
 
 from kg.extract.rules import Rules
-from kg.link.rel.instances import LABELS
+from kg.link.rel.instances import LABELS, with_edge_words
 from kg.ingest.corpora import training_files
 from kg.link.rel.silver import Instance, hand_instances, silver_instances
 from kg.link.rel.vectors import load_vectors, train_vectors
@@ -154,8 +154,9 @@ def _train(shared: Path, rules: Rules, out: Path, hand: list[Path], threshold: f
     if held and kept:
         on_step(f"held-out check: {len(kept)} hand-annotated pairs to train on, {len(held)} held out")
         trial = _fit(config, silver, kept, params, seed, on_step, table=table)
-        predictions = [(inst.label, *max(doc.cats.items(), key=lambda kv: kv[1]))
-                       for inst, doc in zip(held, trial.pipe(Doc(trial.vocab, words=i.words) for i in held))]
+        edges = int(params.get("edge_words", 0))
+        docs = trial.pipe(Doc(trial.vocab, words=with_edge_words(i.words, edges)) for i in held)
+        predictions = [(inst.label, *max(doc.cats.items(), key=lambda kv: kv[1])) for inst, doc in zip(held, docs)]
         report.thresholds = choose_thresholds(predictions, floor, float(params["target_precision"]))
         report.heldout = heldout_scores(predictions, report.thresholds)
         for label, row in report.heldout.items():
@@ -167,6 +168,7 @@ def _train(shared: Path, rules: Rules, out: Path, hand: list[Path], threshold: f
     nlp.meta["name"] = "kg_relations"
     nlp.meta["kg"] = {"labels": list(LABELS), "threshold": threshold, "known_threshold": float(params["known_threshold"]),
                       "thresholds": report.thresholds, "heldout": report.heldout, "seed": seed,
+                      "edge_words": int(params.get("edge_words", 0)),
                       "training_files": report.files, "hand_files": report.hand_files,
                       "vector_words": report.vector_words,
                       "pairs": {k: dict(sorted(v.items())) for k, v in report.counts.items()},
@@ -190,8 +192,10 @@ def _fit(config, silver: list[Instance], hand: list[Instance], params, seed: int
     for label in LABELS:
         textcat.add_label(label)
 
+    edges = int(params.get("edge_words", 0))
+
     def example(inst: Instance) -> Example:
-        doc = Doc(nlp.vocab, words=inst.words)
+        doc = Doc(nlp.vocab, words=with_edge_words(inst.words, edges))
         return Example.from_dict(doc, {"cats": {label: float(label == inst.label) for label in LABELS}})
 
     data = [example(i) for i in silver] + [example(i) for i in hand] * int(params["hand_weight"])
