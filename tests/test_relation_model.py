@@ -16,7 +16,7 @@ from kg.link.rel.component import EXTRACTOR, RelationModel, model_installed
 from kg.link.rel.instances import MAX_PAIRS, candidate_pairs, pair_words, relations_for, with_edge_words
 from kg.ingest.corpora import TrainingDataError, gold_files, training_files
 from kg.link.rel.silver import Instance, hand_instances
-from kg.link.rel.train import choose_thresholds, heldout_scores, split_hand
+from kg.link.rel.train import choose_thresholds, hand_files, heldout_scores, split_hand
 from kg.link.relations import pattern_relations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +106,9 @@ def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path):
 def test_hand_annotated_pairs_come_from_training_text_only():
     gold = gold_files()
     assert "2025-06-01.md" in gold and "26-07-23-not-much.md" in gold  # tests/data/gold.jsonl and gold/ both count
-    for line in (ROOT / "tests" / "data" / "relations-train.jsonl").read_text(encoding="utf-8").splitlines():
+    files = hand_files()
+    assert ROOT / "tests" / "data" / "relations-train.jsonl" in files
+    for line in (line for path in files for line in path.read_text(encoding="utf-8").splitlines() if line.strip()):
         source = json.loads(line)["source"]
         assert source.startswith(("hextra-ai-insight-daily/", "ainews-zh/")), source
         name = source.rsplit("/", 1)[-1]
