@@ -633,24 +633,28 @@ def train_names(shared, out, rules_dir):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Model folder  [default: the package's kg/models/rel]")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Probability a relation needs  [default: kg/link/rel/config.cfg]")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Rules folder (default: the project's rules/).")
-def train_relations(shared, out, threshold, rules_dir):
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="spaCy config and training settings  [default: kg/link/rel/config.cfg]")
+def train_relations(shared, out, threshold, rules_dir, config_path):
     """Train kg's relation classifier from the shared corpora folder (SHARED, holding corpus/).
 
     Silver pairs come from the precise relation rules and the gazetteer's facts on the training part of
     hextra-ai-insight-daily (before 2026-01) and ainews-zh (before 26-07), plus the hand-annotated pairs of
-    tests/data/relations-train.jsonl. Config and seed: kg/link/rel/config.cfg.
+    every tests/data/relations-train*.jsonl. Config and seed: kg/link/rel/config.cfg (or --config).
 
     \b
     Example:
         kg train-relations ../shared
+        kg train-relations ../shared --config kg/link/rel/config-vectors.cfg --out /tmp/rel
     """
-    from kg.link.rel.train import MODEL_DIR, configured_threshold, train_relations as run
+    from kg.link.rel.train import CONFIG, MODEL_DIR, configured_threshold, train_relations as run
     from kg.extract.rules import load_rules
 
+    config_path = config_path or CONFIG
     try:
         rules = load_rules(rules_dir)
-        report = run(shared, rules, out=out or MODEL_DIR, threshold=configured_threshold() if threshold is None else threshold,
-                     on_step=lambda message: click.echo(f"kg train-relations: {message}", err=True))
+        report = run(shared, rules, out=out or MODEL_DIR,
+                     threshold=configured_threshold(config_path) if threshold is None else threshold,
+                     on_step=lambda message: click.echo(f"kg train-relations: {message}", err=True), config_path=config_path)
     except KgError as exc:
         raise _fail(exc) from None
     for kind, counts in report.counts.items():

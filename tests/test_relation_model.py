@@ -13,10 +13,10 @@ from kg.extract.mentions import extract_mentions, make_pipelines
 from kg.ingest.normalize import fold_name
 from kg.records import Mention, NewsItem
 from kg.link.rel.component import EXTRACTOR, RelationModel, model_installed
-from kg.link.rel.instances import MAX_PAIRS, allows, candidate_pairs, pair_words, relations_for
+from kg.link.rel.instances import MAX_PAIRS, allows, candidate_pairs, pair_words, relations_for, with_edge_words
 from kg.ingest.corpora import TrainingDataError, gold_files, training_files
 from kg.link.rel.silver import Instance, hand_instances
-from kg.link.rel.train import choose_thresholds, heldout_scores, split_hand
+from kg.link.rel.train import choose_thresholds, hand_files, heldout_scores, split_hand
 from kg.link.relations import pattern_relations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,14 @@ def test_instance_marks_subject_object_and_their_order():
     assert forward.index("«S:Company»") < forward.index("«O:Company»")
     assert backward.index("«O:Company»") < backward.index("«S:Company»")
     assert "领" in forward and "投" in forward  # Chinese cut into characters
+
+
+def test_edge_words_repeat_the_words_next_to_each_mention():
+    text = "红杉资本在本轮中领投了月之暗面"
+    mentions = [_mention(text, "红杉资本", "Company"), _mention(text, "月之暗面", "Company")]
+    words = pair_words(text, 0, mentions, 0, 1)
+    assert with_edge_words(words, 0) == words
+    assert with_edge_words(words, 2) == words + ["[在", "[本", "]投", "]了"]
 
 
 def test_pairs_only_where_some_relation_allows_the_types_and_capped():
@@ -103,6 +111,7 @@ def test_hand_annotated_pairs_are_readable_and_keep_their_labels(tmp_path, name)
 def test_hand_annotated_pairs_come_from_training_text_only(name):
     gold = gold_files()
     assert "2025-06-01.md" in gold and "26-07-23-not-much.md" in gold  # tests/data/gold.jsonl and gold/ both count
+    assert ROOT / "tests" / "data" / name in hand_files()  # kg train-relations reads it
     for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines():
         source = json.loads(line)["source"]
         assert source.startswith(("hextra-ai-insight-daily/", "ainews-zh/")), source
@@ -200,3 +209,77 @@ def test_train_relations_needs_the_shared_folder(tmp_path):
     result = CliRunner().invoke(cli, ["train-relations", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def _tiny_training(tmp_path: Path, name: str, config_file: str) -> Path:
+    """`kg train-relations`' training on two training files and 60 hand-annotated pairs, with one of the
+    configs made small (one epoch, small tables); returns the model folder."""
+    from spacy.util import load_config
+
+    from kg.extract.rules import load_rules
+    from kg.link.rel.train import CONFIG, train_relations
+
+    shared = tmp_path / "shared"
+    if not shared.exists():
+        month = shared / "corpus" / "hextra-ai-insight-daily" / "2025-06"
+        month.mkdir(parents=True)
+        for day in ("2025-06-02.md", "2025-06-03.md"):
+            (month / day).write_bytes((SHARED / "corpus" / "hextra-ai-insight-daily" / "2025-06" / day).read_bytes())
+        hand = tmp_path / "relations-train.jsonl"
+        lines = (ROOT / "tests" / "data" / "relations-train.jsonl").read_text(encoding="utf-8").splitlines()
+        hand.write_text("\n".join(lines[:60]) + "\n", encoding="utf-8")
+        config = load_config(CONFIG.with_name(config_file))
+        config["kg_training"].update({"epochs": 1, "every": 1, "hand_weight": 2})
+        if config["kg_training"].get("vectors", False):
+            config["kg_training"].update({"vectors_every": 1, "vectors_bucket": 2000, "vectors_dim": 16,
+                                          "vectors_epochs": 1, "vectors_min_count": 1})
+        config.to_disk(tmp_path / "config.cfg")
+    out = tmp_path / name
+    train_relations(shared, load_rules(), out=out, hand=[tmp_path / "relations-train.jsonl"],
+                    config_path=tmp_path / "config.cfg")
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared (the shared corpora)")
+@pytest.mark.parametrize("config_file", ["config.cfg", "config-vectors.cfg"])
+def test_training_is_reproducible(tmp_path, config_file):
+    if config_file == "config-vectors.cfg":
+        pytest.importorskip("floret", reason="static vectors need floret (pip install 'kg[train]')")
+    first, second = _tiny_training(tmp_path, "a", config_file), _tiny_training(tmp_path, "b", config_file)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert Path("textcat/model") in files
+    for name in files:
+        if name == Path("meta.json"):
+            a, b = (json.loads((d / name).read_text(encoding="utf-8")) for d in (first, second))
+            for meta in (a, b):
+                del meta["kg"]["train_seconds"]
+            assert a == b
+            assert a["kg"]["hand_files"] == ["relations-train.jsonl"]
+            assert (a["vectors"]["width"] > 0) == (config_file == "config-vectors.cfg")
+        else:
+            assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+@needs_model
+def test_a_model_statement_in_the_graph_carries_extractor_confidence_source_and_evidence(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-03-01.md").write_text(
+        "# AI 日报 2026-03-01\n\n### 机器人零售\n\n宇树科技与京东强强组合。\n"
+        "[阅读原文](https://example.com/a)\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    store = ox.Store()
+    store.bulk_load(path=str(tmp_path / "out" / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+    rows = list(store.query(
+        f"SELECT ?s ?o ?c ?u ?e WHERE {{ ?t a <{KG}Statement> ; <{KG}extractor> \"{EXTRACTOR}\" ; "
+        f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?s ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> ?o ; "
+        f"<{KG}confidence> ?c ; <https://schema.org/url> ?u ; <{KG}evidence> ?e }}"))
+    assert len(rows) == 1
+    [row] = rows
+    assert {row["s"].value.rsplit("/", 1)[-1], row["o"].value.rsplit("/", 1)[-1]} == {"jd", "unitree"}
+    assert 0.5 <= float(row["c"].value) <= 1
+    assert row["u"].value == "https://example.com/a"
+    assert row["e"].value == "宇树科技与京东强强组合。"

@@ -5,7 +5,8 @@ directions as separate instances, except pairs a relation rule already linked in
 text classifier (kg/models/rel) labels each with one relation or `none`; a label is kept when its probability
 reaches the model's threshold for that relation (meta.json `kg.thresholds`, else `kg.threshold`; chosen on the
 dev gold; `kg.known_threshold` for a pair the gazetteer links by that relation: a product and its maker, a
-person and their employer) and the types fit the relation. Of the two directions
+person and their employer) and the types fit the relation. The instance words are those the model was trained
+on (meta.json `kg.edge_words`, kg.link.rel.instances.with_edge_words). Of the two directions
 of one pair the surer wins. The factuality cues of the rules (kg.link.relations.claim_status) mark the statement
 reported, planned or denied, as for the rules' statements.
 """
@@ -19,7 +20,7 @@ from kg.extract.spans import item_text, sentence_bounds
 from kg.ingest.normalize import to_simplified
 from kg.records import Mention, NewsItem, Relation
 from kg.extract.rules import MENTION_CLOSE, MENTION_OPEN, TYPE_CODES, Rules
-from kg.link.rel.instances import SIGNATURES, SYMMETRIC, allows, candidate_pairs, pair_words
+from kg.link.rel.instances import SIGNATURES, SYMMETRIC, allows, candidate_pairs, pair_words, with_edge_words
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "rel"
 EXTRACTOR = "model:rel"
@@ -38,14 +39,14 @@ def _load(model_dir: str):
     meta = nlp.meta.get("kg", {})
     default = float(meta.get("threshold", 0.5))
     thresholds = {label: float(meta.get("thresholds", {}).get(label, default)) for label in SIGNATURES}
-    return nlp, thresholds, float(meta.get("known_threshold", default))
+    return nlp, thresholds, float(meta.get("known_threshold", default)), int(meta.get("edge_words", 0))
 
 
 class RelationModel:
     """The shipped classifier, loaded once per process."""
 
     def __init__(self, model_dir: Path = MODEL_DIR):
-        self.nlp, self.thresholds, self.known_threshold = _load(str(model_dir))
+        self.nlp, self.thresholds, self.known_threshold, self.edge_words = _load(str(model_dir))
 
     def relations(self, found: Iterable[tuple[NewsItem, list[Mention], list[Relation]]], rules: Rules) -> list[list[Relation]]:
         """For each (item, resolved mentions, relations found so far), the model's further relations."""
@@ -69,7 +70,8 @@ class RelationModel:
                     if frozenset((inside[si].entity_id, inside[oi].entity_id)) in linked:
                         continue
                     instances.append((n, item, inside, si, oi, sentence, s_start))
-                    docs.append(Doc(self.nlp.vocab, words=pair_words(sentence, s_start, inside, si, oi)))
+                    words = with_edge_words(pair_words(sentence, s_start, inside, si, oi), self.edge_words)
+                    docs.append(Doc(self.nlp.vocab, words=words))
         out: list[dict[tuple[str, str], Relation]] = [{} for _ in work]
         if not docs:
             return [[] for _ in work]

@@ -86,6 +86,18 @@ def pair_words(sentence: str, offset: int, mentions: Sequence[Mention], si: int,
         [">" + w for w in right]
 
 
+def with_edge_words(words: list[str], n: int) -> list[str]:
+    """The instance words plus the first and the last `n` words between the pair again, marked `[` and `]`: the
+    words next to a mention (超越 «O», «S» 领投) then count whatever lies between, which a long span would drown."""
+    if n <= 0:
+        return words
+    marks = [k for k, w in enumerate(words) if w.startswith(("«S:", "«O:"))]
+    if len(marks) < 2:
+        return words
+    between = words[marks[0] + 1 : marks[-1]]
+    return words + ["[" + w for w in between[:n]] + ["]" + w for w in between[-n:]]
+
+
 def _bucket(n: int) -> str:
     return "0" if n == 0 else "1-3" if n <= 3 else "4-8" if n <= 8 else "9-16" if n <= 16 else "17+"
 
