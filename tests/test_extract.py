@@ -223,6 +223,10 @@ def test_a_device_named_or_described_as_a_robot_or_a_chip_is_hardware(rules):
     assert found["Zora"] == ("Hardware", "pattern:slot-called-device")
     assert found["Daisy"][0] == "Hardware" and found["CERi"][0] == "Hardware"
     assert "Meanwhile" not in found
+    found = _rule_found(rules, "Since 2016, the humanoid bot Sophia has become a celebrity. The Robot Operating System "
+                               "matters. British supermarket and technology group Ocado said so.", "en")
+    assert found["Sophia"] == ("Hardware", "pattern:slot-device-word") and found["Ocado"][0] == "Company"
+    assert not any(name.startswith("Operating") for name in found)
 
 
 def test_a_released_chip_is_hardware_and_a_release_slot_stops_at_the_line_end(rules):
