@@ -551,3 +551,12 @@ def test_a_name_spelled_again_in_brackets_does_not_break_a_rule(tmp_path):
     found = _statements(tmp_path, (
         "# AI 日报 2026-05-01\n\n## 1. 机器人\n智元机器人（AgiBot）首席科学家罗剑岚团队发布新框架。\n[链接](https://example.com/a)\n"))
     assert ("罗剑岚", "worksFor", "AgiBot", "") in found
+
+
+def test_a_software_release_number_is_no_variant_of_its_product(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Releases\nLeRobot supports PyTorch 2.2+ and PyTorch. AutoGLM-GUI v1.4.1 updates "
+        "AutoGLM-GUI. Gemini 3 Pro beats Gemini 3.\n[link](https://example.com/a)\n"))
+    variants = {(s, o) for s, p, o, _ in found if p == "variantOf"}
+    assert ("Gemini 3 Pro", "Gemini 3") in variants
+    assert not any(s.startswith(("PyTorch", "AutoGLM")) for s, _ in variants)
