@@ -4,6 +4,7 @@ large corpora (a time split).
 
     python tests/benchmarks/bench_quality.py                   # build the evaluation graph, score dev and test
     python tests/benchmarks/bench_quality.py --split dev       # only dev (tune on dev; read only test's scores)
+    python tests/benchmarks/bench_quality.py --split dev2      # the second dev set, on a build of its own files
     python tests/benchmarks/bench_quality.py --graph G.ttl     # score an existing build of the same files
     python tests/benchmarks/bench_quality.py --no-model        # rules only
 
@@ -173,17 +174,19 @@ def relation_details(gold_path: Path, graph_path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=["dev", "test", "both"], default="both")
+    parser.add_argument("--split", choices=["dev", "test", "both", "dev2"], default="both",
+                        help="dev2: the second dev set (dev2-en, dev2-zh), on a build of its own files")
     parser.add_argument("--graph", type=Path, help="score this graph.ttl instead of building one")
     parser.add_argument("--no-model", action="store_true")
-    parser.add_argument("--gold", type=Path, help="score this gold file instead of the dev/test split (with --graph)")
+    parser.add_argument("--gold", type=Path, help="score this gold file instead of the dev/test split (on a build of "
+                                                   "its files, or on --graph)")
     args = parser.parse_args()
-    splits = ["dev", "test"] if args.split == "both" else [args.split]
+    splits = {"both": ["dev", "test"], "dev2": ["dev2-en", "dev2-zh"]}.get(args.split, [args.split])
     gold_files = [GOLD / f"{split}.jsonl" for split in splits]
+    built_from = gold_files if args.split == "dev2" else [GOLD / "dev.jsonl", GOLD / "test.jsonl"]
     if args.gold:
-        if args.graph is None:
-            sys.exit("--gold scores an existing graph: give --graph too")
         splits, gold_files = [args.gold.stem], [args.gold.resolve()]
+        built_from = gold_files
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} not found: the evaluation reads the shared corpora")
     rules = load_rules()
@@ -191,7 +194,7 @@ def main() -> None:
         graph = args.graph
         if graph is None:
             out = Path(scratch) / "out"
-            build(inputs([GOLD / "dev.jsonl", GOLD / "test.jsonl"]), out, args.no_model)
+            build(inputs(built_from), out, args.no_model)
             graph = out / "graph.ttl"
         for split, gold in zip(splits, gold_files):
             result = evaluate(gold, graph)
