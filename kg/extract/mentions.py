@@ -465,6 +465,11 @@ def _common_english(word: str, zipf: float) -> bool:
     return word[:1].isupper() and word[1:].islower() and _zipf(word.lower()) >= zipf
 
 
+def _inside_token(text: str, stop: int) -> bool:
+    """Whether a word ending at `stop` goes on as a path, a handle or an identifier."""
+    return stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/")
+
+
 def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
     """A known product or chip followed by more name words is a longer name: the longest name wins
     (`Claude Managed Agents API` over `Claude`, `Laguna S 2.1`, `GPT-5.6 Terra`, `DGX B200`). The longer name
@@ -487,7 +492,7 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
             if nxt.start("word" if nxt.group("word") else "glued") in starts and not _VERSION_WORD.fullmatch(word):
                 break  # another name starts there (Google Gemini | Nano Banana); a model code does not (DGX B200)
             stop = nxt.end()
-            if stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/"):
+            if _inside_token(text, stop):
                 break  # part of a longer token: a path, a handle, an identifier
             if word.lower() in _NOT_NAME_WORDS or word.lower() in _NOT_NAME_TAILS:
                 break
@@ -546,7 +551,7 @@ def company_products(text: str, found: list[_Match], rules: Rules) -> list[_Matc
                 break
             word = nxt.group("word")
             stop = nxt.end()
-            if stop < len(text) and (text[stop].isalnum() and text[stop].isascii() or text[stop] in "@_/"):
+            if _inside_token(text, stop):
                 break  # part of a longer token: a path, a handle, an identifier
             if word.lower() in _NOT_NAME_WORDS:
                 break

@@ -383,8 +383,8 @@ def knowledge_relations(item: NewsItem, mentions: list[Mention], rules: Rules, a
     return out
 
 
-# A software release's number, not a model's version: v1.4.1, 2.2+, 0.10.5.
-_RELEASE_NUMBER = re.compile(r"(?:\bv\d+(?:\.\d+)+|\d+\.\d+\.\d+|\d+(?:\.\d+)*\+)$")
+# A software release's number, not a model's version: v1.4.1, 0.10.5.
+_RELEASE_NUMBER = re.compile(r"(?:\bv\d+(?:\.\d+)+|\d+\.\d+\.\d+)$")
 
 
 def variant_relations(item: NewsItem, mentions: list[Mention], base_of: dict[str, str]) -> list[Relation]:
@@ -393,10 +393,13 @@ def variant_relations(item: NewsItem, mentions: list[Mention], base_of: dict[str
     for m in sorted(mentions, key=lambda m: m.start):
         named.setdefault(m.entity_id, m)
     out = []
-    text = item_text(item) if named else ""
+    text = None  # read only for a mention that has a base
     for entity_id, m in named.items():
         base = base_of.get(entity_id)
-        if base and base in named and not _RELEASE_NUMBER.search(m.surface) and text[m.end : m.end + 1] != "+":
+        if not base or base not in named or _RELEASE_NUMBER.search(m.surface):
+            continue
+        text = item_text(item) if text is None else text
+        if text[m.end : m.end + 1] != "+":  # PyTorch 2.2+: that release or a later one
             out.append(Relation(entity_id, "variantOf", base, item.id, item.date, item.url, m.sentence, "rule:variant-name", 0.9))
     return out
 
