@@ -560,3 +560,30 @@ def test_a_software_release_number_is_no_variant_of_its_product(tmp_path):
     variants = {(s, o) for s, p, o, _ in found if p == "variantOf"}
     assert ("Gemini 3 Pro", "Gemini 3") in variants
     assert not any(s.startswith(("PyTorch", "AutoGLM")) for s, _ in variants)
+
+
+def test_a_clause_without_a_subject_is_about_the_headlines_company(tmp_path):
+    found = _built(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Anthropic（产品发布 / 模型）\n"
+        "做什么的：面向企业的新模型。刚发布首个模型 Claude Mythos——专注网络安全。"
+        "创始人 Dario Amodei 曾任 OpenAI 研究副总裁。\n"
+        "[官网](https://example.com/anthropic)\n"), "extractor")
+    assert ("Anthropic", "develops", "Claude Mythos", "rule:develops-zh-release/topic") in found
+    assert ("Dario Amodei", "worksFor", "Anthropic", "rule:worksfor-org-role-person/topic") in found
+
+
+def test_the_company_of_an_english_item_is_its_headlines_company(tmp_path):
+    found = _built(tmp_path, (
+        "# AI digest 2026-05-01\n\n### Mistral AI ships new coding models\n"
+        "Mistral AI surfs vibe-coding tailwinds. The release introduces Devstral 2 (123B parameters).\n"
+        "[link](https://example.com/mistral)\n"), "url", model=True)
+    assert ("Mistral AI", "develops", "Devstral 2", "https://example.com/mistral") in found
+
+
+def test_a_clause_with_its_own_subject_or_a_comment_is_not_read_as_the_topic(tmp_path):
+    found = _built(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. Acme Robotics（融资）\n"
+        "投资方阵容（Samsung + LVMH）横跨电子与奢侈品。类比参考：AI 芯片的「开源 Linux」时刻。"
+        "用户可以使用 Claude 完成任务。\n"
+        "[官网](https://example.com/acme)\n"), "extractor", model=True)
+    assert not {(s, p, o) for s, p, o, _ in found if s == "Acme Robotics"}

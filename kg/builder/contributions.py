@@ -24,7 +24,7 @@ from kg.errors import InputProblem
 from kg.ingest.normalize import fold_name
 from kg.records import Mention, NewsItem, Relation
 from kg.link.rel.component import RelationModel
-from kg.link.relations import (headline_relations, knowledge_relations, named_ids, pattern_relations, round_investors,
+from kg.link.relations import (headline_relations, topic_relations, knowledge_relations, named_ids, pattern_relations, round_investors,
                                  variant_relations)
 from kg.link.resolve import EntityResolver, NameTally
 from kg.extract.rules import Rules
@@ -108,6 +108,7 @@ def find_relations(piece: Piece, load: ItemLoader, resolver: EntityResolver, bas
         item_relations = pattern_relations(item, found, rules)
         item_relations += round_investors(item, found, rules, item_relations)
         item_relations += headline_relations(item, found, rules, item_relations)
+        item_relations += topic_relations(item, found, rules, item_relations)
         batch.append((item, found, item_relations))
         if len(batch) >= MODEL_BATCH:
             flush()

@@ -247,11 +247,140 @@ def headline_relations(item: NewsItem, mentions: list[Mention], rules: Rules, al
     return list(found.values())
 
 
+def topic_relations(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
+    """The sentence rules' relations of the item's topic (an entity its headline is about, `_headline_topics`) in a
+    body clause that names it by a pronoun or a word for it (其, 它, 该公司, 该模型, It, The company) or, in Chinese,
+    not at all (刚发布首个模型 Un-0; 全程使用 AMD Instinct MI300 训练; 创始人 Naveen Rao): the topic takes the place
+    of that word, or the clause's first place, and the rules run over the sentence as if it were named there. Only
+    relations with the topic at one end are kept, and those the other steps found are left to them."""
+    title_end = len(item.title)
+    ordered = sorted(mentions, key=lambda m: m.start)
+    topics = _headline_topics(item.title, [m for m in ordered if m.end <= title_end])
+    if not topics or len(ordered) == len(topics):
+        return []
+    # one topic of each kind: the company or organization, and the product or hardware
+    kinds = [next((m for m in topics if m.type in kind), None) for kind in (_ORG_TYPES, _MADE_TYPES)]
+    kinds = [m for m in kinds if m is not None]
+    text = item_text(item)
+    index = rule_index(rules)
+    relation_rules = rules.relation_rules
+    have = {(r.subject, r.predicate, r.object) for r in already}
+    have |= {(r.object, r.predicate, r.subject) for r in already if r.predicate in SYMMETRIC_RELATIONS}
+    starts = [m.start for m in ordered]
+    found: dict[tuple[str, str, str], Relation] = {}
+    for s_start, s_end in sentence_bounds(text):
+        if s_start < title_end:
+            continue
+        inside = [m for m in ordered[bisect_left(starts, s_start) : bisect_right(starts, s_end)] if m.end <= s_end]
+        if not inside:
+            continue
+        sentence = to_simplified(text[s_start:s_end])
+        places = _topic_places(sentence, s_start, inside)
+        if not places:
+            continue
+        evidence = text[s_start:s_end].strip()
+        for topic in kinds:
+            if any(m.entity_id == topic.entity_id for m in inside):
+                continue  # the sentence names the topic itself: the sentence rules have read it
+            kind = _ORG_TYPES if topic.type in _ORG_TYPES else _MADE_TYPES
+            # a place after a name of the topic's kind in the sentence is that name's (Gemma 3 得分 40%，超越 X)
+            stand_ins = [Mention(topic.item_id, a, b, topic.surface, topic.type, topic.entity_id, topic.extractor,
+                                 topic.confidence, topic.sentence)
+                         for a, b in places if not any(m.type in kind and m.start < a for m in inside)]
+            if not stand_ins:
+                continue
+            both = sorted(inside + stand_ins, key=lambda m: (m.start, m.end))
+            virtual = {i for i, m in enumerate(both) if any(m is x for x in stand_ins)}
+            masked = mask_sentence(sentence, s_start, both)
+            for rule in map(relation_rules.__getitem__, index.candidates(masked)):
+                for match in rule.regex.finditer(masked):
+                    si, oi = int(match.group("S")), int(match.group("O"))
+                    if (si in virtual) == (oi in virtual):
+                        continue  # the topic at neither end (the sentence rules' own), or at both
+                    objects = [oi]
+                    if rule.object_list and si in virtual:
+                        objects += _listed_after(masked, match.end("O") + 1, rule.object_types)
+                    if rule.relation == "uses" and si in virtual and topic.type in _ORG_TYPES and \
+                            (len(kinds) > 1 or both[oi].type != "Hardware"):
+                        continue  # a product uses a thing (已集成至 X), its maker the chips it runs
+                    status = claim_status(masked, match.start(), match.end(), rules)
+                    for o in _distinct(both, objects):
+                        if o in virtual and si in virtual:
+                            continue
+                        if rule.relation == "develops" and _made_by_another(both[si], both[o], rules):
+                            continue
+                        if rule.relation == "uses" and _same_family(both[si], both[o]):
+                            continue  # the topic's own family (DeepSeek 还采用 DeepSeekMath V2 的方法)
+                        rel = _relation(rule.relation, both[si], both[o], item, evidence, f"{rule.id}/topic",
+                                        rule.confidence * _TOPIC_DISCOUNT, match.groupdict().get("role"), rules, status)
+                        if rel is not None and (rel.subject, rel.predicate, rel.object) not in have:
+                            _keep_best(found, rel)
+    return list(found.values())
+
+
+_MADE_TYPES = {"Product", "Hardware"}
+_TOPIC_DISCOUNT = 0.85  # the topic is read, not named: a little less sure than the rule
+# where a clause starts: the sentence's start (after list marks and a field label such as 做什么的：) and after a
+# comma, a semicolon or a colon
+_CLAUSE_START = re.compile(r"(?:^|(?<=[，,；;：:]))[\s>*•·\-–—]*")
+_ZH_LEAD = (r"(?:近期|近日|日前|目前|此前|此外|另外|同时|随后|此次|本次|今年|去年|今天|今日|并且|而且|并|还|也|已经|已|正式|正在|正|"
+            r"刚刚|刚|首次|将|更|则|计划|考虑|准备|即将|拟)*")
+_ZH_STAND_IN = re.compile(_ZH_LEAD + r"(该公司|该初创公司|这家公司|该团队|该实验室|该模型|这款模型|该工具|该应用|该产品|该平台|"
+                          r"该系统|该项目|该芯片|公司|团队|其(?![他中余实次])|它(?!们))")
+_EN_STAND_IN = re.compile(r"(It|The (?:company|startup|firm|lab|model|tool|app|platform|"
+                          r"service|system|chip|device|release|update))\b(?!\s*(?:is|was)\s+(?:a|an|the)\b)")
+# how a Chinese clause without a subject starts when the item's topic is its subject: an adverb, then a verb of
+# the relations (a clause opening with a noun, 投资方阵容（…）, has a subject of its own)
+_ZH_VERB_LEAD = re.compile(_ZH_LEAD + r"(?:发布|推出|开源|上线|宣布|使用|采用|基于|依托|搭载|接入|集成|支持|超越|超过|击败|媲美|比肩|"
+                           r"对标|完成|获得|收购|并购|携手|联合|联手|牵手|与|和|同|在|通过|由|向|达成|签署|"
+                           r"加入|出任|担任|创立|创办|成立|训练|部署|运行|打造|研发|开发|构建|登陆|引入|迁移|切换|"
+                           r"(?:联合)?创始人|创办人|CEO|CTO|首席[\u4e00-\u9fff]{1,4}官|总裁|董事长|负责人)")
+# what a sentence of comment rather than report opens with (类比参考：, 创业者启示：) and a question: no topic read
+_COMMENT = re.compile(r"^\W*(?:类比参考|类比|创业者启示|对创业者的启[发示]|启示|点评|评论|观点|思考|为什么重要|值得关注|风险)\s?[：:]")
+def _same_family(subj: Mention, obj: Mention) -> bool:
+    lead = re.match(r"[A-Za-z]+|[\u4e00-\u9fff]{2}", subj.surface)
+    return lead is not None and obj.surface.lower().startswith(lead.group(0).lower())
+
+
+def _made_by_another(subj: Mention, obj: Mention, rules: Rules) -> bool:
+    known = rules.entities.get(obj.entity_id)
+    return known is not None and bool(known.developer) and known.developer != subj.entity_id
+
+
+def _topic_places(sentence: str, start: int, inside: list[Mention]) -> list[tuple[int, int]]:
+    """Where the topic stands unnamed in the sentence (offsets in the item text): over a word for it, or (Chinese)
+    at the start of a clause that names no subject."""
+    places = []
+    mention_starts = {m.start - start for m in inside}
+    taken = [(m.start - start, m.end - start) for m in inside]
+    if _COMMENT.match(sentence) or sentence.rstrip().endswith(("?", "？")):
+        return []
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in sentence[:40])
+    for clause in _CLAUSE_START.finditer(sentence):
+        at = clause.end()
+        if at >= len(sentence) or at in mention_starts or any(a <= at < b for a, b in taken):
+            continue
+        if chinese:
+            word = _ZH_STAND_IN.match(sentence, at)
+            if word:
+                places.append((start + word.start(1), start + word.end(1)))
+            elif _ZH_VERB_LEAD.match(sentence, at):
+                places.append((start + at, start + at))
+        elif sentence[:at].rstrip()[-1:] in ("", ";", ":"):  # an English sentence's or clause's subject
+            word = _EN_STAND_IN.match(sentence, at)
+            if word:
+                places.append((start + word.start(1), start + word.end(1)))
+    return places
+
+
 _SLOT = re.compile(rf"{MENTION_OPEN}[A-Z](\d+){MENTION_CLOSE}")
 # what may stand before the headline's topic: its maker and release words ("Anthropic’s new Cowork tool …",
 # "Poolside 发布 Laguna S 2.1"), not a clause about something else ("Elon Musk Loses Suit Against OpenAI")
 _TOPIC_LEAD = re.compile(r"(?:[\s:：,，|·\-—–“”\"「」《》]|的|旗下|发布了?|推出了?|开源了?|上线了?|正式|全新|最新|新款?|"
-                         r"’s|'s|\b(?:introduces|launches|releases|unveils|debuts|announces|new|its|the)\b)*", re.I)
+                         r"’s|'s|\b(?:introduces|launches|releases|unveils|debuts|announces|new|its|the)\b|"
+                         # what the topic is (AI 芯片公司 Cerebras, 国防科技公司 X, AI startup X, chipmaker X)
+                         r"[\u4e00-\u9fffA-Za-z]{0,8}(?:初创公司|创业公司|公司|企业|独角兽|厂商|实验室)|"
+                         r"\b(?:AI\s)?(?:startup|company|firm|chipmaker|lab)\b)*", re.I)
 _OWNER_AFTER = re.compile(r"\s?(?:的|旗下|’s|'s)")
 
 
