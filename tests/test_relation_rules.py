@@ -587,3 +587,27 @@ def test_a_clause_with_its_own_subject_or_a_comment_is_not_read_as_the_topic(tmp
         "用户可以使用 Claude 完成任务。\n"
         "[官网](https://example.com/acme)\n"), "extractor", model=True)
     assert not {(s, p, o) for s, p, o, _ in found if s == "Acme Robotics"}
+
+
+def test_lead_and_follow_investors_make_a_round_without_a_round_word(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 韩国芯片创业公司 Acme Memory 融资 1.35 亿美元\n"
+        "Acme Memory 本轮估值 5.7 亿美元。红杉资本领投，英伟达、腾讯跟投。\n"
+        "[原文](https://example.com/acme)\n"))
+    assert {(s, o) for s, p, o, _ in found if p == "investsIn"} == {
+        ("Sequoia Capital", "Acme Memory"), ("NVIDIA", "Acme Memory"), ("Tencent", "Acme Memory")}
+
+
+def test_a_headlines_tag_in_brackets_is_no_name_of_the_company(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2026-05-01.md").write_text(
+        "# AI 日报 2026-05-01\n\n## 1. [Archestra.AI](https://archestra.ai/)（融资）\n"
+        "**融资信息**：Seed 轮 1000 万美元；由 20VC 领投，Visible Ventures 参投。\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    graph = kg.load(tmp_path / "out" / "graph.ttl")
+    names = {d["name"] for _, d in graph.nodes(data=True) if d.get("type") == "Company"}
+    assert "Archestra.AI" in names and "融资" not in names
+    funded = {graph.nodes[o]["name"] for s, o, d in graph.edges(data=True) if d["relation"] == "investsIn"}
+    assert funded == {"Archestra.AI"}

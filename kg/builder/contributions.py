@@ -85,7 +85,9 @@ def find_relations(piece: Piece, load: ItemLoader, resolver: EntityResolver, bas
     def flush() -> None:
         extra = model.relations(batch, rules) if model is not None else [[] for _ in batch]
         for (item, found, item_relations), more in zip(batch, extra):
-            item_relations += more
+            investors = {r.subject for r in item_relations if r.predicate == "investsIn"}
+            # an investor of the item's round is not funded by its co-investor (由 A 领投，B 参投)
+            item_relations += [r for r in more if r.predicate != "investsIn" or r.object not in investors]
             if model is None:
                 item_relations += knowledge_relations(item, found, rules, item_relations)
             item_relations += variant_relations(item, found, base_of)

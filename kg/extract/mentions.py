@@ -374,6 +374,9 @@ def bracket_aliases(text: str, found: list[_Match], rules: Rules) -> list[_Match
         inside = by_start.get(s)
         if inside is not None and inside.end != e:
             continue  # a longer or shorter name inside the brackets: its own
+        if latin_first and inside is None and _zipf_zh(other) >= _ZH_COMMON_WORD and \
+                fold_name(other) not in rules.alias_index:
+            continue  # a word, not a name: a headline's tag (Archestra.AI（融资）, X（开源）)
         if latin_first and inside is None and not (m.type in ("Company", "Organization") and "的" not in other or
                                                    m.type == "Person" and _chinese_person(other)):
             continue  # what a product does (EvoSearch（进化搜索）) or a note (个人网站), not its Chinese name

@@ -260,6 +260,9 @@ def topic_relations(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
         return []
     # one topic of each kind: the company or organization, and the product or hardware
     kinds = [next((m for m in topics if m.type in kind), None) for kind in (_ORG_TYPES, _MADE_TYPES)]
+    if kinds[0] is None and kinds[1] is not None:  # the owner of the headline's product (Anthropic’s new Cowork tool)
+        kinds[0] = next((m for m in ordered if m.end <= kinds[1].start and m.type in _ORG_TYPES and
+                         _OWNER_AFTER.match(item.title, m.end)), None)
     kinds = [m for m in kinds if m is not None]
     text = item_text(item)
     index = rule_index(rules)
@@ -334,9 +337,14 @@ _EN_STAND_IN = re.compile(r"(It|The (?:company|startup|firm|lab|model|tool|app|p
 _ZH_VERB_LEAD = re.compile(_ZH_LEAD + r"(?:发布|推出|开源|上线|宣布|使用|采用|基于|依托|搭载|接入|集成|支持|超越|超过|击败|媲美|比肩|"
                            r"对标|完成|获得|收购|并购|携手|联合|联手|牵手|与|和|同|在|通过|由|向|达成|签署|"
                            r"加入|出任|担任|创立|创办|成立|训练|部署|运行|打造|研发|开发|构建|登陆|引入|迁移|切换|"
-                           r"(?:联合)?创始人|创办人|CEO|CTO|首席[\u4e00-\u9fff]{1,4}官|总裁|董事长|负责人)")
+                           r"(?:联合)?创始人|创办人|CEO|CTO|首席[\u4e00-\u9fff]{1,4}官|总裁|董事长|负责人|"
+                           r"(?:最大|主要|直接)?(?:竞争对手|竞品|对手)(?:是|为|包括|有))")
 # what a sentence of comment rather than report opens with (类比参考：, 创业者启示：) and a question: no topic read
 _COMMENT = re.compile(r"^\W*(?:类比参考|类比|创业者启示|对创业者的启[发示]|启示|点评|评论|观点|思考|为什么重要|值得关注|风险)\s?[：:]")
+# 其 before a word for a new product of its own (其最新模型 X, 其自研芯片 Y), anywhere in a clause: the topic's
+_ZH_ITS_OWN = re.compile(r"其(?=\s?(?:的|旗下的?)?\s?(?:最新|全新|新一代|新款|首款|自研|旗舰))")
+
+
 def _same_family(subj: Mention, obj: Mention) -> bool:
     lead = re.match(r"[A-Za-z]+|[\u4e00-\u9fff]{2}", subj.surface)
     return lead is not None and obj.surface.lower().startswith(lead.group(0).lower())
@@ -356,6 +364,10 @@ def _topic_places(sentence: str, start: int, inside: list[Mention]) -> list[tupl
     if _COMMENT.match(sentence) or sentence.rstrip().endswith(("?", "？")):
         return []
     chinese = any("\u4e00" <= ch <= "\u9fff" for ch in sentence[:40])
+    if chinese:
+        for word in _ZH_ITS_OWN.finditer(sentence):
+            if not any(a <= word.start() < b for a, b in taken):
+                places.append((start + word.start(), start + word.end()))
     for clause in _CLAUSE_START.finditer(sentence):
         at = clause.end()
         if at >= len(sentence) or at in mention_starts or any(a <= at < b for a, b in taken):
@@ -363,14 +375,15 @@ def _topic_places(sentence: str, start: int, inside: list[Mention]) -> list[tupl
         if chinese:
             word = _ZH_STAND_IN.match(sentence, at)
             if word:
-                places.append((start + word.start(1), start + word.end(1)))
+                if (start + word.start(1), start + word.end(1)) not in places:
+                    places.append((start + word.start(1), start + word.end(1)))
             elif _ZH_VERB_LEAD.match(sentence, at):
                 places.append((start + at, start + at))
         elif sentence[:at].rstrip()[-1:] in ("", ";", ":"):  # an English sentence's or clause's subject
             word = _EN_STAND_IN.match(sentence, at)
             if word:
                 places.append((start + word.start(1), start + word.end(1)))
-    return places
+    return sorted(places)
 
 
 _SLOT = re.compile(rf"{MENTION_OPEN}[A-Z](\d+){MENTION_CLOSE}")
@@ -435,8 +448,8 @@ def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
         if s_start < title_end:
             continue
         sentence = text[s_start:s_end]
-        if not _ROUND.search(sentence):
-            continue
+        if not _ROUND.search(sentence) and not _LEAD_AFTER.search(sentence):
+            continue  # (领投 and 参投 say it is a round: A 和 B 领投，C 跟投)
         inside = ordered[bisect_left(starts, s_start) : bisect_left(starts, s_end)]
         investors: list[Mention] = []
         for cue in _LEAD_AFTER.finditer(sentence):  # 由 A 领投，B、C 参投: the clause before each cue
