@@ -611,3 +611,12 @@ def test_a_headlines_tag_in_brackets_is_no_name_of_the_company(tmp_path):
     assert "Archestra.AI" in names and "融资" not in names
     funded = {graph.nodes[o]["name"] for s, o, d in graph.edges(data=True) if d["relation"] == "investsIn"}
     assert funded == {"Archestra.AI"}
+
+
+def test_investors_opening_a_sentence_before_lead_are_found_and_fund_the_company(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 韩国芯片创业公司 XCENA 融资 1.35 亿美元\n"
+        "XCENA 本轮估值 5.7 亿美元。Atinum 和 IMM Investment 领投，Corstone Asia 跟投。\n"
+        "[原文](https://example.com/xcena)\n"))
+    assert {(s, o) for s, p, o, _ in found if p == "investsIn"} == {
+        ("Atinum", "XCENA"), ("IMM Investment", "XCENA"), ("Corstone Asia", "XCENA")}

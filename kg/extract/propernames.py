@@ -50,7 +50,8 @@ _ORG_WORDS = frozenset("""university universität institute institution laborato
 _LAB_WORDS = frozenset("research brain labs lab ai".split())
 _ORG_HEADS = frozenset("university department ministry bureau office court institute museum bank".split())
 _COMPANY_WORDS = frozenset("""inc inc. corp corp. corporation ltd ltd. llc plc gmbh ag sa co co. company group holdings
-    technologies technology ventures capital partners labs robotics systems networks motors bank therapeutics
+    technologies technology ventures capital partners investment investments equity securities labs robotics
+    systems networks motors bank therapeutics
     pharmaceuticals pharma studios media entertainment airlines energy insurance ai""".split())
 _PRODUCT_NOUNS = frozenset("""app apps tool tools model models platform service software feature browser chatbot
     assistant agent agents api sdk framework library os operating system extension plugin editor suite engine
