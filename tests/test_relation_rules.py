@@ -620,3 +620,16 @@ def test_investors_opening_a_sentence_before_lead_are_found_and_fund_the_company
         "[原文](https://example.com/xcena)\n"))
     assert {(s, o) for s, p, o, _ in found if p == "investsIn"} == {
         ("Atinum", "XCENA"), ("IMM Investment", "XCENA"), ("Corstone Asia", "XCENA")}
+
+
+def test_a_new_thing_called_x_is_the_sentences_company_s_and_a_dash_introduces_a_role(tmp_path):
+    (tmp_path / "again").mkdir()
+    found = _statements(tmp_path, body := (
+        "# AI digest 2026-05-01\n\n### Uber beats Montezuma's Revenge\n"
+        "Last week, Uber announced that they have beaten the game using a new reinforcement learning algorithm "
+        "called Go-Explore, which does not rely on expensive networks.\n"
+        "Demis Hassabis — the chief executive of Google DeepMind — spoke at the event.\n"
+        "[link](https://example.com/uber)\n"))
+    assert ("Uber", "develops", "Go-Explore", "") in found
+    extractors = {(s, p, o): x for s, p, o, x in _built(tmp_path / "again", body, "extractor")}
+    assert extractors[("Demis Hassabis", "worksFor", "Google DeepMind")] == "rule:worksfor-en-role-of"
