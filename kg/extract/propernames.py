@@ -402,6 +402,8 @@ class ProperNames:
 
     def _person_by_shape(self, cand: Candidate, text: str) -> Match | None:
         """A given name and one or two capitalised words (`Aryan Gulati`, `Elie Bakouch`) in a Chinese sentence."""
+        if len(cand.words) < 2:
+            return None  # trimming keeps at most its words, and one word is no person's full name
         cand, _role = self._trim(cand, text)
         if cand is None or self._unwanted(cand.words):
             return None
