@@ -625,6 +625,9 @@ _COMPANY_NAME = re.compile(
 _INVESTOR_TAIL = re.compile(r"\s+(?:and|with|as|in|to|for|among|along|who|which|at|on)\b.*$", re.S)
 
 
+_INVESTOR_LISTS = (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH)
+_INVESTOR_CUES = TriggerIndex(list(_INVESTOR_LISTS))  # most texts hold none of the words a list follows
+
 # A role between a company and a person in one listed investor: `Salesforce CEO Marc Benioff`.
 _INVESTOR_ROLE = re.compile(r"(?<=\S) (?:CEO|CTO|COO|CFO|founder|co-founder|cofounder|chairman|president|partner) (?=[A-Z])")
 
@@ -633,7 +636,7 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
     """Each name in a list of investors (`led by CRV, with participation from LVMH, Cathay Innovation and
     20VC`; `由红杉资本、高瓴创投领投`): companies, unless the rules know them as something else."""
     out = []
-    for pattern in (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH):
+    for pattern in map(_INVESTOR_LISTS.__getitem__, _INVESTOR_CUES.candidates(text)):
         for lm in pattern.finditer(text):
             if lm.group(0).startswith(("led by", "co-led by")) and not _ROUND_BEFORE.search(text, max(0, lm.start() - 80), lm.start()):
                 continue  # "export controls (led by Treasury)", "a team led by X": no round, no investors

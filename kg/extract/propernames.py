@@ -30,6 +30,7 @@ from pathlib import Path
 
 from kg.extract.rules import Rules
 from kg.extract.spans import Match, language_of, sentence_bounds, title_case, zipf
+from kg.extract.triggers import TriggerIndex
 from kg.ingest.normalize import fold_name, has_cjk
 
 EXTRACTOR = "names:proper"
@@ -685,7 +686,8 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
     proposed with it."""
     out = list(found)
     taken = None  # the found names' spans, made when a phrase that says the kind of its names is there
-    for cue in _KIND_BEFORE_ANY.finditer(text):  # tools like Lutra, platforms such as X: a name nobody found
+    cues = _KIND_BEFORE_ANY.finditer(text) if _KIND_BEFORE_CUES.candidates(text) else ()
+    for cue in cues:  # tools like Lutra, platforms such as X: a name nobody found
         member = _LIST_MEMBER.match(text, cue.end())
         if member and taken is None:
             taken = _Spans((m.start, m.end, m) for m in found)
@@ -756,6 +758,7 @@ _KIND_AFTER = re.compile(r"\s*等(?:等)?\s*(?:[\u4e00-\u9fffA-Za-z]{0,6}?)\s*(?
                          "|".join(f"(?P<{kind}>{zh})" for kind, zh, _ in _KINDS) + ")")
 _KIND_BEFORE_ANY = re.compile(r"\b(?:" + "|".join(en for _, _, en in _KINDS) +
                               r")(?:,)? (?:such as|like|including) ", re.I)
+_KIND_BEFORE_CUES = TriggerIndex([_KIND_BEFORE_ANY])  # the words it needs (such as, like): most texts hold none
 _KIND_BEFORE = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{en})" for kind, _, en in _KINDS) +
                           r")(?:,)? (?:such as|like|including|includ(?:e|ing)) $")
 
