@@ -83,6 +83,7 @@ _ABOUT_A_THING = frozenset("""discord discords community communities faq forum f
 _ROLE_PREFIXES = frozenset("presiding former late acting interim deputy senior associate assistant general".split())
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _POSSESSIVE = re.compile(r"[’']s$")
+_VERSION = re.compile(r"\d+(?:\.\d+)*[A-Za-z]{0,2}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
             close()
         if _is_name_word(w):
             run.append((s, e, w))
-        elif run and re.fullmatch(r"\d+(?:\.\d+)*[A-Za-z]{0,2}", w):
+        elif run and _VERSION.fullmatch(w):
             run.append((s, e, w))  # a version: Gemma 4, Ubuntu 22.04
         elif run and (w.lower() in _CONNECTORS or w == "the" and run[-1][2].lower() in _CONNECTORS):
             nxt = words[n + 1][2] if n + 1 < len(words) else ""
@@ -135,7 +136,7 @@ def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
                 run.append((s, e, w))
             else:
                 close()
-        else:
+        elif run:
             close()
         if run and _POSSESSIVE.search(run[-1][2]):
             s0, e0, w0 = run.pop()
@@ -703,6 +704,9 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
         while True:  # names before the first one found (Brindlecorp、Tarnwick 等公司, where only Tarnwick was found)
             first = out[chain[0]]
             prev_end = out[chain[0] - 1].end if chain[0] > 0 else 0
+            before = text[first.start - 1] if first.start else ""
+            if not (before.isspace() or before in _SEPARATOR_LAST):
+                break  # no separator ends right before it
             sep = _SEPARATOR_BEFORE.search(text, max(prev_end, first.start - 12), first.start)
             if not sep:
                 break
@@ -714,7 +718,8 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
         while True:
             last, nxt = out[chain[-1]], chain[-1] + 1
             gap_end = out[nxt].start if nxt < len(out) else len(text)
-            sep = _LIST_SEPARATOR.match(text, last.end, gap_end)
+            after = text[last.end] if last.end < gap_end else ""
+            sep = _LIST_SEPARATOR.match(text, last.end, gap_end) if after.isspace() or after in _SEPARATOR_FIRST else None
             if not sep:
                 break
             if nxt < len(out) and sep.end() == out[nxt].start:
@@ -738,6 +743,10 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
 
 
 _SEPARATOR_BEFORE = re.compile(r"(?:, and\s|, or\s|\s(?:and|or)\s|\s*(?:、|,|，|\+|/|&|和|与|及|以及)\s*)$")
+# The characters a separator may start with (_LIST_SEPARATOR) and end with (_SEPARATOR_BEFORE) besides spaces: most
+# names have none beside them, and the regex need not run.
+_SEPARATOR_FIRST = frozenset(",、，+/&和与及以ao")
+_SEPARATOR_LAST = frozenset("、,，+/&和与及")
 _MEMBER_BEFORE = re.compile(r"(?<![A-Za-z0-9\u00C0-\u024F&'’.-])" + _LIST_MEMBER.pattern + "$")
 # What may follow the last name of a list: a separator, a bracket, punctuation or a Chinese character.
 _LIST_END = re.compile(r"(?=\s*(?:[、,，+/&)）」”。；;:：!?！？.]|$|[\u4e00-\u9fff])|\s[a-z])")
