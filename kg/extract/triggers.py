@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import product
 
 import ahocorasick
@@ -48,6 +49,7 @@ def _case_classes() -> dict[int, int]:
 _FOLD: dict[int, int] | None = None
 
 
+@lru_cache(maxsize=64)  # the rule sets of one step look at the same text one after another
 def fold(text: str) -> str:
     """`text` with each character replaced by the one `re.IGNORECASE` compares it as: two strings fold alike
     exactly when a case-insensitive literal pattern of one matches the other."""
