@@ -431,8 +431,8 @@ def _jieba_cut(jieba_module, text: str) -> list[str]:
             continue
         if n % 2:  # a block (the split's captured runs)
             words = blocks.get(blk)
-            if words is None:
-                words = blocks[blk] = [w for w in segmenter.cut(blk, cut_all=False) if w]
+            if words is None:  # a tuple of strings: the cycle collector does not walk it
+                words = blocks[blk] = tuple(w for w in segmenter.cut(blk, cut_all=False) if w)
             out.extend(words)
         else:
             for x in skip_re.split(blk):
