@@ -15,7 +15,7 @@ from kg.cli import cli
 from kg.export.turtle import DEFAULT_BASE, KG
 from kg.ingest.digest import parse_digest
 from kg.extract.mentions import MODEL_DIR, _make_doc, extract_mentions, item_text, language_of, make_pipelines, mentions_from_doc, model_available
-from kg.extract.ner.component import covered_tokens, _is_cut, _jieba_tokens, model_extractor, read_meta
+from kg.extract.ner.component import covered_tokens, _is_cut, _jieba_cut, _jieba_tokens, model_extractor, read_meta
 from kg.extract.ner.silver import SilverStats, is_name_like, silver_doc, silver_docs
 from kg.extract.propernames import available as proper_names_available
 from kg.builder.pipeline import build
@@ -327,3 +327,22 @@ def test_build_extraction_gives_what_the_spacy_components_give(rules):
         assert fast[id(item)] == slow, item.title
     assert sum(m.extractor.startswith("model:") for found in fast.values() for m in found) > 0
     assert len(fast) == len(items)
+
+
+def test_segmentation_follows_words_added_to_the_dictionary():
+    """The stretches are segmented as jieba segments them, also after a name is added to its dictionary (the
+    gazetteer's Chinese names are, when the pipelines are made)."""
+    import types
+
+    import jieba
+
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    module = types.SimpleNamespace(dt=segmenter, cut=segmenter.cut, re_han_default=jieba.re_han_default,
+                                   re_skip_default=jieba.re_skip_default)
+    text = "泽恩特洛瓦发布了 Qorvel-7B 模型\n泽恩特洛瓦"
+    before = _jieba_cut(module, text)
+    assert before == [w for w in segmenter.cut(text) if w] and "泽恩特洛瓦" not in before
+    segmenter.add_word("泽恩特洛瓦", freq=10**6)
+    after = _jieba_cut(module, text)
+    assert after == [w for w in segmenter.cut(text) if w] and after.count("泽恩特洛瓦") == 2

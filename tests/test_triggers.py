@@ -2,10 +2,10 @@
 without, and never skips a sentence the rule matches."""
 import re
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from kg.extract.rules import compile_relation_pattern
-from kg.extract.triggers import TriggerIndex, fold, required_strings
+from kg.extract.triggers import TriggerIndex, bounded_width, fold, matches_near, required_strings
 
 VOCABULARY = {"acquire_zh": ["收购了", "收购", "并购"], "roles": ["CEO", "创始人"]}
 
@@ -62,3 +62,37 @@ def test_a_rule_that_matches_is_always_run(pieces):
     for n, pattern in enumerate(PATTERNS):
         if rule(pattern).search(sentence):
             assert n in candidates
+
+
+# Short patterns that need a word (the shape of the Chinese name slots), and what they must never be searched as
+NEAR_PATTERNS = [r"(?P<name>[\u4e00-\u9fff·]{2,6}?)(?:还|也|近日)?(?:表示|称|指出|加入)",
+                 r"(?:记者|创始人|CEO)(?:兼(?:CEO|CTO))?[ ]?(?P<name>[\u4e00-\u9fff·]{2,5})",
+                 r"(?P<name>[\u4e00-\u9fff]{1,6}?(?:实验室|大学(?:[\u4e00-\u9fff]{2,3}分校)?))",
+                 r"(?i)(?:ceo|founder) (?P<name>[a-z]{2,5}(?: [a-z]{2,5})?)"]
+NEAR_PIECES = ["王坚", "王", "坚", "·", "还", "也", "表示", "表", "示", "称", "指出", "加入", "记者", "创始人", "CEO", "ceo",
+               "兼", "CTO", "实验室", "大学", "分校", "之江", "的", " ", "，", "Founder ", "ab", "Zed", "x"]
+
+
+def test_only_short_patterns_that_read_nothing_outside_their_match_are_searched_near_their_words():
+    assert [bounded_width(re.compile(p)) for p in NEAR_PATTERNS] == [6 + 2 + 2, 3 + 4 + 1 + 5, 6 + 2 + 3 + 2, 8 + 5 + 1 + 5]
+    assert bounded_width(re.compile(r"(?<![A-Z])[A-Z]{2,4}表示")) is None  # a lookbehind reads before the match
+    assert bounded_width(re.compile(r"\bCEO [A-Z][a-z]+")) is None  # a word boundary too
+    assert bounded_width(re.compile(r"[A-Z][a-z]+ (?:表示|称)")) is None  # no bound on its length
+    assert bounded_width(re.compile(r"(?:表示)?")) is None  # may match nothing
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(NEAR_PIECES), min_size=1, max_size=30))
+@example(["王坚", "王坚", "王坚", "近日", "表示"])  # matches as long as the pattern allows, its word at either end
+@example(["创始人", "兼", "CTO", " ", "王坚", "王坚", "王"])
+@example(["之江", "之江", "之江", "大学", "之江", "分校", "表示"])
+def test_searching_near_the_required_words_finds_what_searching_everywhere_finds(pieces):
+    text = "".join(pieces)
+    regexes = [re.compile(p) for p in NEAR_PATTERNS]
+    index = TriggerIndex(regexes)
+    candidates, places = index.located(text, frozenset(range(len(regexes))))
+    assert candidates == index.candidates(text)
+    for n, regex in enumerate(regexes):
+        everywhere = [(m.span(), m.groupdict()) for m in regex.finditer(text)]
+        near = [(m.span(), m.groupdict()) for m in matches_near(regex, text, bounded_width(regex), places.get(n, []))]
+        assert near == everywhere

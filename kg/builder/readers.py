@@ -12,6 +12,7 @@ order**, so the graph assembled from them on the client is the same whatever the
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import socket
 import sys
@@ -148,7 +149,18 @@ def _start_worker(rules_dir: str, fallback_date: str | None, max_bytes: int, use
     _WORKER_READER = FileReader(load_rules(Path(rules_dir)), fallback_date, max_bytes, use_model)
 
 
+_WORKER_FILES = 0
+
+
 def _read_in_worker(path: Path) -> FileResult:
+    global _WORKER_FILES
+    _WORKER_FILES += 1
+    if _WORKER_FILES == 2:
+        # What the first file left alive (the rules, pipelines, models, word lists the first file loaded) lives as
+        # long as the process: out of the cycle collector's full scans, which would otherwise walk it again and
+        # again while the files are read (kg/builder/gc_control.py).
+        gc.collect()
+        gc.freeze()
     return _WORKER_READER(path)
 
 

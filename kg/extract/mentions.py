@@ -28,7 +28,7 @@ from kg.extract.spans import BRACKET_ALIAS_EXTRACTOR, GAZETTEER_EXTRACTOR, SPAN_
 from kg.extract.spans import Match as _Match
 from kg.extract.spans import exact_match as _exact_match
 from kg.extract.spans import title_case as _title_case, zipf as _zipf
-from kg.extract.triggers import TriggerIndex
+from kg.extract.triggers import TriggerIndex, bounded_width, matches_near
 from kg.extract.propernames import TYPES_MODEL, available as proper_names_available, with_proper_names
 
 # The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
@@ -207,12 +207,20 @@ class PatternMatcher:
         }
         # the patterns that can match a text: those whose required words it holds (most need one)
         self.index = TriggerIndex([pattern.regex for pattern in rules.patterns])
+        # the patterns whose matches are short and hold a required string (the Chinese slots: 王坚表示): searched
+        # only around where those strings are
+        self.widths = {n: width for n, pattern in enumerate(rules.patterns)
+                       if self.index.required[n] and (width := bounded_width(pattern.regex))}
+        self.near = frozenset(self.widths)
 
     def find(self, text: str) -> list[_Match]:
         found = []
         patterns = self.rules.patterns
-        for pattern in map(patterns.__getitem__, self.index.candidates(text)):
-            for m in pattern.regex.finditer(text):
+        candidates, places = self.index.located(text, self.near)
+        for n in candidates:
+            pattern = patterns[n]
+            near = places.get(n)
+            for m in matches_near(pattern.regex, text, self.widths[n], near) if near else pattern.regex.finditer(text):
                 group = "name" if m.group("name") is not None or "name2" not in m.re.groupindex else "name2"
                 start, end = m.span(group)  # a pattern with two alternatives names the second "name2"
                 if pattern.zh_words:
@@ -628,6 +636,9 @@ _COMPANY_NAME = re.compile(
 _INVESTOR_TAIL = re.compile(r"\s+(?:and|with|as|in|to|for|among|along|who|which|at|on)\b.*$", re.S)
 
 
+_INVESTOR_LISTS = (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH)
+_INVESTOR_CUES = TriggerIndex(list(_INVESTOR_LISTS))  # most texts hold none of the words a list follows
+
 # A role between a company and a person in one listed investor: `Salesforce CEO Marc Benioff`.
 _INVESTOR_ROLE = re.compile(r"(?<=\S) (?:CEO|CTO|COO|CFO|founder|co-founder|cofounder|chairman|president|partner) (?=[A-Z])")
 
@@ -636,7 +647,7 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
     """Each name in a list of investors (`led by CRV, with participation from LVMH, Cathay Innovation and
     20VC`; `由红杉资本、高瓴创投领投`): companies, unless the rules know them as something else."""
     out = []
-    for pattern in (_INVESTOR_LIST_EN, _INVESTOR_LIST_ZH):
+    for pattern in map(_INVESTOR_LISTS.__getitem__, _INVESTOR_CUES.candidates(text)):
         for lm in pattern.finditer(text):
             if lm.group(0).startswith(("led by", "co-led by")) and not _ROUND_BEFORE.search(text, max(0, lm.start() - 80), lm.start()):
                 continue  # "export controls (led by Treasury)", "a team led by X": no round, no investors

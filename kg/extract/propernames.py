@@ -30,6 +30,7 @@ from pathlib import Path
 
 from kg.extract.rules import Rules
 from kg.extract.spans import Match, language_of, sentence_bounds, title_case, zipf
+from kg.extract.triggers import TriggerIndex
 from kg.ingest.normalize import fold_name, has_cjk
 
 EXTRACTOR = "names:proper"
@@ -83,6 +84,7 @@ _ABOUT_A_THING = frozenset("""discord discords community communities faq forum f
 _ROLE_PREFIXES = frozenset("presiding former late acting interim deputy senior associate assistant general".split())
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _POSSESSIVE = re.compile(r"[’']s$")
+_VERSION = re.compile(r"\d+(?:\.\d+)*[A-Za-z]{0,2}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
             close()
         if _is_name_word(w):
             run.append((s, e, w))
-        elif run and re.fullmatch(r"\d+(?:\.\d+)*[A-Za-z]{0,2}", w):
+        elif run and _VERSION.fullmatch(w):
             run.append((s, e, w))  # a version: Gemma 4, Ubuntu 22.04
         elif run and (w.lower() in _CONNECTORS or w == "the" and run[-1][2].lower() in _CONNECTORS):
             nxt = words[n + 1][2] if n + 1 < len(words) else ""
@@ -135,7 +137,7 @@ def candidates(sentence: str, offset: int = 0) -> list[Candidate]:
                 run.append((s, e, w))
             else:
                 close()
-        else:
+        elif run:
             close()
         if run and _POSSESSIVE.search(run[-1][2]):
             s0, e0, w0 = run.pop()
@@ -403,6 +405,8 @@ class ProperNames:
 
     def _person_by_shape(self, cand: Candidate, text: str) -> Match | None:
         """A given name and one or two capitalised words (`Aryan Gulati`, `Elie Bakouch`) in a Chinese sentence."""
+        if len(cand.words) < 2:
+            return None  # trimming keeps at most its words, and one word is no person's full name
         cand, _role = self._trim(cand, text)
         if cand is None or self._unwanted(cand.words):
             return None
@@ -684,7 +688,8 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
     proposed with it."""
     out = list(found)
     taken = None  # the found names' spans, made when a phrase that says the kind of its names is there
-    for cue in _KIND_BEFORE_ANY.finditer(text):  # tools like Lutra, platforms such as X: a name nobody found
+    cues = _KIND_BEFORE_ANY.finditer(text) if _KIND_BEFORE_CUES.candidates(text) else ()
+    for cue in cues:  # tools like Lutra, platforms such as X: a name nobody found
         member = _LIST_MEMBER.match(text, cue.end())
         if member and taken is None:
             taken = _Spans((m.start, m.end, m) for m in found)
@@ -700,6 +705,9 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
         while True:  # names before the first one found (Brindlecorp、Tarnwick 等公司, where only Tarnwick was found)
             first = out[chain[0]]
             prev_end = out[chain[0] - 1].end if chain[0] > 0 else 0
+            before = text[first.start - 1] if first.start else ""
+            if not (before.isspace() or before in _SEPARATOR_LAST):
+                break  # no separator ends right before it
             sep = _SEPARATOR_BEFORE.search(text, max(prev_end, first.start - 12), first.start)
             if not sep:
                 break
@@ -711,7 +719,8 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
         while True:
             last, nxt = out[chain[-1]], chain[-1] + 1
             gap_end = out[nxt].start if nxt < len(out) else len(text)
-            sep = _LIST_SEPARATOR.match(text, last.end, gap_end)
+            after = text[last.end] if last.end < gap_end else ""
+            sep = _LIST_SEPARATOR.match(text, last.end, gap_end) if after.isspace() or after in _SEPARATOR_FIRST else None
             if not sep:
                 break
             if nxt < len(out) and sep.end() == out[nxt].start:
@@ -735,6 +744,10 @@ def coordinated(text: str, found: list[Match], proposer: "ProperNames") -> list[
 
 
 _SEPARATOR_BEFORE = re.compile(r"(?:, and\s|, or\s|\s(?:and|or)\s|\s*(?:、|,|，|\+|/|&|和|与|及|以及)\s*)$")
+# The characters a separator may start with (_LIST_SEPARATOR) and end with (_SEPARATOR_BEFORE) besides spaces: most
+# names have none beside them, and the regex need not run.
+_SEPARATOR_FIRST = frozenset(",、，+/&和与及以ao")
+_SEPARATOR_LAST = frozenset("、,，+/&和与及")
 _MEMBER_BEFORE = re.compile(r"(?<![A-Za-z0-9\u00C0-\u024F&'’.-])" + _LIST_MEMBER.pattern + "$")
 # What may follow the last name of a list: a separator, a bracket, punctuation or a Chinese character.
 _LIST_END = re.compile(r"(?=\s*(?:[、,，+/&)）」”。；;:：!?！？.]|$|[\u4e00-\u9fff])|\s[a-z])")
@@ -755,6 +768,7 @@ _KIND_AFTER = re.compile(r"\s*等(?:等)?\s*(?:[\u4e00-\u9fffA-Za-z]{0,6}?)\s*(?
                          "|".join(f"(?P<{kind}>{zh})" for kind, zh, _ in _KINDS) + ")")
 _KIND_BEFORE_ANY = re.compile(r"\b(?:" + "|".join(en for _, _, en in _KINDS) +
                               r")(?:,)? (?:such as|like|including) ", re.I)
+_KIND_BEFORE_CUES = TriggerIndex([_KIND_BEFORE_ANY])  # the words it needs (such as, like): most texts hold none
 _KIND_BEFORE = re.compile(r"\b(?:" + "|".join(f"(?P<{kind}>{en})" for kind, _, en in _KINDS) +
                           r")(?:,)? (?:such as|like|including|includ(?:e|ing)) $")
 

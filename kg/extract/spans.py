@@ -57,7 +57,8 @@ _CLAUSE = re.compile(r"[^。！？!?；\n]+[。！？!?；]*")
 _ENGLISH_SENTENCE = re.compile(r".+?(?:[.;](?=\s+[A-Z])|$)")
 
 
-def sentence_bounds(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=256)  # an item's sentences are read by several steps in a row
+def sentence_bounds(text: str) -> tuple[tuple[int, int], ...]:
     """Sentence spans: Chinese punctuation, line ends, and '. ' between English sentences."""
     bounds = []
     for m in _CLAUSE.finditer(text):
@@ -71,7 +72,7 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
                 s += 1
             if e > s:
                 bounds.append((s, e))
-    return bounds
+    return tuple(bounds)
 
 
 def language_of(text: str) -> str:

@@ -11,6 +11,8 @@ it matches, and what the rules find is the same as when every rule runs on every
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 from itertools import product
 
 import ahocorasick
@@ -47,6 +49,7 @@ def _case_classes() -> dict[int, int]:
 _FOLD: dict[int, int] | None = None
 
 
+@lru_cache(maxsize=64)  # the rule sets of one step look at the same text one after another
 def fold(text: str) -> str:
     """`text` with each character replaced by the one `re.IGNORECASE` compares it as: two strings fold alike
     exactly when a case-insensitive literal pattern of one matches the other."""
@@ -170,7 +173,7 @@ class TriggerIndex:
                 rules_of.setdefault(s, set()).add(n)
         self.automaton = ahocorasick.Automaton()
         for word, rules in rules_of.items():
-            self.automaton.add_word(word, frozenset(rules))
+            self.automaton.add_word(word, (len(word), frozenset(rules)))
         if rules_of:
             self.automaton.make_automaton()
         self.empty = not rules_of
@@ -179,4 +182,64 @@ class TriggerIndex:
         """The positions (in the rule list) of the rules that may match `sentence`, in order."""
         if self.empty:
             return sorted(self.always)
-        return sorted(self.always.union(*(rules for _, rules in self.automaton.iter(fold(sentence)))))
+        return sorted(self.always.union(*(rules for _, (_, rules) in self.automaton.iter(fold(sentence)))))
+
+    def located(self, sentence: str, rules: frozenset[int]) -> tuple[list[int], dict[int, list[tuple[int, int]]]]:
+        """`candidates`, and for those of `rules` among them, the (start, end) of each of their required strings in
+        `sentence` (of the folded text: the same offsets)."""
+        if self.empty:
+            return sorted(self.always), {}
+        found: list[frozenset[int]] = []
+        where: dict[int, list[tuple[int, int]]] = {}
+        for end, (length, needed) in self.automaton.iter(fold(sentence)):
+            found.append(needed)
+            for n in needed & rules:
+                where.setdefault(n, []).append((end + 1 - length, end + 1))
+        return sorted(self.always.union(*found)), where
+
+
+def bounded_width(regex: re.Pattern) -> int | None:
+    """The most characters a match of `regex` spans, when that is bounded, every match spans one at least, and the
+    regex looks at nothing outside its match (no anchor, lookaround, word boundary or backreference); else None.
+    Such a regex that needs a string (`required_strings`) can only match within `width` of where the string is."""
+    parsed = _parser.parse(regex.pattern, regex.flags)
+    low, high = parsed.getwidth()
+    if low < 1 or high > _MAX_BOUNDED_WIDTH or _looks_around(parsed):
+        return None
+    return high
+
+
+_MAX_BOUNDED_WIDTH = 1000
+_LOOKS_AROUND = _ZERO_WIDTH | {_c.GROUPREF, _c.GROUPREF_EXISTS}
+
+
+def _looks_around(node) -> bool:
+    if isinstance(node, _parser.SubPattern):
+        return any(op in _LOOKS_AROUND or _looks_around(av) for op, av in node)
+    if isinstance(node, (list, tuple)):
+        return any(_looks_around(x) for x in node)
+    return False
+
+
+def matches_near(regex: re.Pattern, text: str, width: int, places: list[tuple[int, int]]) -> Iterator[re.Match]:
+    """`regex.finditer(text)` for a regex of `bounded_width` `width` whose every match holds one of the strings
+    found at `places` ((start, end) offsets): only the stretches where such a match can start are searched.
+
+    A match holding the string at (start, end) starts in [end - width, start]. The regex reads nothing outside its
+    match, and a match starting at s reads text[s : s + width] only, so a search of one such stretch, ended
+    `width` after it, finds what a search of the whole text finds there."""
+    stretches: list[list[int]] = []
+    for lo, hi in sorted((max(0, end - width), start) for start, end in places):
+        if stretches and lo <= stretches[-1][1] + 1:
+            stretches[-1][1] = max(stretches[-1][1], hi)
+        else:
+            stretches.append([lo, hi])
+    pos = 0
+    for lo, hi in stretches:
+        lo = max(lo, pos)
+        while lo <= hi:
+            m = regex.search(text, lo, min(len(text), hi + width))
+            if m is None or m.start() > hi:
+                break
+            yield m
+            pos = lo = m.end()  # matches are never empty

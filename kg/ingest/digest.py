@@ -236,11 +236,11 @@ def plain_text(markdown: str) -> str:
     text = _HTML_TAG.sub(" ", text) if "<" in text else text
     text = html.unescape(text)
     text = _BARE_URL.sub(" ", text) if "://" in text else text
-    text = _EMPHASIS.sub("", text)
+    text = _EMPHASIS.sub("", text) if "**" in text or "__" in text or "`" in text or "~~" in text else text
     text = _QUOTE_MARK.sub("", text) if ">" in text else text
     text = _LIST_MARK.sub("", text)
     text = _HEADING_MARK.sub("", text) if "#" in text else text
-    text = _SPACES.sub(" ", text)
+    text = _SPACES.sub(" ", text) if "  " in text or "\t" in text else text
     return _BLANK_LINES.sub("\n", text).strip() if "\n\n" in text else text.strip()
 
 

@@ -418,6 +418,8 @@ _LEAD_AFTER = re.compile(r"(?:联合领投|共同领投|领投|参投|跟投|共
 _INVESTORS_FOLLOW = re.compile(
     r"(?:(?:投资方|投资者|投资人|投资机构|支持者|出资方|参投方)(?:包括|为|有)|\bled by\b|\bco-led by\b|"
     r"participation (?:from|of)|\binvestors? (?:include[sd]?|including|are|were)\b|\bbacked by\b|\bfunded by\b)", re.I)
+_FUNDING_CUES = (_LEAD_AFTER, _INVESTORS_FOLLOW)
+_FUNDING_CUE_INDEX = TriggerIndex(list(_FUNDING_CUES))  # most texts hold none of the words these need
 _ROUND = re.compile(r"融资|募资|轮|\braise[sd]?\b|\braising\b|\bfunding\b|\bround\b|\bseries [a-z]\b|\bseed\b", re.I)
 _CLAUSE_END = re.compile(r"[，,；;：:（(]")
 # between two investors of one list: "A, B, and existing backers like C", "A、B 和 C"; anything else ends the list
@@ -436,7 +438,7 @@ def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
     participation from) to the company the sentence names before its round, else the first company of the
     headline, when no pattern related them already."""
     text = item_text(item)
-    if not _LEAD_AFTER.search(text) and not _INVESTORS_FOLLOW.search(text):
+    if not any(_FUNDING_CUES[n].search(text) for n in _FUNDING_CUE_INDEX.candidates(text)):
         return []
     title_end = len(item.title)
     in_title = [m for m in mentions if m.end <= title_end and m.type == "Company"]

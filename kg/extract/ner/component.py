@@ -399,12 +399,48 @@ def _join(*parts: _Tokens) -> _Tokens:
 def _jieba_tokens(tokenizer, text: str, start: int, end: int) -> _Tokens:
     """The words, trailing spaces and start offsets that `tokenizer(text[start:end])` gives its Doc."""
     piece = text[start:end]
-    words, spaces = words_and_spaces([w for w in tokenizer.jieba_seg.cut(piece, cut_all=False) if w], piece)
+    words, spaces = words_and_spaces(_jieba_cut(tokenizer.jieba_seg, piece), piece)
     starts, at = [], start
     for word, space in zip(words, spaces):
         starts.append(at)
         at += len(word) + space
     return words, spaces, starts
+
+
+_BLOCK_CACHE_SIZE = 1 << 17
+
+
+def _jieba_cut(jieba_module, text: str) -> list[str]:
+    """The non-empty words of `jieba_module.cut(text, cut_all=False)`, each block segmented once per process.
+
+    jieba splits a text into blocks (its `re_han_default`) and segments each block alone, so a block's words
+    depend on the block and the dictionary only; the same short blocks (English words, names) recur across
+    stretches. The words of each block are kept until the dictionary changes (its total count or its size)."""
+    segmenter = getattr(jieba_module, "dt", None)
+    block_re, skip_re = getattr(jieba_module, "re_han_default", None), getattr(jieba_module, "re_skip_default", None)
+    if segmenter is None or block_re is None or skip_re is None:
+        return [w for w in jieba_module.cut(text, cut_all=False) if w]
+    state = (segmenter.total, len(segmenter.FREQ))
+    cached = segmenter.__dict__.get("_kg_blocks")
+    if cached is None or cached[0] != state or len(cached[1]) > _BLOCK_CACHE_SIZE:
+        cached = segmenter.__dict__["_kg_blocks"] = (state, {})
+    blocks = cached[1]
+    out: list[str] = []
+    for n, blk in enumerate(block_re.split(text)):
+        if not blk:
+            continue
+        if n % 2:  # a block (the split's captured runs)
+            words = blocks.get(blk)
+            if words is None:  # a tuple of strings: the cycle collector does not walk it
+                words = blocks[blk] = tuple(w for w in segmenter.cut(blk, cut_all=False) if w)
+            out.extend(words)
+        else:
+            for x in skip_re.split(blk):
+                if skip_re.match(x):
+                    out.append(x)
+                else:
+                    out.extend(x)
+    return out
 
 
 def words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]]:

@@ -52,8 +52,9 @@ def relations_for(subject_type: str, object_type: str) -> tuple[str, ...]:
     return tuple(p for p in SIGNATURES if allows(p, subject_type, object_type))
 
 
-def tokens(text: str) -> list[str]:
-    return [t.lower() for t in _TOKEN.findall(text)]
+@lru_cache(maxsize=4096)  # the stretches between a sentence's names, once for all its pairs
+def tokens(text: str) -> tuple[str, ...]:
+    return tuple(t.lower() for t in _TOKEN.findall(text))
 
 
 def pair_words(sentence: str, offset: int, mentions: Sequence[Mention], si: int, oi: int) -> list[str]:
