@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from kg.extract.mentions import item_text, sentence_bounds
 from kg.ingest.normalize import to_simplified
@@ -215,16 +215,9 @@ def headline_relations(item: NewsItem, mentions: list[Mention], rules: Rules, al
     if not in_title:
         return []
     text = item_text(item)
-    have = {(r.subject, r.predicate, r.object) for r in already}
-    have |= {(r.object, r.predicate, r.subject) for r in already if r.predicate in SYMMETRIC_RELATIONS}
-    starts = [m.start for m in ordered]
+    have = _stated(already)
     found: dict[tuple[str, str, str], Relation] = {}
-    for s_start, s_end in sentence_bounds(text):
-        if s_start < title_end:
-            continue
-        inside = [m for m in ordered[bisect_left(starts, s_start) : bisect_right(starts, s_end)] if m.end <= s_end]
-        if not inside:
-            continue
+    for s_start, s_end, inside in _body_sentences(item, text, ordered):
         masked = mask_sentence(to_simplified(text[s_start:s_end]), s_start, inside)
         evidence = text[s_start:s_end].strip()
         for rule in rules.headline_rules:
@@ -247,6 +240,24 @@ def headline_relations(item: NewsItem, mentions: list[Mention], rules: Rules, al
     return list(found.values())
 
 
+def _stated(already: Iterable[Relation]) -> set[tuple[str, str, str]]:
+    """(subject, predicate, object) of the relations found already, a symmetric one both ways."""
+    have = {(r.subject, r.predicate, r.object) for r in already}
+    return have | {(r.object, r.predicate, r.subject) for r in already if r.predicate in SYMMETRIC_RELATIONS}
+
+
+def _body_sentences(item: NewsItem, text: str, ordered: list[Mention]) -> Iterator[tuple[int, int, list[Mention]]]:
+    """The sentences after the headline that name an entity, with the mentions inside each (`ordered` by start)."""
+    title_end = len(item.title)
+    starts = [m.start for m in ordered]
+    for s_start, s_end in sentence_bounds(text):
+        if s_start < title_end:
+            continue
+        inside = [m for m in ordered[bisect_left(starts, s_start) : bisect_right(starts, s_end)] if m.end <= s_end]
+        if inside:
+            yield s_start, s_end, inside
+
+
 def topic_relations(item: NewsItem, mentions: list[Mention], rules: Rules, already: Iterable[Relation]) -> list[Relation]:
     """The sentence rules' relations of the item's topic (an entity its headline is about, `_headline_topics`) in a
     body clause that names it by a pronoun or a word for it (其, 它, 该公司, 该模型, It, The company) or, in Chinese,
@@ -267,16 +278,9 @@ def topic_relations(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
     text = item_text(item)
     index = rule_index(rules)
     relation_rules = rules.relation_rules
-    have = {(r.subject, r.predicate, r.object) for r in already}
-    have |= {(r.object, r.predicate, r.subject) for r in already if r.predicate in SYMMETRIC_RELATIONS}
-    starts = [m.start for m in ordered]
+    have = _stated(already)
     found: dict[tuple[str, str, str], Relation] = {}
-    for s_start, s_end in sentence_bounds(text):
-        if s_start < title_end:
-            continue
-        inside = [m for m in ordered[bisect_left(starts, s_start) : bisect_right(starts, s_end)] if m.end <= s_end]
-        if not inside:
-            continue
+    for s_start, s_end, inside in _body_sentences(item, text, ordered):
         sentence = to_simplified(text[s_start:s_end])
         places = _topic_places(sentence, s_start, inside)
         if not places:
