@@ -7,18 +7,27 @@ import kg
 from kg.cli import cli
 
 
-def _built(tmp_path, body: str, field: str, model: bool = False) -> set[tuple[str, str, str, str]]:
-    """(subject, relation, object, the edge's `field`) of each relation a build of `body` states (rules only unless
-    `model`)."""
+def _graph(tmp_path, body: str, model: bool = False):
+    """The graph `kg build` makes of one digest `body` (rules only unless `model`)."""
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "2026-05-01.md").write_text(body, encoding="utf-8")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(out)] + ([] if model else ["--no-model"]))
     assert result.exit_code == 0, result.output
-    graph = kg.load(out / "graph.ttl")
+    return kg.load(out / "graph.ttl")
+
+
+def _relations_of(graph, field: str) -> set[tuple[str, str, str, str]]:
+    """(subject, relation, object, the edge's `field`) of each relation the graph states."""
     return {(graph.nodes[s]["name"], d["relation"], graph.nodes[o]["name"], d.get(field, ""))
             for s, o, d in graph.edges(data=True) if d["relation"] != "coMention"}
+
+
+def _built(tmp_path, body: str, field: str, model: bool = False) -> set[tuple[str, str, str, str]]:
+    """(subject, relation, object, the edge's `field`) of each relation a build of `body` states (rules only unless
+    `model`)."""
+    return _relations_of(_graph(tmp_path, body, model), field)
 
 
 def _statements(tmp_path, body: str) -> set[tuple[str, str, str, str]]:
@@ -599,14 +608,9 @@ def test_lead_and_follow_investors_make_a_round_without_a_round_word(tmp_path):
 
 
 def test_a_headlines_tag_in_brackets_is_no_name_of_the_company(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "2026-05-01.md").write_text(
+    graph = _graph(tmp_path, (
         "# AI 日报 2026-05-01\n\n## 1. [Archestra.AI](https://archestra.ai/)（融资）\n"
-        "**融资信息**：Seed 轮 1000 万美元；由 20VC 领投，Visible Ventures 参投。\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["build", str(folder), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    graph = kg.load(tmp_path / "out" / "graph.ttl")
+        "**融资信息**：Seed 轮 1000 万美元；由 20VC 领投，Visible Ventures 参投。\n"), model=True)
     names = {d["name"] for _, d in graph.nodes(data=True) if d.get("type") == "Company"}
     assert "Archestra.AI" in names and "融资" not in names
     funded = {graph.nodes[o]["name"] for s, o, d in graph.edges(data=True) if d["relation"] == "investsIn"}
@@ -623,13 +627,12 @@ def test_investors_opening_a_sentence_before_lead_are_found_and_fund_the_company
 
 
 def test_a_new_thing_called_x_is_the_sentences_company_s_and_a_dash_introduces_a_role(tmp_path):
-    (tmp_path / "again").mkdir()
-    found = _statements(tmp_path, body := (
+    graph = _graph(tmp_path, (
         "# AI digest 2026-05-01\n\n### Uber beats Montezuma's Revenge\n"
         "Last week, Uber announced that they have beaten the game using a new reinforcement learning algorithm "
         "called Go-Explore, which does not rely on expensive networks.\n"
         "Demis Hassabis — the chief executive of Google DeepMind — spoke at the event.\n"
         "[link](https://example.com/uber)\n"))
-    assert ("Uber", "develops", "Go-Explore", "") in found
-    extractors = {(s, p, o): x for s, p, o, x in _built(tmp_path / "again", body, "extractor")}
+    assert ("Uber", "develops", "Go-Explore", "") in _relations_of(graph, "status")
+    extractors = {(s, p, o): x for s, p, o, x in _relations_of(graph, "extractor")}
     assert extractors[("Demis Hassabis", "worksFor", "Google DeepMind")] == "rule:worksfor-en-role-of"
