@@ -175,6 +175,37 @@ def test_a_company_name_with_a_product_word_is_its_product(rules):
     assert found["OpenAI"][0] == "Company" and found["Anthropic"][0] == "Company"  # no product word: companies
 
 
+def test_what_a_known_company_owns_is_its_product(rules):
+    found = _rule_found(rules, "Elie Bakouch 在 Thinking Machines 的 Inkling 上复现了分析，例如 Moonshot 的 “Mooncake” 架构；"
+                               "NVIDIA 的 RLP（强化学习预训练）；Anthropic 的 API 太贵；xAI 的 Colossus 超算；"
+                               "Microsoft Research 的 Chris Bishop 说；OpenAI 的 DevDay 开幕")
+    assert found["Inkling"] == ("Product", "pattern:possessed")
+    assert found["Mooncake"] == ("Product", "pattern:possessed")
+    assert found["Colossus"] == ("Hardware", "pattern:possessed")  # the word after says what it is
+    assert "RLP" not in found and "API" not in found  # a technique, a generic word
+    assert "DevDay" not in found  # an event
+    assert "Chris Bishop" not in found or found["Chris Bishop"][0] == "Person"
+    found = _rule_found(rules, "Shopify’s CEO spoke. Sakana AI’s new DiffusionBlocks is out.", "en")
+    assert found["DiffusionBlocks"] == ("Product", "pattern:possessed")
+    assert "CEO" not in found
+
+
+def test_an_edition_for_an_audience_is_one_longer_name(rules):
+    found = _rule_found(rules, "Claude for Financial Services 是一个助手。ChatGPT for Mac is out.", "zh")
+    assert found["Claude for Financial Services"] == ("Product", "pattern:longer-name")
+    assert "Claude" not in found
+    assert "ChatGPT for Mac" not in found and found["ChatGPT"][0] == "Product"  # on a platform: the product itself
+
+
+def test_what_is_bought_and_what_closes_are_companies(rules):
+    found = _rule_found(rules, "OpenAI 收购科技访谈节目 TBPN；Monarch Tractor 倒闭：Caterpillar 接手收购", "zh")
+    assert found["TBPN"] == ("Company", "pattern:slot-acquired")
+    assert found["Monarch Tractor"] == ("Company", "pattern:slot-company-event")
+    found = _rule_found(rules, "Salesforce acquired the AI startup Bluebirds for $1B. Quillbot Labs shuts down.", "en")
+    assert found["Bluebirds"][0] == "Company"
+    assert found["Quillbot Labs"][0] == "Company"
+
+
 def test_a_name_an_english_device_noun_follows_is_hardware(rules):
     found = _rule_found(rules, "xAI expands the Colossus supercomputer. The Quill 3 accelerator and the RK3588S chip "
                                "ship. Humanoid robots are here. Etched shows its Sohu chip.", "en")

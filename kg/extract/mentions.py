@@ -30,6 +30,7 @@ from kg.extract.spans import exact_match as _exact_match
 from kg.extract.spans import title_case as _title_case, zipf as _zipf
 from kg.extract.triggers import TriggerIndex, bounded_width, matches_near
 from kg.extract.propernames import TYPES_MODEL, available as proper_names_available, with_proper_names
+from kg.extract.ner.plausible import implausible_because
 
 # The statistical NER we train and ship (kg train): a spaCy pipeline (jieba tokens, Chinese and English text).
 MODELS_DIR = Path(__file__).parent.parent / "models"
@@ -307,7 +308,7 @@ class PatternMatcher:
         merged = _non_overlapping(merged + listed) if listed else merged
         merged = bracket_aliases(text, merged, self.rules)  # and the spellings given in brackets after a name
         longer = (longer_names(text, merged, self.rules) + maker_codes(text, merged, self.rules)
-                  + company_products(text, merged, self.rules))
+                  + company_products(text, merged, self.rules) + company_possessions(text, merged, self.rules))
         merged = _non_overlapping(merged + longer) if longer else merged
         again = _named_again(text, merged) + short_versions(text, merged, self.rules)
         if not again:
@@ -528,6 +529,10 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
         while words and _VERSION_WORD.fullmatch(words[-1]) and _COUNTED.match(text, end):
             words.pop()  # a count, not a version: Gemini 3 年, iPhone 17 GB
             end = text.rfind(" ", m.end, end)
+        audience = _FOR_AUDIENCE.match(text, end) if not glued else None
+        if audience and _for_audience(text, m, audience, rules):
+            words.append(audience.group("who"))
+            end = audience.end()
         if not words:
             continue
         if text[end - 1] == ".":
@@ -539,6 +544,27 @@ def longer_names(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
         out.append(_Match(m.start, end, known, entity_type, m.extractor if by_model else "pattern:longer-name",
                           m.confidence if by_model else 0.7))
     return out
+
+
+# A product's edition for an audience or a field: `Claude for Financial Services`, `Scaniverse for Business`,
+# `Windows Subsystem for Linux`; not for a platform (`ChatGPT for Mac`: the product on it).
+_FOR_AUDIENCE = re.compile(r"[ ]for[ ](?P<who>[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*){0,2})(?![A-Za-z0-9])")
+_PLATFORM_WORDS = frozenset("mac macos windows ios ipados android linux web iphone ipad chrome safari firefox edge "
+                            "desktop mobile free all everyone developers teams".split())
+
+
+def _for_audience(text: str, m: _Match, audience: re.Match, rules: Rules) -> bool:
+    words = audience.group("who").split()
+    if words[0].lower() in _PLATFORM_WORDS or words[0].lower() in _NOT_NAME_WORDS:
+        return False
+    if any(w.lower() in _NOT_NAME_TAILS for w in words):
+        return False
+    known = rules.alias_index.get(fold_name(words[0]))
+    if known and rules.entities[known].type in ("Company", "Organization", "Person"):
+        return False  # for another entity (Gemini for Google ...): not an edition's name
+    line_start = text.rfind("\n", 0, m.start) + 1
+    line_end = text.find("\n", m.end)
+    return not _title_case(text[line_start : line_end if line_end >= 0 else len(text)])  # "Claude For Work" in a headline
 
 
 # The last word of a company's product named after it: `OpenAI API`, `Google Gen AI SDK`, `Cloudflare Workers`.
@@ -574,6 +600,54 @@ def company_products(text: str, found: list[_Match], rules: Rules) -> list[_Matc
         known = rules.alias_index.get(fold_name(text[m.start : best]))
         kind = rules.entities[known].type if known else "Product"
         out.append(_Match(m.start, best, known, kind, "pattern:company-product", 0.7))
+    return out
+
+
+# What a known company owns, named right after it: `Shopify’s open-source Roast`, `Offloop’s D1 dispatcher`,
+# `Thinking Machines 的 Inkling`, `Moonshot 的 “Mooncake” 架构`.
+_POSSESSED = re.compile(
+    r"(?:’s|'s|[ ]?的[ ]?)[ ]?(?:(?:new|open-source|open source|latest|experimental|upcoming|own)[ ]|(?:全新|最新|新|开源|自研)的?[ ]?)?"
+    r"[“\"‘「]?(?P<name>[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*(?:[ ](?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*|\d+(?:\.\d+)*[A-Za-z]?)){0,2})"
+    r"(?![A-Za-z0-9]|[-.’'][A-Za-z0-9])[”\"’」]?"
+)
+_SHORT_ACRONYM = re.compile(r"[A-Z]{1,3}s?")  # API, LLM, GPU, RAG, TTS: a kind of thing, rarely one thing
+_DEVICE_AFTER = re.compile(r"[ ]?(?:芯片|处理器|加速器|超级计算机|超算|数据中心|集群|机器人|(?:chip|processor|accelerator|supercomputer|"
+                           r"data ?cent(?:er|re)|cluster|robot|GPU)s?\b)")
+_EVENT_NAME = re.compile(r".*(?:Day|Con|Conf|Summit|Expo|Week|Forum|Keynote|Hackathon)")  # DevDay, RubyConf: an event
+
+
+def company_possessions(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
+    """A name a known company is said to own (`X’s Y`, `X 的 Y`) is its product, or its chip or device when the
+    word after says so; not a role (CEO), a person, a generic word (API, AI, Token), a paper, benchmark,
+    dataset or technique (`NVIDIA 的 RLP（强化学习预训练）`: words that say what it is decide), nor a name
+    some rule already found there."""
+    out = []
+    starts = {m.start for m in found}
+    for m in found:
+        if m.type not in ("Company", "Organization") or not m.entity_id:
+            continue
+        hit = _POSSESSED.match(text, m.end)
+        if not hit or hit.start("name") in starts:
+            continue
+        start, end = hit.span("name")
+        name = hit.group("name")
+        words = name.split()
+        if words[0].lower() in _NOT_NAME_WORDS or words[0].lower() in _NOT_NAME_TAILS or _SHORT_ACRONYM.fullmatch(words[0]):
+            continue
+        if len(words) > 1 and words[0] in rules.names.given_names:
+            continue  # a person (Microsoft Research 的 Chris Bishop): the person rules' business
+        if _EVENT_NAME.fullmatch(name):
+            continue
+        if rules.alias_index.get(fold_name(name)) or rules.alias_index.get(fold_name(words[0])):
+            continue  # a known name, found by the gazetteer
+        if implausible_because(text, start, end, lambda w: fold_name(w) in rules.alias_index) is not None:
+            continue
+        if len(words) > 1 and all(_common_english(w, 4.0) for w in words):
+            continue  # a phrase (Deep Research, Data Center), not a name
+        if re.match(r"[ ]?(?:的)?(?:技术|方法|策略|功能|特性|论文|研究|团队|部门|实验室|战略|计划|项目|模式|报告|博客|帖子)|[ ](?:paper|team|technique|method|feature|strategy|report|blog|post|unit|division|lab)s?\b", text[end:end + 8]):
+            continue  # what the company does or is made of, not a product
+        kind = "Hardware" if _DEVICE_AFTER.match(text, hit.end()) else "Product"
+        out.append(_Match(start, end, None, kind, "pattern:possessed", 0.6))
     return out
 
 

@@ -151,6 +151,20 @@ def _item_relations(store: ox.Store, item_iri: str) -> tuple[set[tuple[str, str,
     return every, plain
 
 
+def gold_keys(entity: dict) -> set[str]:
+    """The folded names of a gold entity: its name and its aliases."""
+    return {fold_name(entity["name"])} | {fold_name(a) for a in entity.get("aliases", [])}
+
+
+def match_entity(entity: dict, keys: set[str], predicted: list, used: set[str]):
+    """The graph entity of the item that a gold entity is: same type, a name in common, not taken by an earlier gold
+    entity; one carrying the gold entity's own name before one that only shares an alias (gold `Claude Fable 5`,
+    alias `Fable`: the graph's `Claude Fable 5`, not its `Fable`)."""
+    candidates = [p for p in predicted if p.type == entity["type"] and p.names & keys and p.iri not in used]
+    own = fold_name(entity["name"])
+    return next((p for p in candidates if own in p.names), candidates[0] if candidates else None)
+
+
 def evaluate(gold_paths: Path | str | Iterable[Path | str], graph_path: Path) -> Evaluation:
     """Score graph_path against the gold items of one or several JSON Lines files."""
     paths = [Path(gold_paths)] if isinstance(gold_paths, (str, Path)) else [Path(p) for p in gold_paths]
@@ -175,8 +189,8 @@ def evaluate(gold_paths: Path | str | Iterable[Path | str], graph_path: Path) ->
         resolved: dict[str, str] = {}
         used: set[str] = set()
         for g in record["entities"]:
-            keys = {fold_name(g["name"])} | {fold_name(a) for a in g.get("aliases", [])}
-            hit = next((p for p in predicted if p.type == g["type"] and p.names & keys and p.iri not in used), None)
+            keys = gold_keys(g)
+            hit = match_entity(g, keys, predicted, used)
             if hit:
                 result.entities[g["type"]].tp += 1
                 resolved[g["name"]] = hit.iri
