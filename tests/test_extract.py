@@ -206,6 +206,16 @@ def test_what_is_bought_and_what_closes_are_companies(rules):
     assert found["Quillbot Labs"][0] == "Company"
 
 
+def test_a_name_given_with_ming_wei_or_dai_hao_takes_the_type_of_the_word_after(rules):
+    found = _rule_found(rules, "软银正在创建一家名为 Roze AI 的新公司。名为 EvanFlow 的开源工具诞生。Meta 内部代号 \"Avocado\" 的新基础模型"
+                               "未能达到预期。名为 E3RG 的前沿论文。名为 Zorbix 的人形机器人亮相。")
+    assert found["Roze AI"] == ("Company", "pattern:slot-named-company-zh")
+    assert found["EvanFlow"] == ("Product", "pattern:slot-named-zh")
+    assert found["Avocado"] == ("Product", "pattern:slot-named-zh")
+    assert found["Zorbix"] == ("Hardware", "pattern:slot-named-device-zh")
+    assert "E3RG" not in found  # a paper
+
+
 def test_a_name_an_english_device_noun_follows_is_hardware(rules):
     found = _rule_found(rules, "xAI expands the Colossus supercomputer. The Quill 3 accelerator and the RK3588S chip "
                                "ship. Humanoid robots are here. Etched shows its Sohu chip.", "en")
