@@ -19,7 +19,11 @@ from kg.extract.triggers import TriggerIndex
 # and in quotes (媲美 “A” 和 “B”); "A, B, and C" takes its serial comma
 _LIST_JOIN = re.compile(
     rf"(?:\s?[（(][^（）()\n{MENTION_OPEN}{MENTION_CLOSE}]{{1,16}}[）)])?[”\"」』]?"
-    rf"\s?(?:、|,\s?and\b|,|，|和|与|及|以及|and|&|/)\s?[“\"「『]?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}",
+    rf"\s?(?:、|,\s?and\b|,|，|和|与|及|以及|,?\s?plus\b|,?\s?as well as\b|,?\s?along with\b|and|&|/)\s?"
+    # English modifiers before the next name: "and a smaller 24B Devstral Small", "plus a new X"
+    rf"(?:(?:a|an|the|its|their|new|smaller|larger|bigger|lighter|faster|cheaper|open|open-source|open-weight|compact|"
+    rf"mini|\d[\d.,]*[BMKbmk]?|\d[\d.,]*-?(?:billion|million)(?:-parameter)?)\s){{0,3}}"
+    rf"[“\"「『]?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}",
     re.I,
 )
 _ORG_TYPES = {"Company", "Organization"}
