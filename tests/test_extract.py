@@ -363,6 +363,22 @@ def test_a_name_with_its_english_spelling_in_brackets_is_one_entity(rules):
     assert {resolver.resolve(m).entity_id for m in mentions} == {entity.id}
 
 
+def test_a_technique_named_like_a_product_is_no_entity(rules):
+    from kg.link.resolve import EntityResolver
+    from kg.records import Mention
+
+    def mention(surface, start):
+        return Mention(item_id="x", entity_id=None, surface=surface, type="Product", start=start, end=start + len(surface),
+                       sentence="", extractor="pattern:longer-name", confidence=0.7)
+
+    resolver = EntityResolver(rules)
+    resolver.observe([mention("MiniMax Sparse Attention", 0), mention("In-Context Prompting", 30),
+                      mention("Zephyrine Studio", 60)])
+    resolver.finish()
+    assert [e.name for e in resolver.entities().values()] == ["Zephyrine Studio"]
+    assert resolver.resolve(mention("MiniMax Sparse Attention", 0)) is None
+
+
 def test_a_bracketed_spelling_of_a_known_name_is_that_entity_and_glosses_are_not_names(rules):
     found = _rule_found(rules, "吴恩达（Andrew Ng）认为，大语言模型（LLM）与检索增强生成（RAG）")
     assert found["吴恩达"][0] == "Person"

@@ -197,3 +197,9 @@ def test_a_companys_lab_is_a_company_and_an_adverb_or_a_participle_is_no_name(ru
     assert found["Google Brain"] == "Company"
     assert "GPT-3" in found and not any("Powered" in name for name in found)
     assert "Crucially" not in found and found["Energy Dept"] == "Organization"
+
+
+def test_a_name_ending_in_ai_after_its_is_the_company_s_product(rules):
+    found = _found(rules, "Duplex rollout", "Google is taking it slow with the rollout of its Duplex AI. Sakana AI said so.")
+    assert ("Duplex AI", "Product") in found
+    assert ("Sakana AI", "Company") in found

@@ -448,6 +448,8 @@ class ProperNames:
                 return "Person", 0.7
         if n >= 2 and (last in _ORG_WORDS or _head_of(words)):
             return ("Company", 0.75) if words[0].lower() == "bank" or last == "bank" else ("Organization", 0.75)
+        if n >= 2 and last == "ai" and left.lower() in ("its", "their"):
+            return "Product", 0.7  # "its Duplex AI": the company's product
         if n >= 2 and last in _COMPANY_WORDS:
             return "Company", 0.75
         if left.lower() in _ROLE and n >= 2 and all(w.isalpha() for w in words) and n <= 3:

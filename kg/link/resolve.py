@@ -29,6 +29,13 @@ STRUCTURE_VOTE = 3.0
 _NAME_SHAPE = re.compile(r"(?=[A-Za-z0-9-]*[a-z])[A-Z][A-Za-z0-9]*(?:[a-z][A-Z]|[A-Za-z]\d|-[A-Z])[A-Za-z0-9-]*")
 
 
+# The last word of a technique, a method or a study, not of a product, company or chip (MiniMax Sparse Attention,
+# In-Context Prompting, MCP Pruning, Reinforcement Learning, Rethinking Transformer Scaling): none of our types.
+_TECHNIQUE_HEAD = re.compile(
+    r"(?:.*[ -])?(?:Attention|Prompting|Pruning|Architecture|Scaling|Learning|Reasoning|Distillation|Quantization|"
+    r"Alignment|Optimization|Decoding|Sampling|Regularization|Normalization|Mechanism|Method|Technique|Paradigm)")
+
+
 def _by_model(extractor: str) -> bool:
     return extractor.startswith("model:")
 
@@ -156,6 +163,9 @@ class EntityResolver:
                 continue
             entity_type = self._votes[key].most_common(1)[0][0]
             name = self._surfaces[key].most_common(1)[0][0]
+            if _TECHNIQUE_HEAD.fullmatch(name):
+                self._dropped.add(key)
+                continue
             entity_id = slugify(name)
             if entity_id in taken:
                 entity_id = f"{entity_id}-{entity_type.lower()}"
