@@ -216,6 +216,22 @@ def test_a_name_given_with_ming_wei_or_dai_hao_takes_the_type_of_the_word_after(
     assert "E3RG" not in found  # a paper
 
 
+def test_a_partner_and_a_name_after_a_company_word_are_companies(rules):
+    found = _rule_found(rules, "Zentrix 与腾讯达成战略合作；合作的内存芯片厂商Innostar Semiconductor；Claude 与 Slack 集成")
+    assert found["Zentrix"] == ("Company", "pattern:slot-partner")
+    assert found["Innostar Semiconductor"] == ("Company", "pattern:slot-startup")
+    assert found["Claude"][0] == "Product"  # integrated, not partnering
+    found = _rule_found(rules, "Quorvex teams up with Microsoft on agents.", "en")
+    assert found["Quorvex"] == ("Company", "pattern:slot-partner")
+
+
+def test_a_name_right_after_a_chinese_device_word_is_hardware(rules):
+    found = _rule_found(rules, "其首款芯片MX1通过CXL直连CPU；第二代AI眼镜Zorvix G2 发布；机器人Figure与OpenAI合作")
+    assert found["MX1"] == ("Hardware", "pattern:slot-device-word-zh")
+    assert found["Zorvix G2"][0] == "Hardware"
+    assert "Figure" not in found  # a company that partners: not the device
+
+
 def test_a_name_an_english_device_noun_follows_is_hardware(rules):
     found = _rule_found(rules, "xAI expands the Colossus supercomputer. The Quill 3 accelerator and the RK3588S chip "
                                "ship. Humanoid robots are here. Etched shows its Sohu chip.", "en")

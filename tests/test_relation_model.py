@@ -181,6 +181,15 @@ def test_a_rumoured_deal_is_not_a_fact(rules):
     assert found[("jd", "partnersWith", "unitree")].status == "reported"
 
 
+@needs_model
+def test_the_model_adds_no_second_employer_where_the_rules_name_one_unless_someone_moves(rules):
+    found = _model_relations(rules, "The trial featured testimony from Microsoft CEO Satya Nadella and OpenAI co-founder "
+                                    "Ilya Sutskever at the courthouse.")
+    assert not {k for k in found if k[1] == "worksFor"}  # the rules give each his employer; no cross pairs
+    found = _model_relations(rules, "Alexandr Wang（Scale AI 创始人）被挖来执掌 Meta Superintelligence Labs。")
+    assert ("alexandr-wang", "worksFor", "meta-superintelligence-labs") in found  # a move: the second employer too
+
+
 def _statements(graph: Path) -> set[tuple[str, str]]:
     store = ox.Store()
     store.bulk_load(path=str(graph), format=ox.RdfFormat.TURTLE)

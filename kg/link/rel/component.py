@@ -12,6 +12,7 @@ reported, planned or denied, as for the rules' statements.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,12 @@ def _load(model_dir: str):
     return nlp, thresholds, float(meta.get("known_threshold", default)), int(meta.get("edge_words", 0))
 
 
+# Words between a person and a company (or just after the later one: X 加入后) that tell of a move between employers:
+# the person may work for both.
+_JOB_CHANGE = re.compile(r"加入|执掌|挖来|挖走|挖角|跳槽|出任|转投|离开|离职|曾任|前任|\b(?:joins|joined|joining|hired|hires|poached|"
+                         r"left|leaves|leaving|former|formerly|ex-|previously|departs|departed)\b", re.I)
+
+
 class RelationModel:
     """The shipped classifier, loaded once per process."""
 
@@ -53,12 +60,16 @@ class RelationModel:
         from spacy.tokens import Doc
 
         work = list(found)
-        instances: list[tuple[int, NewsItem, list[Mention], int, int, str, int]] = []
+        instances: list[tuple[int, NewsItem, list[Mention], int, int, str, int, set]] = []
         docs = []
         for n, (item, mentions, already) in enumerate(work):
             if len({m.sentence for m in mentions}) == len(mentions):
                 continue  # no sentence names two entities
             linked = {frozenset((r.subject, r.object)) for r in already}
+            # what the rules already say of a person's employer or a product's maker: the model does not add another
+            # in the same item (Microsoft CEO Satya Nadella and OpenAI co-founder Ilya Sutskever: not Ilya at Microsoft)
+            ruled = {(r.predicate, r.subject if r.predicate == "worksFor" else r.object) for r in already
+                     if r.predicate in ("worksFor", "develops")}
             text = item_text(item)
             ordered = sorted(mentions, key=lambda m: m.start)
             for s_start, s_end in sentence_bounds(text):
@@ -69,16 +80,20 @@ class RelationModel:
                 for si, oi in candidate_pairs(inside, sentence, s_start):
                     if frozenset((inside[si].entity_id, inside[oi].entity_id)) in linked:
                         continue
-                    instances.append((n, item, inside, si, oi, sentence, s_start))
+                    instances.append((n, item, inside, si, oi, sentence, s_start, ruled))
                     words = with_edge_words(pair_words(sentence, s_start, inside, si, oi), self.edge_words)
                     docs.append(Doc(self.nlp.vocab, words=words))
         out: list[dict[tuple[str, str], Relation]] = [{} for _ in work]
         if not docs:
             return [[] for _ in work]
-        for (n, item, inside, si, oi, sentence, s_start), doc in zip(instances, self.nlp.pipe(docs, batch_size=BATCH)):
+        for (n, item, inside, si, oi, sentence, s_start, ruled), doc in zip(instances, self.nlp.pipe(docs, batch_size=BATCH)):
             label, score = max(doc.cats.items(), key=lambda kv: kv[1])
             subj, obj = inside[si], inside[oi]
             if label == "none" or score < min(self.thresholds[label], self._known(label, subj, obj, rules)):
+                continue
+            if (label, subj.entity_id if label == "worksFor" else obj.entity_id) in ruled and \
+                    not (label == "worksFor" and _JOB_CHANGE.search(sentence, min(subj.end, obj.end) - s_start,
+                                                                     max(subj.end, obj.end) - s_start + 8)):
                 continue
             if not allows(label, subj.type, obj.type):
                 continue
