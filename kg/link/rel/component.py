@@ -66,10 +66,9 @@ class RelationModel:
             if len({m.sentence for m in mentions}) == len(mentions):
                 continue  # no sentence names two entities
             linked = {frozenset((r.subject, r.object)) for r in already}
-            # what the rules already say of a person's employer or a product's maker: the model does not add another
-            # in the same item (Microsoft CEO Satya Nadella and OpenAI co-founder Ilya Sutskever: not Ilya at Microsoft)
-            ruled = {(r.predicate, r.subject if r.predicate == "worksFor" else r.object) for r in already
-                     if r.predicate in ("worksFor", "develops")}
+            # the people whose employer the rules already state: the model does not add another in the same item
+            # (Microsoft CEO Satya Nadella and OpenAI co-founder Ilya Sutskever: not Ilya at Microsoft)
+            ruled = {r.subject for r in already if r.predicate == "worksFor"}
             text = item_text(item)
             ordered = sorted(mentions, key=lambda m: m.start)
             for s_start, s_end in sentence_bounds(text):
@@ -91,9 +90,8 @@ class RelationModel:
             subj, obj = inside[si], inside[oi]
             if label == "none" or score < min(self.thresholds[label], self._known(label, subj, obj, rules)):
                 continue
-            if (label, subj.entity_id if label == "worksFor" else obj.entity_id) in ruled and \
-                    not (label == "worksFor" and _JOB_CHANGE.search(sentence, min(subj.end, obj.end) - s_start,
-                                                                     max(subj.end, obj.end) - s_start + 8)):
+            if label == "worksFor" and subj.entity_id in ruled and \
+                    not _JOB_CHANGE.search(sentence, min(subj.end, obj.end) - s_start, max(subj.end, obj.end) - s_start + 8):
                 continue
             if not allows(label, subj.type, obj.type):
                 continue
