@@ -203,3 +203,10 @@ def test_a_name_ending_in_ai_after_its_is_the_company_s_product(rules):
     found = _found(rules, "Duplex rollout", "Google is taking it slow with the rollout of its Duplex AI. Sakana AI said so.")
     assert ("Duplex AI", "Product") in found
     assert ("Sakana AI", "Company") in found
+
+
+def test_a_faculty_is_an_institution_and_a_laureate_a_person(rules):
+    found = _found(rules, "Light-induced processes", "A team from the Faculty of Chemistry at the University of Vienna "
+                   "presented a method. Nobel laureate May-Britt Moser said it works.")
+    assert ("Faculty of Chemistry", "Organization") in found
+    assert ("May-Britt Moser", "Person") in found

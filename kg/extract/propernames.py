@@ -43,13 +43,14 @@ _WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F&._/+’'-]*
 _CONNECTORS = frozenset({"of", "for", "de", "do", "da", "del", "du", "di", "von", "van", "&"})
 _ROLE = frozenset("""ceo cto coo cfo cpo cmo cso cio ciso cro evp svp founder co-founder cofounder chairman chairwoman president chief executive
     director head vp professor prof dr mr mrs ms sir senator secretary judge governor minister researcher engineer
-    scientist analyst investor partner lead leader officer spokesperson spokesman spokeswoman author""".split())
-_ORG_WORDS = frozenset("""university universität institute institution laboratory department ministry agency
+    scientist analyst investor partner lead leader officer spokesperson spokesman spokeswoman author laureate
+    neuroscientist economist physicist chemist biologist mathematician psychologist entrepreneur billionaire""".split())
+_ORG_WORDS = frozenset("""university universität institute institution laboratory department ministry agency faculty
     commission court council office administration authority foundation association society academy school college
     museum gallery hospital center centre committee union bureau parliament senate congress government police
     army navy force forces lab alliance consortium coalition federation initiative dept dept.""".split())
 _LAB_WORDS = frozenset("research brain labs lab ai".split())
-_ORG_HEADS = frozenset("university department ministry bureau office court institute museum bank".split())
+_ORG_HEADS = frozenset("university department ministry bureau office court institute museum bank faculty".split())
 _COMPANY_WORDS = frozenset("""inc inc. corp corp. corporation ltd ltd. llc plc gmbh ag sa co co. company group holdings
     technologies technology ventures capital partners investment investments equity securities labs robotics
     systems networks motors bank therapeutics
@@ -452,7 +453,7 @@ class ProperNames:
             return "Product", 0.7  # "its Duplex AI": the company's product
         if n >= 2 and last in _COMPANY_WORDS:
             return "Company", 0.75
-        if left.lower() in _ROLE and n >= 2 and all(w.isalpha() for w in words) and n <= 3:
+        if left.lower() in _ROLE and n >= 2 and all(w.replace("-", "").isalpha() for w in words) and n <= 3:
             return "Person", 0.75
         return None
 
