@@ -232,6 +232,16 @@ def test_a_name_right_after_a_chinese_device_word_is_hardware(rules):
     assert "Figure" not in found  # a company that partners: not the device
 
 
+def test_the_owner_of_a_company_thing_is_a_company_and_its_named_thing_a_product(rules):
+    found = _rule_found(rules, "@omarsar0 pointed to Offloop’s D1 dispatcher, a small model. They copied Hashicorp’s "
+                               "license. Rabbit’s AI-driven OS failed. Sarah’s models are good.", "en")
+    assert found["Offloop"] == ("Company", "pattern:slot-company-role")
+    assert found["D1"] == ("Product", "pattern:possessed")
+    assert found["Hashicorp"][0] == "Company" and found["Rabbit"][0] == "Company"
+    assert "AI-driven OS" not in found  # an adjective
+    assert "Sarah" not in found  # a given name: a person's models
+
+
 def test_a_name_an_english_device_noun_follows_is_hardware(rules):
     found = _rule_found(rules, "xAI expands the Colossus supercomputer. The Quill 3 accelerator and the RK3588S chip "
                                "ship. Humanoid robots are here. Etched shows its Sohu chip.", "en")

@@ -262,6 +262,8 @@ class PatternMatcher:
             return False  # a common word, or an adverb opening the sentence (Crucially, an ...)
         if words[0].lower() in _NOT_NAME_WORDS:
             return False
+        if len(words) == 1 and slot_type in ("Company", "Organization") and name in self.rules.names.given_names:
+            return False  # a person's given name (Sarah's models), not a company
         if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
             return False  # a phrase (Happy Birthday), not a name
         if len(words) > 1:
@@ -624,8 +626,8 @@ def company_possessions(text: str, found: list[_Match], rules: Rules) -> list[_M
     out = []
     starts = {m.start for m in found}
     for m in found:
-        if m.type not in ("Company", "Organization") or not m.entity_id:
-            continue
+        if m.type not in ("Company", "Organization") or not (m.entity_id or m.extractor.startswith("pattern:slot")):
+            continue  # a known company, or one a slot found (Offloop’s D1 dispatcher)
         hit = _POSSESSED.match(text, m.end)
         if not hit or hit.start("name") in starts:
             continue
@@ -634,6 +636,8 @@ def company_possessions(text: str, found: list[_Match], rules: Rules) -> list[_M
         words = name.split()
         if words[0].lower() in _NOT_NAME_WORDS or words[0].lower() in _NOT_NAME_TAILS or _SHORT_ACRONYM.fullmatch(words[0]):
             continue
+        if re.fullmatch(r"[A-Za-z0-9]+-[a-z]+", words[0]):
+            continue  # an adjective (AI-driven OS, GPU-based), not a name
         if len(words) > 1 and words[0] in rules.names.given_names:
             continue  # a person (Microsoft Research 的 Chris Bishop): the person rules' business
         if _EVENT_NAME.fullmatch(name):
