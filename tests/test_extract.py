@@ -242,6 +242,13 @@ def test_the_owner_of_a_company_thing_is_a_company_and_its_named_thing_a_product
     assert "Sarah" not in found  # a given name: a person's models
 
 
+def test_the_name_that_opens_a_sentence_by_launching_is_a_company_but_not_a_person(rules):
+    found = _rule_found(rules, "Quorvix Launches Grok Bot for Agents\nPriya Raman launches a fund. AI Model Releases Soon.", "en")
+    assert found["Quorvix"] == ("Company", "pattern:slot-launcher-en")
+    assert "Priya Raman" not in found or found["Priya Raman"][0] == "Person"
+    assert "AI Model" not in found
+
+
 def test_a_name_an_english_device_noun_follows_is_hardware(rules):
     found = _rule_found(rules, "xAI expands the Colossus supercomputer. The Quill 3 accelerator and the RK3588S chip "
                                "ship. Humanoid robots are here. Etched shows its Sohu chip.", "en")

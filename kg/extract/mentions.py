@@ -262,8 +262,9 @@ class PatternMatcher:
             return False  # a common word, or an adverb opening the sentence (Crucially, an ...)
         if words[0].lower() in _NOT_NAME_WORDS:
             return False
-        if len(words) == 1 and slot_type in ("Company", "Organization") and name in self.rules.names.given_names:
-            return False  # a person's given name (Sarah's models), not a company
+        if slot_type in ("Company", "Organization") and words[0] in self.rules.names.given_names and len(words) <= 3 \
+                and words[-1].lower() not in _FIRM_WORDS | {"ai", "inc", "inc.", "corp", "ltd", "llc", "co"}:
+            return False  # a person (Sarah's models, Garry Tan launches), not a company
         if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
             return False  # a phrase (Happy Birthday), not a name
         if len(words) > 1:
