@@ -46,14 +46,14 @@ def test_scores_found_missed_and_extra(tiny_ttl, tmp_path):
 
 
 def test_a_gold_entity_is_the_graph_entity_with_its_own_name_before_one_sharing_an_alias():
-    from kg.quality.evaluate import _PredictedEntity, gold_keys, match_entity
+    from kg.quality.evaluate import _PredictedEntity, match_entity
 
     family = _PredictedEntity("e/fable", "Product", {"fable"})
     model = _PredictedEntity("e/claude-fable-5", "Product", {"claudefable5", "fable5"})
     gold = {"name": "Claude Fable 5", "type": "Product", "aliases": ["Fable 5", "Fable"]}
-    assert match_entity(gold, gold_keys(gold), [family, model], set()) is model
-    assert match_entity(gold, gold_keys(gold), [family, model], {"e/claude-fable-5"}) is family  # taken: the alias
-    assert match_entity({"name": "Fable", "type": "Hardware"}, {"fable"}, [family], set()) is None  # type differs
+    assert match_entity(gold, [family, model], set()) is model
+    assert match_entity(gold, [family, model], {"e/claude-fable-5"}) is family  # taken: the alias
+    assert match_entity({"name": "Fable", "type": "Hardware"}, [family], set()) is None  # type differs
 
 
 def test_eval_cli_prints_table_and_reports_bad_gold(tiny_ttl, tmp_path):

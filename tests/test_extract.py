@@ -185,25 +185,26 @@ def test_what_a_known_company_owns_is_its_product(rules):
     assert "RLP" not in found and "API" not in found  # a technique, a generic word
     assert "DevDay" not in found  # an event
     assert "Chris Bishop" not in found or found["Chris Bishop"][0] == "Person"
-    found = _rule_found(rules, "Shopify’s CEO spoke. Sakana AI’s new DiffusionBlocks is out.", "en")
+    found = _rule_found(rules, "Shopify’s CEO spoke. Sakana AI’s new DiffusionBlocks is out. Google’s Zorbix technique "
+                               "and Meta’s Fundamental AI Research group. Moonshot 的 “Quillix” 技术", "en")
     assert found["DiffusionBlocks"] == ("Product", "pattern:possessed")
-    assert "CEO" not in found
+    assert not {"CEO", "Zorbix", "Fundamental AI Research", "Quillix"} & set(found)  # a role, a technique, a unit
 
 
 def test_an_edition_for_an_audience_is_one_longer_name(rules):
-    found = _rule_found(rules, "Claude for Financial Services 是一个助手。ChatGPT for Mac is out.", "zh")
+    found = _rule_found(rules, "Claude for Financial Services 是一个助手。ChatGPT for Mac is out. Claude for Excel too.", "zh")
     assert found["Claude for Financial Services"] == ("Product", "pattern:longer-name")
-    assert "Claude" not in found
     assert "ChatGPT for Mac" not in found and found["ChatGPT"][0] == "Product"  # on a platform: the product itself
+    assert "Claude for Excel" not in found and found["Excel"][0] == "Product"  # for another known entity
 
 
 def test_what_is_bought_and_what_closes_are_companies(rules):
     found = _rule_found(rules, "OpenAI 收购科技访谈节目 TBPN；Monarch Tractor 倒闭：Caterpillar 接手收购", "zh")
     assert found["TBPN"] == ("Company", "pattern:slot-acquired")
     assert found["Monarch Tractor"] == ("Company", "pattern:slot-company-event")
-    found = _rule_found(rules, "Salesforce acquired the AI startup Bluebirds for $1B. Quillbot Labs shuts down.", "en")
-    assert found["Bluebirds"][0] == "Company"
-    assert found["Quillbot Labs"][0] == "Company"
+    found = _rule_found(rules, "Salesforce acquired the robotics maker Bluebirds for $1B. Quillbot shuts down.", "en")
+    assert found["Bluebirds"] == ("Company", "pattern:slot-acquired")
+    assert found["Quillbot"] == ("Company", "pattern:slot-company-event")
 
 
 def test_a_name_given_with_ming_wei_or_dai_hao_takes_the_type_of_the_word_after(rules):
@@ -217,10 +218,12 @@ def test_a_name_given_with_ming_wei_or_dai_hao_takes_the_type_of_the_word_after(
 
 
 def test_a_partner_and_a_name_after_a_company_word_are_companies(rules):
-    found = _rule_found(rules, "Zentrix 与腾讯达成战略合作；合作的内存芯片厂商Innostar Semiconductor；Claude 与 Slack 集成")
+    found = _rule_found(rules, "Zentrix 与腾讯达成战略合作；合作的内存芯片厂商Innostar Semiconductor；Zorblet 与 Slack 集成；"
+                               "机器人 Quorbo X2 与宝马合作")
     assert found["Zentrix"] == ("Company", "pattern:slot-partner")
     assert found["Innostar Semiconductor"] == ("Company", "pattern:slot-startup")
-    assert found["Claude"][0] == "Product"  # integrated, not partnering
+    assert "Zorblet" not in found  # integrated, not partnering
+    assert "X2" not in found and "Quorbo X2" not in found  # a device that partners is not a company
     found = _rule_found(rules, "Quorvex teams up with Microsoft on agents.", "en")
     assert found["Quorvex"] == ("Company", "pattern:slot-partner")
 
@@ -243,10 +246,13 @@ def test_the_owner_of_a_company_thing_is_a_company_and_its_named_thing_a_product
 
 
 def test_the_name_that_opens_a_sentence_by_launching_is_a_company_but_not_a_person(rules):
-    found = _rule_found(rules, "Quorvix Launches Grok Bot for Agents\nPriya Raman launches a fund. AI Model Releases Soon.", "en")
+    found = _rule_found(rules, "Quorvix Launches Grok Bot for Agents\nPriya Raman launches a fund. AI Model Releases Soon. "
+                               "The deal closed Friday. Zentrix partners with Microsoft. Today Zorbly launches a tool.", "en")
     assert found["Quorvix"] == ("Company", "pattern:slot-launcher-en")
     assert "Priya Raman" not in found or found["Priya Raman"][0] == "Person"
     assert "AI Model" not in found
+    assert found["Zentrix"][0] == "Company" and "Friday. Zentrix" not in found  # a name stops at a sentence end
+    assert "Today Zorbly" not in found
 
 
 def test_a_name_an_english_device_noun_follows_is_hardware(rules):

@@ -641,17 +641,26 @@ def test_a_new_thing_called_x_is_the_sentences_company_s_and_a_dash_introduces_a
 def test_a_release_reaches_every_name_of_its_list_past_english_modifiers(tmp_path):
     found = _statements(tmp_path, _digest(
         "Mistral AI released Devstral 2 (123B parameters) and a smaller 24B Devstral Small, plus a new Codestral for "
-        "context-aware code automation."))
-    assert {o for s, p, o, _ in found if p == "develops" and s == "Mistral AI"} == {"Devstral 2", "Devstral Small", "Codestral"}
+        "context-aware code automation.",
+        "Google released Gemini 3, a Claude Opus rival.",
+        "OpenAI released GPT-5 as well as a cheaper Claude Sonnet alternative."))
+    develops = {(s, o) for s, p, o, _ in found if p == "develops"}
+    assert {o for s, o in develops if s == "Mistral AI"} == {"Devstral 2", "Devstral Small", "Codestral"}
+    assert ("Google", "Gemini 3") in develops and ("OpenAI", "GPT-5") in develops
+    assert not {o for s, o in develops if o.startswith("Claude")}  # an apposition or another's product, not a list
 
 
 def test_its_own_product_in_an_apposition_or_after_qi_is_developed_by_the_subject(tmp_path):
     found = _statements(tmp_path, _digest(
         "NVIDIA has launched a follow-up to the Jetson AGX Xavier, its $1,100 AI brain for robots.",
         "Microsoft is taking on Gemini, its biggest rival in search.",
+        "Microsoft takes on Gemini, its archrival’s chatbot.",
+        "Apple now lets developers call Claude, their favorite model.",
         "Meta 在其 Llama 4 模型中加入了新功能。",
-        "微软投资 OpenAI 并使用其 GPT-4。"))
+        "微软投资 OpenAI 并使用其 GPT-4。",
+        "OpenAI 允许开发者在其 Cursor 中调用。"))
     develops = {(s, o) for s, p, o, _ in found if p == "develops"}
     assert ("NVIDIA", "Jetson AGX Xavier") in develops
     assert ("Meta", "Llama 4") in develops
-    assert not {("Microsoft", "Gemini"), ("Microsoft", "GPT-4")} & develops  # a rival; 其 after another company
+    # a rival; their (the developers'); 其 after another company; 其 of the developers
+    assert not {("Microsoft", "Gemini"), ("Apple", "Claude"), ("Microsoft", "GPT-4"), ("OpenAI", "Cursor")} & develops

@@ -38,7 +38,7 @@ MODEL_DIR = MODELS_DIR / "ner"
 
 _RULES_BY_DIR: dict[str, Rules] = {}
 # Patterns whose id starts with this are slots (rules/patterns.yml): names proposed by where they stand, checked
-# by PatternMatcher._slot_name.
+# by slot_name_ok.
 SLOT_PATTERN_PREFIX = "slot-"
 
 
@@ -245,35 +245,13 @@ class PatternMatcher:
                 if pattern.known_base and not self._base_known(m.group("base"), pattern.known_base):
                     continue
                 known = self.rules.alias_index.get(fold_name(name))
-                if not known and pattern.id.startswith(SLOT_PATTERN_PREFIX) and not self._slot_name(name, pattern.type):
+                if not known and pattern.id.startswith(SLOT_PATTERN_PREFIX) and not slot_name_ok(name, pattern.type, self.rules):
                     continue
                 entity_type = self.rules.entities[known].type if known else self._type_of_base(name, pattern.type)
                 if entity_type == "Product" and not known and _CHIP_AFTER.match(text, end):
                     entity_type = "Hardware"  # 推出 Arc Pro B70 显卡: the word after the name says it is a chip
                 found.append(_Match(start, end, known, entity_type, f"pattern:{pattern.id}", pattern.confidence))
         return found
-
-    def _slot_name(self, name: str, slot_type: str) -> bool:
-        """A name a slot proposes (the object of a release verb, the subject of a funding): not a common English
-        word (Support, Work) and, for a product, not a known company's name with words after it (OpenAI GPT-5)."""
-        words = name.split()
-        if len(words) == 1 and not re.search(r"\d|[a-z][A-Z]", name) and (_common_english(name, 4.5) or
-                                                                      name.endswith("ly") and _zipf(name.lower()) > 2):
-            return False  # a common word, or an adverb opening the sentence (Crucially, an ...)
-        if words[0].lower() in _NOT_NAME_WORDS:
-            return False
-        if slot_type in ("Company", "Organization") and words[0] in self.rules.names.given_names and len(words) <= 3 \
-                and words[-1].lower() not in _FIRM_WORDS | {"ai", "inc", "inc.", "corp", "ltd", "llc", "co"}:
-            return False  # a person (Sarah's models, Garry Tan launches), not a company
-        if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
-            return False  # a phrase (Happy Birthday), not a name
-        if len(words) > 1:
-            first = self.rules.alias_index.get(fold_name(words[0]))
-            # a product named by a known company's name and more words is that company and its product
-            # (OpenAI GPT-5); a company named so is a unit or a product of the known one (Perplexity Labs)
-            if first and self.rules.entities[first].type in ("Company", "Organization", "Person"):
-                return False
-        return True
 
     def _type_of_base(self, name: str, default: str) -> str:
         """A new version of known hardware is hardware (CUDA 13.1, like CUDA); of a product, a product."""
@@ -562,9 +540,8 @@ def _for_audience(text: str, m: _Match, audience: re.Match, rules: Rules) -> boo
         return False
     if any(w.lower() in _NOT_NAME_TAILS for w in words):
         return False
-    known = rules.alias_index.get(fold_name(words[0]))
-    if known and rules.entities[known].type in ("Company", "Organization", "Person"):
-        return False  # for another entity (Gemini for Google ...): not an edition's name
+    if rules.alias_index.get(fold_name(words[0])):
+        return False  # for another entity (Gemini for Google …, Claude for Excel): not an edition's name
     line_start = text.rfind("\n", 0, m.start) + 1
     line_end = text.find("\n", m.end)
     return not _title_case(text[line_start : line_end if line_end >= 0 else len(text)])  # "Claude For Work" in a headline
@@ -619,11 +596,51 @@ _DEVICE_AFTER = re.compile(r"[ ]?(?:芯片|处理器|加速器|超级计算机|�
 _EVENT_NAME = re.compile(r".*(?:Day|Con|Conf|Summit|Expo|Week|Forum|Keynote|Hackathon)")  # DevDay, RubyConf: an event
 
 
+_PERSON_WORDS = frozenset("ceo cto cfo coo cpo founder co-founder cofounder president chairman chief former engineer "
+                          "researcher director vp head professor dr".split())
+
+
+def slot_name_ok(name: str, slot_type: str, rules: Rules) -> bool:
+    """A name a slot proposes (the object of a release verb, the subject of a funding): not a common English word
+    (Support, Work), not a phrase of common words, for a company not a person (Sarah's models, Garry Tan launches,
+    CEO Priya Shah) and, for a product, not a known company's name with words after it (OpenAI GPT-5)."""
+    words = name.split()
+    if len(words) == 1 and not re.search(r"\d|[a-z][A-Z]", name) and (_common_english(name, 4.5) or
+                                                                  name.endswith("ly") and _zipf(name.lower()) > 2):
+        return False  # a common word, or an adverb opening the sentence (Crucially, an ...)
+    if words[0].lower() in _NOT_NAME_WORDS:
+        return False
+    if slot_type in ("Company", "Organization") and (
+            any(w.lower() in _PERSON_WORDS for w in words) or words[0] in rules.names.given_names and len(words) <= 3
+            and words[-1].lower() not in _FIRM_WORDS | {"ai", "inc", "inc.", "corp", "ltd", "llc", "co"}):
+        return False  # a person, or a person's role, not a company
+    if len(words) > 1 and all(_common_english(w, 4.0) for w in words) and words[-1].lower() not in _FIRM_WORDS:
+        return False  # a phrase (Happy Birthday), not a name
+    if len(words) > 1:
+        first = rules.alias_index.get(fold_name(words[0]))
+        # a product named by a known company's name and more words is that company and its product
+        # (OpenAI GPT-5); a company named so is a unit or a product of the known one (Perplexity Labs)
+        if first and rules.entities[first].type in ("Company", "Organization", "Person"):
+            return False
+    return True
+
+
+# After a company's name and what it owns: what the company does or is made of, not a product.
+_NOT_A_PRODUCT_AFTER = re.compile(
+    r"[ ]?(?:的)?(?:技术|方法|策略|功能|特性|论文|研究|团队|部门|实验室|战略|计划|项目|模式|报告|博客|帖子)"
+    r"|[ ](?:paper|team|technique|method|feature|strategy|report|blog|post|unit|division|lab|group|institute|center|"
+    r"centre|program|programme|initiative|approach|framework paper)s?\b")
+# The last word of an institution or a research unit (Stanford's Hoover Institution, Meta's Fundamental AI Research).
+_UNIT_LAST = frozenset("institution institute research lab labs group division team center centre foundation "
+                       "university school ai".split())
+
+
 def company_possessions(text: str, found: list[_Match], rules: Rules) -> list[_Match]:
-    """A name a known company is said to own (`X’s Y`, `X 的 Y`) is its product, or its chip or device when the
-    word after says so; not a role (CEO), a person, a generic word (API, AI, Token), a paper, benchmark,
-    dataset or technique (`NVIDIA 的 RLP（强化学习预训练）`: words that say what it is decide), nor a name
-    some rule already found there."""
+    """A name a known company, or one a slot found, is said to own (`X’s Y`, `X 的 Y`) is its product, or its chip
+    or device when the word after says so; not a role (CEO), a person, a generic word or a short acronym (API, AI,
+    RAG), an adjective (AI-driven), an event (DevDay), a unit of the company (Meta's Fundamental AI Research), a name
+    the words after call a technique, paper, team or feature, a name the NER filter finds implausible (a common
+    word, a benchmark, a code identifier), nor a name some rule already found there."""
     out = []
     starts = {m.start for m in found}
     for m in found:
@@ -635,21 +652,17 @@ def company_possessions(text: str, found: list[_Match], rules: Rules) -> list[_M
         start, end = hit.span("name")
         name = hit.group("name")
         words = name.split()
-        if words[0].lower() in _NOT_NAME_WORDS or words[0].lower() in _NOT_NAME_TAILS or _SHORT_ACRONYM.fullmatch(words[0]):
+        if words[0].lower() in _NOT_NAME_TAILS or _SHORT_ACRONYM.fullmatch(words[0]) or not slot_name_ok(name, "Product", rules):
             continue
         if re.fullmatch(r"[A-Za-z0-9]+-[a-z]+", words[0]):
             continue  # an adjective (AI-driven OS, GPU-based), not a name
-        if len(words) > 1 and words[0] in rules.names.given_names:
-            continue  # a person (Microsoft Research 的 Chris Bishop): the person rules' business
-        if _EVENT_NAME.fullmatch(name):
-            continue
-        if rules.alias_index.get(fold_name(name)) or rules.alias_index.get(fold_name(words[0])):
-            continue  # a known name, found by the gazetteer
+        if len(words) > 1 and (words[0] in rules.names.given_names or words[-1].lower() in _UNIT_LAST):
+            continue  # a person (Microsoft Research 的 Chris Bishop), a unit of the company (Meta's FAIR Research)
+        if _EVENT_NAME.fullmatch(name) or rules.alias_index.get(fold_name(name)) or rules.alias_index.get(fold_name(words[0])):
+            continue  # an event; a known name, found by the gazetteer
         if implausible_because(text, start, end, lambda w: fold_name(w) in rules.alias_index) is not None:
             continue
-        if len(words) > 1 and all(_common_english(w, 4.0) for w in words):
-            continue  # a phrase (Deep Research, Data Center), not a name
-        if re.match(r"[ ]?(?:的)?(?:技术|方法|策略|功能|特性|论文|研究|团队|部门|实验室|战略|计划|项目|模式|报告|博客|帖子)|[ ](?:paper|team|technique|method|feature|strategy|report|blog|post|unit|division|lab)s?\b", text[end:end + 8]):
+        if _NOT_A_PRODUCT_AFTER.match(text, hit.end()):
             continue  # what the company does or is made of, not a product
         kind = "Hardware" if _DEVICE_AFTER.match(text, hit.end()) else "Product"
         out.append(_Match(start, end, None, kind, "pattern:possessed", 0.6))

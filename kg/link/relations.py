@@ -19,11 +19,15 @@ from kg.extract.triggers import TriggerIndex
 # and in quotes (媲美 “A” 和 “B”); "A, B, and C" takes its serial comma
 _LIST_JOIN = re.compile(
     rf"(?:\s?[（(][^（）()\n{MENTION_OPEN}{MENTION_CLOSE}]{{1,16}}[）)])?[”\"」』]?"
-    rf"\s?(?:、|,\s?and\b|,|，|和|与|及|以及|,?\s?plus\b|,?\s?as well as\b|,?\s?along with\b|and|&|/)\s?"
-    # English modifiers before the next name: "and a smaller 24B Devstral Small", "plus a new X"
-    rf"(?:(?:a|an|the|its|their|new|smaller|larger|bigger|lighter|faster|cheaper|open|open-source|open-weight|compact|"
-    rf"mini|\d[\d.,]*[BMKbmk]?|\d[\d.,]*-?(?:billion|million)(?:-parameter)?)\s){{0,3}}"
-    rf"[“\"「『]?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}",
+    rf"\s?(?:(?:、|,(?!\s?and\b)|，|和|与|及|以及|&|/)\s?"
+    # after an English joiner, modifiers may come before the next name ("and a smaller 24B Devstral Small", "plus a
+    # new X"); after a bare comma they would read an apposition as a list ("Gemini 3, a Claude Opus rival")
+    rf"|(?:,\s?and\b|,?\s?plus\b|,?\s?as well as\b|,?\s?along with\b|and\b)\s?"
+    rf"(?:(?:a|an|the|its|new|smaller|larger|bigger|lighter|faster|cheaper|open|open-source|open-weight|compact|"
+    rf"mini|\d[\d.,]*[BMKbmk]?|\d[\d.,]*-?(?:billion|million)(?:-parameter)?)\s){{0,3}})"
+    rf"[“\"「『]?(?:第[一二三四五六七八九十\d]+代)?{MENTION_OPEN}([A-Z])(\d+){MENTION_CLOSE}"
+    # not a name the next word says is another's (a Claude Sonnet alternative, the Llama 3 weights it tuned)
+    rf"(?![\s-]?(?:rivals?|competitors?|challengers?|alternatives?|weights|beating|killers?)\b)",
     re.I,
 )
 _ORG_TYPES = {"Company", "Organization"}

@@ -163,7 +163,7 @@ class EntityResolver:
                 continue
             entity_type = self._votes[key].most_common(1)[0][0]
             name = self._surfaces[key].most_common(1)[0][0]
-            if _TECHNIQUE_HEAD.fullmatch(name):
+            if entity_type == "Product" and _TECHNIQUE_HEAD.fullmatch(name):
                 self._dropped.add(key)
                 continue
             entity_id = slugify(name)

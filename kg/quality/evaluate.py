@@ -156,10 +156,11 @@ def gold_keys(entity: dict) -> set[str]:
     return {fold_name(entity["name"])} | {fold_name(a) for a in entity.get("aliases", [])}
 
 
-def match_entity(entity: dict, keys: set[str], predicted: list, used: set[str]):
+def match_entity(entity: dict, predicted: list, used: set[str]):
     """The graph entity of the item that a gold entity is: same type, a name in common, not taken by an earlier gold
     entity; one carrying the gold entity's own name before one that only shares an alias (gold `Claude Fable 5`,
     alias `Fable`: the graph's `Claude Fable 5`, not its `Fable`)."""
+    keys = gold_keys(entity)
     candidates = [p for p in predicted if p.type == entity["type"] and p.names & keys and p.iri not in used]
     own = fold_name(entity["name"])
     return next((p for p in candidates if own in p.names), candidates[0] if candidates else None)
@@ -190,7 +191,7 @@ def evaluate(gold_paths: Path | str | Iterable[Path | str], graph_path: Path) ->
         used: set[str] = set()
         for g in record["entities"]:
             keys = gold_keys(g)
-            hit = match_entity(g, keys, predicted, used)
+            hit = match_entity(g, predicted, used)
             if hit:
                 result.entities[g["type"]].tp += 1
                 resolved[g["name"]] = hit.iri

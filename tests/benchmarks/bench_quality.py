@@ -34,7 +34,7 @@ FOLDERS = {"hextra": "hextra-ai-insight-daily", "ainews-zh": "ainews-zh"}
 
 sys.path.insert(0, str(ROOT))
 
-from kg.quality.evaluate import _graph_items, _item_entities, evaluate, format_evaluation, gold_keys, match_entity, read_gold  # noqa: E402
+from kg.quality.evaluate import _graph_items, _item_entities, evaluate, format_evaluation, match_entity, read_gold  # noqa: E402
 from kg.sparql.entities import ENTITY_PREFIXES as _PREFIXES  # noqa: E402
 from kg.sparql.store import load_store  # noqa: E402
 from kg.records import SYMMETRIC_RELATIONS  # noqa: E402
@@ -115,7 +115,7 @@ def relation_details(gold_path: Path, graph_path: Path) -> str:
         predicted = _item_entities(store, item_iri)
         resolved, used = {}, set()
         for g in record["entities"]:
-            hit = match_entity(g, gold_keys(g), predicted, used)
+            hit = match_entity(g, predicted, used)
             if hit:
                 resolved[g["name"]] = hit.iri
                 used.add(hit.iri)

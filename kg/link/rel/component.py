@@ -43,8 +43,8 @@ def _load(model_dir: str):
     return nlp, thresholds, float(meta.get("known_threshold", default)), int(meta.get("edge_words", 0))
 
 
-# Words between a person and a company (or just after the later one: X 加入后) that tell of a move between employers:
-# the person may work for both.
+# Words around a person and a company (between them, just before the first or just after the later one: former
+# Google engineer X, X 加入后) that tell of a move between employers: the person may work for both.
 _JOB_CHANGE = re.compile(r"加入|执掌|挖来|挖走|挖角|跳槽|出任|转投|离开|离职|曾任|前任|\b(?:joins|joined|joining|hired|hires|poached|"
                          r"left|leaves|leaving|former|formerly|ex-|previously|departs|departed)\b", re.I)
 
@@ -91,7 +91,8 @@ class RelationModel:
             if label == "none" or score < min(self.thresholds[label], self._known(label, subj, obj, rules)):
                 continue
             if label == "worksFor" and subj.entity_id in ruled and \
-                    not _JOB_CHANGE.search(sentence, min(subj.end, obj.end) - s_start, max(subj.end, obj.end) - s_start + 8):
+                    not _JOB_CHANGE.search(sentence, max(0, min(subj.start, obj.start) - s_start - 10),
+                                           max(subj.end, obj.end) - s_start + 8):
                 continue
             if not allows(label, subj.type, obj.type):
                 continue
