@@ -123,9 +123,8 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
 
     try:
         params = load_config(plan.config).get("kg_training", {})
-    except Exception as exc:  # thinc's ConfigValidationError, configparser's errors: the file is no config
-        raise TrainError(f"{plan.config}: not a spaCy config ({str(exc).splitlines()[0]}). "
-                         "Fix: start from kg/extract/ner/config.cfg") from None
+    except ValueError:  # confection's ConfigValidationError: no [section] heading, a bad ${reference}
+        raise TrainError(f"{plan.config}: not a spaCy config. Fix: start from kg/extract/ner/config.cfg") from None
 
     files = corpus_files(plan.corpus, plan.before)
     train_files, eval_files = split_files(files, plan.eval_share if plan.holdout else 0.0, plan.seed)
