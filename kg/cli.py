@@ -546,12 +546,15 @@ def eval_command(gold_files, graph_file, fmt):
 @click.option("--install", is_flag=True, help="Copy the model into the package (kg/models/ner), where kg build runs it.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help=RULES_HELP)
 @click.option("--before", multiple=True, metavar="[FOLDER=]YYYY-MM-DD", help="Train only on digests dated before this day, in every corpus folder or in the one named (a time split; repeatable).")
-def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir, before):
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="spaCy training config  [default: kg/extract/ner/config.cfg]")
+def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, rules_dir, before, config_path):
     """Train kg's statistical NER with spaCy on digest folders, labelled by the rules (silver data).
 
-    The config is kg/extract/ner/config.cfg. With --holdout, a share of the gazetteer is hidden from the rules that
-    label the training data and the model is scored on what it finds of them in files it did not train on;
-    report.json holds the figures and a sample of the model's own predictions to hand-check.
+    The config is kg/extract/ner/config.cfg (or --config; kg/extract/ner/config-vectors.cfg first learns static
+    subword vectors from the same files, which needs floret: pip install 'kg[train]'). With --holdout, a share of
+    the gazetteer is hidden from the rules that label the training data and the model is scored on what it finds
+    of them in files it did not train on; report.json holds the figures and a sample of the model's own
+    predictions to hand-check.
 
     \b
     Example:
@@ -559,10 +562,11 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
         kg train ../shared/corpus/ainews-zh --holdout 0.2 --out /tmp/ner-heldout
         kg train ../shared/corpus/ainews-zh ../shared/corpus/hextra-ai-insight-daily \\
             --before ainews-zh=2026-07-01 --before hextra-ai-insight-daily=2026-01-01
+        kg train ../shared/corpus/ainews-zh --config kg/extract/ner/config-vectors.cfg --out /tmp/ner-vectors
     """
     import re
 
-    from kg.extract.ner.train import TrainPlan, install_model
+    from kg.extract.ner.train import CONFIG, TrainPlan, install_model
     from kg.extract.ner.train import train as run_train
     from kg.extract.rules import load_rules
 
@@ -577,7 +581,7 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
                 raise click.BadParameter(f"{value!r}: expected [FOLDER=]YYYY-MM-DD, e.g. ainews-zh=2026-07-01", param_hint="--before")
             cuts[folder] = day
         plan = TrainPlan(list(corpus), work_dir, holdout=holdout, seed=seed, max_docs=max_sentences, max_steps=max_steps,
-                         before=cuts)
+                         before=cuts, config=config_path or CONFIG)
         report = run_train(plan, rules, on_step=lambda message: click.echo(f"kg train: {message}", err=True))
         if install:
             click.echo(f"Installed the model in {install_model(report.model)}")

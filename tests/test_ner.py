@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,6 +168,71 @@ def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
     assert (out / "model" / "common_words.txt").is_file()
     pipelines = make_pipelines(__import__("kg.extract.rules", fromlist=["load_rules"]).load_rules(), model_dir=out / "model")
     assert "kg_model_mentions" in pipelines["zh"].pipe_names
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _train_with_vectors(tmp_path, name: str) -> Path:
+    """kg train --config config-vectors.cfg (a small table, one epoch) on ten training days of hextra."""
+    from spacy.util import load_config
+
+    from kg.extract.ner.train import CONFIG
+
+    corpus = tmp_path / "hextra-ai-insight-daily"
+    if not corpus.exists():
+        corpus.mkdir()
+        for day in range(10, 20):
+            source = SHARED / "corpus" / "hextra-ai-insight-daily" / "2025-06" / f"2025-06-{day}.md"
+            (corpus / source.name).write_bytes(source.read_bytes())
+        config = load_config(CONFIG.with_name("config-vectors.cfg"))
+        config["kg_training"].update({"vectors_every": 1, "vectors_bucket": 2000, "vectors_dim": 16,
+                                      "vectors_epochs": 1, "vectors_min_count": 1})
+        config.to_disk(tmp_path / "config.cfg")
+    out = tmp_path / name
+    # One process a run, as a user runs the command: each pipeline made in a process adds the gazetteer's names to
+    # jieba's dictionary again, which shifts its word counts and so its cuts.
+    result = subprocess.run([sys.executable, "-c", "from kg.cli import main; main()", "train", str(corpus),
+                             "--out", str(out), "--config", str(tmp_path / "config.cfg"),
+                             "--max-sentences", "150", "--max-steps", "20"],
+                            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    return out / "model"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED / "corpus" / "hextra-ai-insight-daily").is_dir(), reason="needs ../shared (the shared corpora)")
+def test_training_with_static_vectors_is_reproducible_and_the_build_runs_the_model(tmp_path):
+    pytest.importorskip("floret", reason="static vectors need floret (pip install 'kg[train]')")
+    first, second = _train_with_vectors(tmp_path, "a"), _train_with_vectors(tmp_path, "b")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert {Path("ner/model"), Path("vocab/vectors")} <= set(files)
+    for name in files:
+        if name != Path("config.cfg"):  # it names the --out folder's training files
+            assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    meta = read_meta(first)
+    assert (meta["vectors"]["mode"], meta["vectors"]["vectors"], meta["vectors"]["width"]) == ("floret", 2000, 16)
+    from kg.ingest.corpora import gold_files
+
+    not_gold = [p for p in (tmp_path / "hextra-ai-insight-daily").iterdir() if p.name not in gold_files()]
+    assert meta["kg_vectors"]["files"] == len(not_gold) > 0 and meta["kg_vectors"]["words"] > 0
+    # The build's NER windows are read with the model's vectors: a digest with Latin names goes through.
+    items = parse_digest(_digest(tmp_path, ONE_OFF.replace("Kestrion", "Kestrion Labs 与 Vantor AI")) / "2026-03-01.md").items
+    pipelines = make_pipelines(__import__("kg.extract.rules", fromlist=["load_rules"]).load_rules(), model_dir=first)
+    assert pipelines["zh"].get_pipe("kg_model_mentions").mentions.vocab.vectors.shape == (2000, 16)
+    found = extract_mentions(items, pipelines)
+    assert [item.id for item, _ in found] == [item.id for item in items]
+
+
+def test_train_with_a_config_that_is_not_one_says_so(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "2026-01-01.md").write_text("# 2026-01-01\n\n## 快讯\n\nOpenAI 发布 GPT-5。\n", encoding="utf-8")
+    bad = tmp_path / "bad.cfg"
+    bad.write_text("not a config\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["train", str(tmp_path / "in"), "--out", str(tmp_path / "ner"), "--config", str(bad)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {bad}: not a spaCy config. Fix: start from kg/extract/ner/config.cfg\n"
 
 
 def test_train_without_digests_says_so(tmp_path):

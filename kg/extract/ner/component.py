@@ -60,6 +60,9 @@ class ModelMentions:
         self.rules = rules
         self.model = load_model(str(model_dir))
         self.ner = self.model.get_pipe("ner")
+        # A model with static vectors (config-vectors.cfg) looks them up in its input Docs' vocabulary: the
+        # windows are then made in the model's own; otherwise in the build's (the hashed features alone).
+        self.vocab = self.model.vocab if self.model.vocab.vectors.shape[0] else None
         self.window = window
         self.extractor = model_extractor(meta)
         self.confidence = meta.get("kg_confidence", {})
@@ -159,12 +162,13 @@ class ModelMentions:
     def pieces_of_doc(self, doc: Doc, covered: set[int] | None = None) -> list[tuple[Doc, int]]:
         """The model's input: one small Doc per window, with the window's character offset in the text."""
         pieces = []
+        vocab = doc.vocab if self.vocab is None else self.vocab
         for a, b in self.windows(doc, covered):
             window = doc[a:b]
             # A new Doc from the words: 7x cheaper than Span.as_doc(), which copies every attribute array.
             words = [t.text for t in window]
             spaces = [bool(t.whitespace_) for t in window]
-            pieces.append((Doc(doc.vocab, words=words, spaces=spaces), window.start_char))
+            pieces.append((Doc(vocab, words=words, spaces=spaces), window.start_char))
         return pieces
 
     def pieces_of_text(self, text: str, taken: list[tuple[int, int]], tokenizer) -> list[tuple[Doc, int]]:
@@ -216,7 +220,7 @@ class ModelMentions:
                     self._add_windows(new.spans, new.words, 0, _covered(new.starts, new.words, taken))
             if new is not None:
                 if current is not None:
-                    pieces.extend(current.pieces(tokenizer.vocab))
+                    pieces.extend(current.pieces(tokenizer.vocab if self.vocab is None else self.vocab))
                 current = new
             while current.spans and current.spans[-1][1] >= len(current.words) and current.end < len(text):  # widen right
                 wider = _cut_after(text, current.end + 1 + STRETCH_MARGIN)
@@ -225,7 +229,7 @@ class ModelMentions:
                     k += 1
                 self._grow(current, _jieba_tokens(tokenizer, text, current.end, wider), wider, taken)
         if current is not None:
-            pieces.extend(current.pieces(tokenizer.vocab))
+            pieces.extend(current.pieces(tokenizer.vocab if self.vocab is None else self.vocab))
         return pieces
 
     def _grow(self, stretch: _Stretch, tokens: _Tokens, end: int, taken: list[tuple[int, int]]) -> None:

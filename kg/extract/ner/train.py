@@ -24,7 +24,7 @@ from kg.ingest.normalize import fold_name
 from kg.link.resolve import MODEL_MIN_ITEMS
 from kg.extract.rules import Rules
 from kg.extract.ner.silver import MAX_CHARS, MIN_CHARS, SilverStats, silver_docs
-from kg.ingest.corpora import read_items
+from kg.ingest.corpora import gold_files, read_items
 
 CONFIG = Path(__file__).parent / "config.cfg"
 MODEL_NAME = "kg_ner"
@@ -47,6 +47,7 @@ class TrainPlan:
     eval_share: float = 0.2  # share of files kept out of training, for the held-out evaluation
     # A time split: only digests dated before a day (YYYY-MM-DD), by corpus folder name ("" = every folder)
     before: dict[str, str] = field(default_factory=dict)
+    config: Path = CONFIG  # spaCy config, with kg's own [kg_training] settings when it has static vectors
 
 
 @dataclass
@@ -56,6 +57,7 @@ class TrainReport:
     silver: dict = field(default_factory=dict)
     held_out_ids: int = 0
     evaluation: dict = field(default_factory=dict)
+    vectors: dict = field(default_factory=dict)  # files and words the static vectors were learned from
 
 
 def corpus_files(folders: list[Path], before: dict[str, str] | None = None) -> list[Path]:
@@ -114,8 +116,15 @@ def rules_without(rules: Rules, ids: set[str]) -> Rules:
 
 
 def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda _m: None) -> TrainReport:
-    """Make silver data, train, (with a hold-out) evaluate; the model lands in plan.out/model."""
+    """Make silver data, (when the config asks) learn static vectors, train, (with a hold-out) evaluate; the model
+    lands in plan.out/model."""
     from spacy.cli.train import train as spacy_train
+    from spacy.util import load_config
+
+    try:
+        params = load_config(plan.config).get("kg_training", {})
+    except ValueError:  # confection's ConfigValidationError: no [section] heading, a bad ${reference}
+        raise TrainError(f"{plan.config}: not a spaCy config. Fix: start from kg/extract/ner/config.cfg") from None
 
     files = corpus_files(plan.corpus, plan.before)
     train_files, eval_files = split_files(files, plan.eval_share if plan.holdout else 0.0, plan.seed)
@@ -138,8 +147,6 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
     report.silver = asdict(stats)
     report.seconds["silver"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    on_step(f"spacy train on {len(docs) - dev_size} sentences, {plan.max_steps} steps")
     overrides = {
         "paths.train": str(plan.out / "train.spacy"),
         "paths.dev": str(plan.out / "dev.spacy"),
@@ -147,12 +154,19 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
         "training.max_steps": plan.max_steps,
         "training.eval_frequency": max(50, min(400, plan.max_steps // 5)),
     }
+    if params.get("vectors", False):
+        clock = time.perf_counter()
+        overrides["paths.vectors"] = str(learn_vectors(train_files, pipelines, params, plan.out, report, on_step))
+        report.seconds["vectors"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    on_step(f"spacy train on {len(docs) - dev_size} sentences, {plan.max_steps} steps")
     try:
-        spacy_train(CONFIG, plan.out / "spacy", overrides=overrides)
+        spacy_train(plan.config, plan.out / "spacy", overrides=overrides)
     except SystemExit as exc:  # spaCy's CLI helpers exit on bad input
         raise TrainError(f"spacy train stopped (exit {exc.code}): see its output above") from None
     report.seconds["train"] = time.perf_counter() - clock
-    _finish_model(plan.out / "spacy" / "model-best", report.model, stats, common)
+    _finish_model(plan.out / "spacy" / "model-best", report.model, stats, common, report.vectors)
 
     if held:
         clock = time.perf_counter()
@@ -179,7 +193,44 @@ def install_model(model: Path) -> Path:
     return MODEL_DIR
 
 
-def _finish_model(best: Path, target: Path, stats: SilverStats, common: frozenset[str]) -> None:
+def learn_vectors(train_files: list[Path], pipelines: dict, params, out: Path, report: TrainReport,
+                  on_step: Callable[[str], None]) -> Path:
+    """Learn floret vectors from every `vectors_every`-th training file (no file a gold item comes from), cut into
+    words as the silver sentences are; returns the spaCy vectors folder for `[initialize] vectors`."""
+    from kg.link.rel.vectors import train_vectors, write_vectors_folder
+
+    gold = gold_files()
+    files = [p for p in train_files if p.name not in gold][:: int(params.get("vectors_every", 1))]
+    if not files:
+        raise TrainError("no files to learn the static vectors from: every training file is the source of a gold "
+                         "item (tests/data/gold). Fix: give more digest files")
+    on_step(f"static vectors from {len(files)} training files")
+    table = out / "vectors.floret"
+    words = train_vectors(files, table, params, sentences=_sentence_words(pipelines))
+    folder = out / "vectors"
+    if folder.exists():
+        shutil.rmtree(folder)
+    write_vectors_folder(table, folder)
+    table.unlink()
+    report.vectors = {"files": len(files), "words": words}
+    on_step(f"static vectors learned from {words} words")
+    return folder
+
+
+def _sentence_words(pipelines: dict):
+    """An item -> the tokens of each of its sentences, as `silver_docs` cuts them (the item's language's
+    tokenizer on the stripped sentence), whitespace tokens left out."""
+    def sentences(item):
+        text = item_text(item)
+        nlp = pipelines[language_of(text)]
+        for s, e in sentence_bounds(text):
+            sentence = text[s:e].strip()
+            if sentence:
+                yield [t.text for t in nlp.make_doc(sentence) if not t.is_space]
+    return sentences
+
+
+def _finish_model(best: Path, target: Path, stats: SilverStats, common: frozenset[str], vectors: dict) -> None:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(best, target)
@@ -190,6 +241,8 @@ def _finish_model(best: Path, target: Path, stats: SilverStats, common: frozense
     meta.update(name=MODEL_NAME, version=MODEL_VERSION, description="kg's NER for AI-industry news (silver data from kg rules)")
     meta["kg_silver"] = {"sentences": stats.sentences_kept, "entities": stats.entities,
                          "named_by_structure": stats.structure_labelled, "by_label": stats.by_label}
+    if vectors:
+        meta["kg_vectors"] = vectors
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2))
 
 
