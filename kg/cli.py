@@ -589,7 +589,8 @@ def train(corpus, work_dir, holdout, seed, max_sentences, max_steps, install, ru
         raise _fail(exc) from None
     silver = report.silver
     click.echo(f"Silver data: {silver['sentences_kept']} sentences, {silver['entities']} entities "
-               f"({silver['structure_labelled']} named by the structure), {silver['replaced']} names replaced.")
+               f"({silver['structure_labelled']} named by the structure), {silver['replaced']} names replaced"
+               + (f"; {silver['hand_sentences']} hand-annotated sentences, {silver['hand_entities']} entities." if silver.get("hand_sentences") else "."))
     click.echo("Seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in report.seconds.items()) + f". Model: {report.model}")
     if report.evaluation:
         ev = report.evaluation

@@ -53,6 +53,43 @@ def test_silver_doc_labels_rule_spans_and_leaves_unknown_names_missing(rules):
     assert iob["发布"] == "O"
 
 
+def _pair_file(tmp_path, records) -> Path:
+    path = tmp_path / "relations-train-x.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_hand_annotated_sentences_teach_every_marked_name_and_leave_unmarked_names_missing(tmp_path, rules):
+    from kg.extract.ner.silver import hand_docs
+    from kg.ingest.corpora import hand_annotated_mentions
+
+    text = "Zentrova 基于 Orbix 打造了 Quellbot，并接入 vLLM。"
+    records = [  # two pairs of one sentence: the union of their mentions is the sentence's annotation
+        {"text": text, "s": [0, 8, "Company"], "o": [12, 17, "Product"], "others": [[22, 30, "Product"]], "p": "none"},
+        {"text": text, "s": [22, 30, "Product"], "o": [12, 17, "Product"], "others": [], "p": "uses"},
+        # one stretch read two ways: the sentence is left out
+        {"text": "OpenAI 收购 Kestrion", "s": [0, 6, "Company"], "o": [10, 18, "Company"], "others": [[0, 3, "Product"]], "p": "acquires"},
+    ]
+    sentences = hand_annotated_mentions([_pair_file(tmp_path, records)])
+    assert list(sentences) == [text]
+    stats = SilverStats()
+    docs = hand_docs(sentences, make_pipelines(rules, use_model=False), stats)
+    assert [(e.text, e.label_) for e in docs[0].ents] == [("Zentrova", "Company"), ("Orbix", "Product"), ("Quellbot", "Product")]
+    iob = {t.text: t.ent_iob_ for t in docs[0]}
+    assert iob["vLLM"] == ""  # a name nobody marked is neither taught as a name nor as "O"
+    assert iob["打造"] == "O"
+    assert (stats.hand_sentences, stats.hand_entities) == (1, 3)
+
+
+def test_a_broken_hand_annotated_record_names_its_file_and_line(tmp_path):
+    from kg.ingest.corpora import TrainingDataError, hand_annotated_mentions
+
+    path = _pair_file(tmp_path, [{"text": "OpenAI 收购 Kestrion", "s": [0, 6, "Company"], "o": [10, 18, "Company"], "p": "acquires"}])
+    path.write_text(path.read_text(encoding="utf-8") + '{"text": "x", "s": [0, 1]}\n', encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=r"relations-train-x\.jsonl:2: not a pair record"):
+        hand_annotated_mentions([path])
+
+
 @pytest.mark.skipif(not proper_names_available(), reason="the proper-name model is not installed (kg train-names)")
 def test_silver_data_labels_the_names_the_structure_proposes_with_their_slot_types(tmp_path, rules):
     digest = tmp_path / "2026-03-01.md"
@@ -166,8 +203,28 @@ def test_train_on_the_sample_makes_a_loadable_model(tmp_path):
     meta = read_meta(out / "model")
     assert (meta["name"], meta["version"]) == ("kg_ner", "1.2.0")
     assert (out / "model" / "common_words.txt").is_file()
+    assert meta["kg_silver"]["hand_sentences"] == 0  # the shipped config adds no hand-annotated sentences
     pipelines = make_pipelines(__import__("kg.extract.rules", fromlist=["load_rules"]).load_rules(), model_dir=out / "model")
     assert "kg_model_mentions" in pipelines["zh"].pipe_names
+
+
+def test_train_with_hand_annotated_sentences_adds_each_of_them(tmp_path):
+    from spacy.util import load_config
+
+    from kg.builder.pipeline import SAMPLE_CORPUS
+    from kg.extract.ner.train import CONFIG
+    from kg.ingest.corpora import hand_annotated_files, hand_annotated_mentions
+
+    config = load_config(CONFIG)
+    config["kg_training"]["hand_repeat"] = 2
+    config.to_disk(tmp_path / "config.cfg")
+    out = tmp_path / "ner"
+    result = CliRunner().invoke(cli, ["train", str(SAMPLE_CORPUS), "--out", str(out), "--config", str(tmp_path / "config.cfg"),
+                                      "--max-sentences", "150", "--max-steps", "10"])
+    assert result.exit_code == 0, result.output
+    sentences = len(hand_annotated_mentions(hand_annotated_files()))
+    assert f"; {sentences} hand-annotated sentences, " in result.output
+    assert read_meta(out / "model")["kg_silver"]["hand_sentences"] == sentences > 1000
 
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -44,6 +44,38 @@ def training_files(shared: Path, every: int = 1) -> list[Path]:
     return hextra[::every] + ainews[::every]
 
 
+HAND_FILES = "relations-train*.jsonl"
+
+
+def hand_annotated_files(folder: Path = GOLD_DIR) -> list[Path]:
+    """The hand-annotated sentence files (tests/data/relations-train*.jsonl), in name order."""
+    return sorted(Path(folder).glob(HAND_FILES))
+
+
+def hand_annotated_mentions(paths: Iterable[Path]) -> dict[str, list[tuple[int, int, str]]]:
+    """Each hand-annotated sentence with every mention its records mark (subject, object and others), as
+    (start, end, type); a sentence whose records give one stretch of text two readings is left out."""
+    sentences: dict[str, set[tuple[int, int, str]]] = {}
+    for path in paths:
+        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                spans = [record["s"], record["o"], *record.get("others", [])]
+                marked = {(int(a), int(b), str(t)) for a, b, t in spans}
+                text = record["text"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise TrainingDataError(f"{path}:{n}: not a pair record ({exc}). Fix: text, s, o, p") from None
+            sentences.setdefault(text, set()).update(marked)
+    out = {}
+    for text, spans in sentences.items():
+        ordered = sorted(spans)
+        if all(a[1] <= b[0] for a, b in zip(ordered, ordered[1:])) and all(0 <= a < b <= len(text) for a, b, _ in ordered):
+            out[text] = ordered
+    return out
+
+
 def read_items(files: Iterable[Path]) -> Iterator:
     """The items of the files; a file that cannot be read is skipped."""
     for path in files:

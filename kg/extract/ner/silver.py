@@ -32,7 +32,7 @@ from spacy.tokens import Doc
 from kg.ingest.corpora import read_items
 from kg.extract.ner.latin import COMMON_LATIN, is_name_like
 from kg.extract.spans import item_text, language_of, sentence_bounds
-from kg.ingest.normalize import has_cjk
+from kg.ingest.normalize import has_cjk, to_simplified
 from kg.extract.rules import Rules
 
 LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]{3,}(?![A-Za-z0-9])")
@@ -51,6 +51,8 @@ class SilverStats:
     replaced: int = 0
     dropped_uncovered: int = 0
     by_label: dict[str, int] = field(default_factory=dict)
+    hand_sentences: int = 0  # hand-annotated sentences added to the silver ones
+    hand_entities: int = 0
 
 
 class NameForge:
@@ -166,6 +168,38 @@ def silver_doc(nlp: Language, text: str, spans: list[tuple[int, int, str]], stat
         return None
     stats.missing_tokens += sum(len(s) for s in missing)
     return doc
+
+
+def hand_docs(sentences: dict[str, list[tuple[int, int, str]]], pipelines: dict[str, Language],
+              stats: SilverStats | None = None, common: frozenset[str] = COMMON_LATIN) -> list[Doc]:
+    """Docs of the hand-annotated sentences (`kg.ingest.corpora.hand_annotated_mentions`): every mention a person
+    marked is an entity, with the type the person gave it. The annotators marked the names the pairs of a sentence
+    needed, not always every name (`推理：vLLM, SGLang, ...` marks SGLang, not vLLM), so an unmarked name-like word
+    is missing (neither entity nor outside), as in the silver sentences; so is a mention the tokeniser cuts
+    through, or one labelled "". The rest of the sentence is outside."""
+    stats = stats if stats is not None else SilverStats()
+    docs = []
+    for text, spans in sentences.items():
+        simple = to_simplified(text)
+        doc = pipelines[language_of(simple)].make_doc(simple)
+        ents, missing = [], []
+        for start, end, label in spans:
+            span = doc.char_span(start, end, label=label, alignment_mode="strict") if label else None
+            if span is not None:
+                ents.append(span)
+            elif (loose := doc.char_span(start, end, alignment_mode="expand")) is not None:
+                missing.append(loose)
+        covered = {i for e in ents for i in range(e.start, e.end)}
+        missing += [doc[t.i : t.i + 1] for t in doc if t.i not in covered and is_name_like(t.text, common)]
+        missing = [m for m in missing if not any(m.start < e.end and e.start < m.end for e in ents)]
+        try:
+            doc.set_ents(ents, missing=_non_overlapping(missing), default="outside")
+        except ValueError:
+            continue
+        stats.hand_sentences += 1
+        stats.hand_entities += len(ents)
+        docs.append(doc)
+    return docs
 
 
 def _non_overlapping(spans):

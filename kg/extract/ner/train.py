@@ -23,8 +23,8 @@ from kg.extract.mentions import SPAN_KEY, GazetteerMatcher, _exact_match, _non_o
 from kg.ingest.normalize import fold_name
 from kg.link.resolve import MODEL_MIN_ITEMS
 from kg.extract.rules import Rules
-from kg.extract.ner.silver import MAX_CHARS, MIN_CHARS, SilverStats, silver_docs
-from kg.ingest.corpora import gold_files, read_items
+from kg.extract.ner.silver import MAX_CHARS, MIN_CHARS, SilverStats, hand_docs, silver_docs
+from kg.ingest.corpora import gold_files, hand_annotated_files, hand_annotated_mentions, read_items
 
 CONFIG = Path(__file__).parent / "config.cfg"
 MODEL_NAME = "kg_ner"
@@ -47,7 +47,8 @@ class TrainPlan:
     eval_share: float = 0.2  # share of files kept out of training, for the held-out evaluation
     # A time split: only digests dated before a day (YYYY-MM-DD), by corpus folder name ("" = every folder)
     before: dict[str, str] = field(default_factory=dict)
-    config: Path = CONFIG  # spaCy config, with kg's own [kg_training] settings when it has static vectors
+    config: Path = CONFIG  # spaCy config, with kg's own [kg_training] settings (hand-annotated sentences, vectors)
+    hand: list[Path] | None = None  # hand-annotated sentence files (default: tests/data/relations-train*.jsonl)
 
 
 @dataclass
@@ -142,7 +143,14 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
         raise TrainError(f"only {len(docs)} usable sentences in {len(train_files)} files: give a bigger corpus")
     random.Random(plan.seed).shuffle(docs)
     dev_size = max(50, len(docs) // 20)
-    DocBin(docs=docs[dev_size:]).to_disk(plan.out / "train.spacy")
+    # Hand-annotated sentences of the same training text, repeated `hand_repeat` times: names and types as a
+    # person read them, where the silver labels inherit the rules' blind spots. Training only, never the dev part.
+    repeat = int(params.get("hand_repeat", 0))
+    hand = hand_docs(_hide(hand_annotated_mentions(plan.hand if plan.hand is not None else hand_annotated_files()),
+                           rules, held), pipelines, stats, common) if repeat else []
+    train_docs = docs[dev_size:] + hand * repeat
+    random.Random(plan.seed + 1).shuffle(train_docs)
+    DocBin(docs=train_docs).to_disk(plan.out / "train.spacy")
     DocBin(docs=docs[:dev_size]).to_disk(plan.out / "dev.spacy")
     report.silver = asdict(stats)
     report.seconds["silver"] = time.perf_counter() - clock
@@ -175,6 +183,19 @@ def train(plan: TrainPlan, rules: Rules, on_step: Callable[[str], None] = lambda
         report.seconds["evaluate"] = time.perf_counter() - clock
     (plan.out / "report.json").write_text(json.dumps(asdict(report), default=str, ensure_ascii=False, indent=2))
     return report
+
+
+def _hide(sentences: dict[str, list[tuple[int, int, str]]], rules: Rules, held: set[str]) -> dict[str, list[tuple[int, int, str]]]:
+    """The hand-annotated mentions with those of held-out gazetteer ids marked missing (label ""), so that the
+    held-out evaluation measures names the training never labelled."""
+    if not held:
+        return sentences
+    matcher = GazetteerMatcher(rules)
+    out = {}
+    for text, spans in sentences.items():
+        hidden = [(m.start, m.end) for m in matcher.find(text) if m.entity_id in held]
+        out[text] = [(a, b, "" if any(h0 < b and a < h1 for h0, h1 in hidden) else t) for a, b, t in spans]
+    return out
 
 
 def install_model(model: Path) -> Path:
@@ -240,7 +261,8 @@ def _finish_model(best: Path, target: Path, stats: SilverStats, common: frozense
     meta = json.loads(meta_path.read_text())
     meta.update(name=MODEL_NAME, version=MODEL_VERSION, description="kg's NER for AI-industry news (silver data from kg rules)")
     meta["kg_silver"] = {"sentences": stats.sentences_kept, "entities": stats.entities,
-                         "named_by_structure": stats.structure_labelled, "by_label": stats.by_label}
+                         "named_by_structure": stats.structure_labelled, "by_label": stats.by_label,
+                         "hand_sentences": stats.hand_sentences, "hand_entities": stats.hand_entities}
     if vectors:
         meta["kg_vectors"] = vectors
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2))

@@ -26,13 +26,12 @@ from spacy.util import fix_random_seed, load_config, load_model_from_config, min
 
 from kg.extract.rules import Rules
 from kg.link.rel.instances import LABELS, with_edge_words
-from kg.ingest.corpora import training_files
+from kg.ingest.corpora import hand_annotated_files, training_files
 from kg.link.rel.silver import Instance, hand_instances, silver_instances
 from kg.link.rel.vectors import load_vectors, train_vectors
 
 CONFIG = Path(__file__).with_name("config.cfg")
 HAND_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
-HAND_FILES = "relations-train*.jsonl"
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "rel"
 DEFAULT_THRESHOLD = 0.5
 
@@ -52,7 +51,7 @@ class RelTrainReport:
 
 def hand_files(folder: Path = HAND_DIR) -> list[Path]:
     """The hand-annotated pair files: every relations-train*.jsonl of the folder, in name order."""
-    return sorted(folder.glob(HAND_FILES))
+    return hand_annotated_files(folder)
 
 
 def split_hand(hand: list[Instance], share: float, seed: int) -> tuple[list[Instance], list[Instance]]:
