@@ -133,6 +133,14 @@ def _rule_found(rules, text, lang="zh"):
     return {text[m.start : m.end]: (m.type, m.extractor) for m in found}
 
 
+def test_a_chinese_name_that_raises_money_goes_public_or_closes_is_a_company(rules):
+    found = _rule_found(rules, "人形机器人创企星澜智航今日宣布完成1.2亿美元天使轮融资。光屿科技正式递交招股书。"
+                               "墨川宣布倒闭。该公司此前已累计完成三轮融资。今年多家公司赴港上市。开口就像小米完成融资一样。")
+    assert {name: kind for name, (kind, _) in found.items() if kind == "Company"} == {
+        "星澜智航": "Company", "光屿科技": "Company", "墨川": "Company", "小米": "Company"}
+    assert found["星澜智航"][1] == "pattern:zh-funding-subject" and found["墨川"][1] == "pattern:zh-company-event"
+
+
 def test_slots_propose_names_no_rule_lists_with_the_type_the_slot_implies(rules):
     found = _rule_found(rules, "Quorvix 开源 Zephyrine 文本模型；Firestorm Labs 融资 8200 万美元；初创公司 Brindle 推出工具")
     assert found["Zephyrine"] == ("Product", "pattern:slot-release-object")

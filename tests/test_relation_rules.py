@@ -614,6 +614,26 @@ def test_lead_and_follow_investors_make_a_round_without_a_round_word_also_openin
         ("Atinum", "XCENA"), ("IMM Investment", "XCENA"), ("Corstone Asia", "XCENA")}
 
 
+def test_a_chinese_startup_that_raises_money_is_a_company_funded_by_every_clause_of_investors(tmp_path):
+    graph = _graph(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 星澜智能完成5亿元B轮融资\n"
+        "具身智能公司星澜智能今日宣布完成5亿元B轮融资，本轮由红杉中国领投，高瓴创投、北京市人工智能产业投资基金跟投，"
+        "老股东经纬创投持续加码。\n[原文](https://example.com/a)\n\n"
+        "## 2. 光屿科技获数千万元天使轮融资\n"
+        "光屿科技近日完成数千万元天使轮融资，投资方包括奇绩创坛、源码资本。该公司此前已累计完成三轮融资。\n"
+        "[原文](https://example.com/b)\n"))
+    companies = [d["name"] for _, d in graph.nodes(data=True) if d.get("type") == "Company"]
+    assert companies.count("星澜智能") == 1 and companies.count("光屿科技") == 1
+    assert not any(name.endswith(("宣布", "今日", "近日")) or name in ("该公司", "累计") for name in companies)
+    funded = {(graph.nodes[s]["name"], graph.nodes[o]["name"]): d for s, o, d in graph.edges(data=True)
+              if d["relation"] == "investsIn"}
+    assert {s for s, o in funded if o == "星澜智能"} == {
+        "HongShan", "Hillhouse Investment", "北京市人工智能产业投资基金", "Matrix Partners China"}
+    assert {s for s, o in funded if o == "光屿科技"} == {"MiraclePlus", "Source Code Capital"}
+    edge = funded[("Matrix Partners China", "星澜智能")]
+    assert (edge["date"], edge["url"]) == ("2026-05-01", "https://example.com/a")
+
+
 def test_a_headlines_tag_in_brackets_is_no_name_of_the_company(tmp_path):
     graph = _graph(tmp_path, (
         "# AI 日报 2026-05-01\n\n## 1. [Archestra.AI](https://archestra.ai/)（融资）\n"

@@ -1019,6 +1019,8 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules, made
     chip's slot), a known company right before the run is its maker, and the run its name (中国电信星辰大模型: 星辰)."""
     import jieba
 
+    if kind == "company":
+        return _zh_company_edges(text, start, end, rules)
     if not _may_name(text, start, end, kind):
         return None
     lo, hi = max(0, start - 8), min(len(text), end + 8)
@@ -1084,6 +1086,42 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules, made
     if kind_word and (first == last and words[last][2] != "nt" or end - len(kind_word) - words[first][0] < 2):
         return None  # one word ending with the kind of name (生物科技, 高智能), or one character before it (商学院)
     return words[first][0], end
+
+
+# What stands between a company's name and the slot's verb (星河智能|今日宣布|完成), and the words that say what
+# kind of company follows (具身智能公司|星河智能, 人形机器人创企|它石智航): the name is what lies between.
+_ZH_BEFORE_VERB = ("今日", "今天", "近日", "日前", "昨日", "昨天", "正式", "已经", "已", "宣布", "成功", "顺利", "再次",
+                   "又", "也", "刚刚", "最新", "首次", "本周", "本月", "上周", "近期", "最近", "目前", "现已", "于")
+_ZH_COMPANY_KINDS = re.compile(r".*(?:公司|企业|创企|初创|厂商|独角兽|新锐|黑马|玩家|品牌|团队|创业者|供应商|服务商|"
+                               r"运营商|开发商|制造商|平台|的|是|由|让|和|与|及|、)")
+_ZH_COMPANY_MAX = 6  # characters: a longer run before the verb is a phrase, not one name
+
+
+def _zh_company_edges(text: str, start: int, end: int, rules: Rules) -> tuple[int, int] | None:
+    """The Chinese company name in text[start:end], a run of Chinese characters before a verb only a company is
+    the subject of (完成…融资): the run after its last kind word (公司, 创企, 的), before the words that may stand
+    between a subject and its verb (近日, 宣布). None when what is left is not one name: longer than six
+    characters, a word of the language (成功, 公司), a known entity or a run ending in one (the gazetteer's), or
+    words that begin no name (该, 这家, 今年, 累计)."""
+    stop = end
+    while True:
+        word = next((w for w in _ZH_BEFORE_VERB if text.endswith(w, start, stop)), None)
+        if word is None or stop - len(word) - start < 2:
+            break
+        stop -= len(word)
+    kind = _ZH_COMPANY_KINDS.match(text, start, stop)
+    first = kind.end() if kind else start
+    if not 2 <= stop - first <= _ZH_COMPANY_MAX or (not kind and start > 0 and has_cjk(text[start - 1])):
+        return None
+    name = text[first:stop]
+    if any(rules.alias_index.get(fold_name(name[k:])) for k in range(len(name) - 1)) or _zipf_zh(name) >= 3.5:
+        return None  # a known name, or one at the run's end (开口就像|小米): the gazetteer's
+    words = _zh_words(name)
+    head = name[words[0][0]:words[0][1]]
+    if words[0][2] in _ZH_FUNCTION_TAGS | {"m", "mq", "q"} or words[0][2] == "t" and len(head) > 1 or head in _ZH_NOT_NAME_WORDS or \
+            any(tag in ("p", "c", "u", "uj", "ul", "r") for _s, _e, tag in words):
+        return None
+    return first, stop
 
 
 # ---------------------------------------------------------------- spaCy wiring

@@ -63,8 +63,9 @@ class NamePattern(BaseModel):
     # Chinese names, whose edges no space marks, checked on jieba's words: "person" keeps the person name (jieba's
     # `nr`, with a surname) that ends at the name's end, "person-after" the one that starts at its start; "name"
     # starts the name where the run of name words before its end begins (揭示之江实验室 -> 之江实验室).
-    # See kg.extract.mentions.zh_name_edges.
-    zh_words: Literal["", "person", "person-after", "name"] = ""
+    # "company" takes the Chinese run before a slot that only a company fills (X 完成…融资), after the last word
+    # that says what kind of company it is (具身智能公司|星河智能). See kg.extract.mentions.zh_name_edges.
+    zh_words: Literal["", "person", "person-after", "name", "company"] = ""
     description: str = ""
 
 
