@@ -135,9 +135,10 @@ def _rule_found(rules, text, lang="zh"):
 
 def test_a_chinese_name_that_raises_money_goes_public_or_closes_is_a_company(rules):
     found = _rule_found(rules, "人形机器人创企星澜智航今日宣布完成1.2亿美元天使轮融资。光屿科技正式递交招股书。"
-                               "墨川宣布倒闭。该公司此前已累计完成三轮融资。今年多家公司赴港上市。开口就像小米完成融资一样。")
+                               "墨川宣布倒闭。该公司此前已累计完成三轮融资。今年多家公司赴港上市。开口就像小米完成融资一样。"
+                               "短时间内完成了两轮融资。岚图星累计完成三轮融资。")
     assert {name: kind for name, (kind, _) in found.items() if kind == "Company"} == {
-        "星澜智航": "Company", "光屿科技": "Company", "墨川": "Company", "小米": "Company"}
+        "星澜智航": "Company", "光屿科技": "Company", "墨川": "Company", "小米": "Company", "岚图星": "Company"}
     assert found["星澜智航"][1] == "pattern:zh-funding-subject" and found["墨川"][1] == "pattern:zh-company-event"
 
 

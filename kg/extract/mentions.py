@@ -1091,7 +1091,8 @@ def zh_name_edges(text: str, start: int, end: int, kind: str, rules: Rules, made
 # What stands between a company's name and the slot's verb (星河智能|今日宣布|完成), and the words that say what
 # kind of company follows (具身智能公司|星河智能, 人形机器人创企|它石智航): the name is what lies between.
 _ZH_BEFORE_VERB = ("今日", "今天", "近日", "日前", "昨日", "昨天", "正式", "已经", "已", "宣布", "成功", "顺利", "再次",
-                   "又", "也", "刚刚", "最新", "首次", "本周", "本月", "上周", "近期", "最近", "目前", "现已", "于")
+                   "又", "也", "刚刚", "最新", "首次", "本周", "本月", "上周", "近期", "最近", "目前", "现已", "于",
+                   "累计", "共", "先后", "相继", "陆续", "分别", "再度", "一举", "此前", "还", "均")
 _ZH_COMPANY_KINDS = re.compile(r".*(?:公司|企业|创企|初创|厂商|独角兽|新锐|黑马|玩家|品牌|团队|创业者|供应商|服务商|"
                                r"运营商|开发商|制造商|平台|的|是|由|让|和|与|及|、)")
 _ZH_COMPANY_MAX = 6  # characters: a longer run before the verb is a phrase, not one name
@@ -1114,13 +1115,14 @@ def _zh_company_edges(text: str, start: int, end: int, rules: Rules) -> tuple[in
     if not 2 <= stop - first <= _ZH_COMPANY_MAX or (not kind and start > 0 and has_cjk(text[start - 1])):
         return None
     name = text[first:stop]
-    if any(rules.alias_index.get(fold_name(name[k:])) for k in range(len(name) - 1)) or _zipf_zh(name) >= 3.5:
-        return None  # a known name, or one at the run's end (开口就像|小米): the gazetteer's
+    if any(rules.alias_index.get(fold_name(name[k:])) for k in range(len(name) - 1)) or _zipf_zh(name) >= 3.5 or \
+            name[-1] in "内后前间时":
+        return None  # a known name, or one at the run's end (开口就像|小米): the gazetteer's; a time (短时间内)
     words = _zh_words(name)
     head = name[words[0][0]:words[0][1]]
     if words[0][2] in _ZH_FUNCTION_TAGS | {"m", "mq", "q"} or words[0][2] == "t" and len(head) > 1 or head in _ZH_NOT_NAME_WORDS or \
-            any(tag in ("p", "c", "u", "uj", "ul", "r") for _s, _e, tag in words):
-        return None
+            any(tag in ("p", "c", "u", "uj", "ul", "r", "f") for _s, _e, tag in words):
+        return None  # (a localizer ends a time or a place, not a name: 短时间内, 三个月后)
     return first, stop
 
 
