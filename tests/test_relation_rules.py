@@ -662,3 +662,77 @@ def test_its_own_product_in_an_apposition_or_after_qi_is_developed_by_the_subjec
     assert ("Meta", "Llama 4") in develops
     # a rival; their (the developers'); 其 after another company; 其 of the developers
     assert not {("Microsoft", "Gemini"), ("Apple", "Claude"), ("Microsoft", "GPT-4"), ("OpenAI", "Cursor")} & develops
+
+
+def _uses(found) -> set[tuple[str, str, str]]:
+    """(user, used, status) of each `uses` statement."""
+    return {(s, o, status) for s, p, o, status in found if p == "uses"}
+
+
+def test_a_project_adding_support_for_a_model_uses_it(tmp_path):
+    graph = _graph(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 工具更新\n"
+        "LM Studio 引入了对 Gemma 3 模型的支持，提供 GGUF 和 MLX 两种格式。Aider 支持 DeepSeek-V3 和 Qwen3。"
+        "Hermes 3 的支持已合并到 llama.cpp 仓库中。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 社区请求\n"
+        "用户请求为 Windows 添加 PyTorch 支持。Ollama 何时支持 Gemma 4？Cursor 不支持 GPT-5。\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = {(s, o, x) for s, p, o, x in _relations_of(graph, "extractor") if p == "uses"}
+    assert {("LM Studio", "Gemma 3", "rule:uses-zh-adds-support-for"),
+            ("Aider", "DeepSeek-V3", "rule:uses-zh-supports-at-clause-start"),
+            ("Aider", "Qwen3", "rule:uses-zh-supports-at-clause-start"),
+            ("llama.cpp", "Hermes 3", "rule:uses-zh-support-merged-into")} <= uses
+    evidence = {(s, o): e for s, p, o, e in _relations_of(graph, "evidence") if p == "uses"}
+    assert evidence[("Aider", "DeepSeek-V3")] == "Aider 支持 DeepSeek-V3 和 Qwen3。"
+    # a request, a question and a negation state no use
+    assert not {(s, o) for s, o, _ in uses} & {("Windows", "PyTorch"), ("Ollama", "Gemma 4"), ("Cursor", "GPT-5")}
+
+
+def test_a_model_trained_on_chips_or_fine_tuned_from_a_base_uses_them(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 模型\n"
+        "DeepSeek-V3 是 DeepSeek 在 H800 芯片上训练的旗舰模型。Hermes 3 是 Llama 3.1 的微调版本。"
+        "NotebookLM 的底层模型是 Gemini。GPT-5 成为 ChatGPT 的新默认模型。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 讨论\n有用户推测 Cursor 的底层模型是 Kimi K2。如何在 H100 上训练的 Qwen3 进行量化？\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = _uses(found)
+    assert {("DeepSeek-V3", "H800", ""), ("Hermes 3", "Llama 3.1", ""), ("NotebookLM", "Gemini", ""),
+            ("ChatGPT", "GPT-5", "")} <= uses
+    assert ("Cursor", "Kimi K2", "reported") in uses  # 推测: a guess, not a fact
+    assert not any(s == "Qwen3" for s, _, _ in uses)  # a question about such a model
+    assert ("DeepSeek", "H800", "") not in uses or ("DeepSeek-V3", "H800", "") in uses
+
+
+def test_a_product_taking_in_a_model_after_its_own_clause_uses_it(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 升级\n"
+        "字节跳动旗下的AI代码编辑器 Trae 迎来重磅升级，正式接入了 OpenAI 最新的 o3 模型。"
+        "国产模型 Kimi K2 成功登陆知名 AI 搜索应用 Perplexity。谷歌在 Chrome 中推出了 Gemini。\n"
+        "[阅读原文](https://example.com/a)\n\n"
+        "## 2. 问题\n关于在 PyTorch 中集成 CUDA 的讨论。Cursor 迎来升级，用户希望接入了 GPT-5 的版本更快。\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = {(s, o) for s, o, _ in _uses(found)}
+    assert {("Trae", "o3"), ("Perplexity AI", "Kimi K2"), ("Chrome", "Gemini")} <= uses
+    assert ("PyTorch", "CUDA") not in uses  # 关于…: a discussion, not a deployment
+    assert ("Cursor", "GPT-5") not in uses  # what users hope for
+
+
+def test_english_fine_tunes_support_and_default_models_use_their_base(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "Hermes 3 is a fine-tune of Llama 3.1 with better tool use.",
+        "Zephyr, a Mistral 7B fine-tune, tops the chat leaderboard.",
+        "vLLM added day-0 support for Qwen3 and Gemma 3.",
+        "Gemma 4 support has been merged into llama.cpp.",
+        "GPT-5 is now the default model in Cursor.",
+        "Windsurf now defaults to Claude Sonnet 4.5.",
+        "Users can create designs inside ChatGPT using Photoshop and Canva.",
+        "xAI deployed 100,000 H100 GPUs in Memphis.",
+        "A user asked for support for Gemma 4 in Ollama.",
+        "Meta will buy 350,000 H100 GPUs this year."))
+    uses = _uses(found)
+    assert {("Hermes 3", "Llama 3.1", ""), ("Zephyr", "Mistral 7B", ""), ("vLLM", "Qwen3", ""),
+            ("vLLM", "Gemma 3", ""), ("llama.cpp", "Gemma 4", ""), ("Cursor", "GPT-5", ""),
+            ("Windsurf", "Claude Sonnet 4.5", ""), ("ChatGPT", "Photoshop", ""), ("xAI", "H100", "")} <= uses
+    assert ("Meta", "H100", "planned") in uses  # will buy: a plan
+    assert not any(s == "Ollama" for s, _, _ in uses)  # asked for: a request
+    assert ("Llama 3.1", "Hermes 3", "") not in uses  # the direction: the fine-tune uses its base
