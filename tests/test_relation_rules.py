@@ -736,3 +736,29 @@ def test_english_fine_tunes_support_and_default_models_use_their_base(tmp_path):
     assert ("Meta", "H100", "planned") in uses  # will buy: a plan
     assert not any(s == "Ollama" for s, _, _ in uses)  # asked for: a request
     assert ("Llama 3.1", "Hermes 3", "") not in uses  # the direction: the fine-tune uses its base
+
+
+def test_english_descriptions_and_connections_of_a_product_name_what_it_uses(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "Show HN: Aider – an open-source coding agent built on Claude Sonnet 4.5",
+        "Cursor now connects to Gmail and Slack.",
+        "Zephyr, which is based on Mistral 7B, tops the chat leaderboard.",
+        "Windsurf no longer connects to Gmail.",
+        "Show HN: Aider – a faster alternative to tools built on Claude Code"))
+    uses = _uses(found)
+    assert {("Aider", "Claude Sonnet 4.5", ""), ("Cursor", "Gmail", ""), ("Cursor", "Slack", ""),
+            ("Zephyr", "Mistral 7B", "")} <= uses
+    assert ("Windsurf", "Gmail", "denied") in uses and ("Windsurf", "Gmail", "") not in uses
+    assert ("Aider", "Claude Code", "") not in uses  # an alternative to tools built on it
+
+
+def test_chinese_drives_and_its_model_name_what_a_product_runs_on(tmp_path):
+    graph = _graph(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 产品\n"
+        "Gemini 驱动 NotebookLM 的播客声音。AlphaGeometry 是一个神经符号系统，其语言模型基于 Gemini。"
+        "由 LangGraph 和 LangSmith 驱动的 Copilot 上线。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 传闻\nGemini 驱动 Siri 吗？英伟达发布了新的 GPU 驱动程序 Windows 版。\n[阅读原文](https://example.com/b)\n"))
+    uses = {(s, o, x) for s, p, o, x in _relations_of(graph, "extractor") if p == "uses"}
+    assert {("NotebookLM", "Gemini", "rule:uses-zh-drives"), ("AlphaGeometry", "Gemini", "rule:uses-zh-its-model-based-on"),
+            ("Copilot", "LangGraph", "rule:uses-zh-powered"), ("Copilot", "LangSmith", "rule:uses-zh-powered")} <= uses
+    assert not any(s == "Siri" for s, _, _ in uses)  # a question
