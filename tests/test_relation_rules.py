@@ -762,3 +762,14 @@ def test_chinese_drives_and_its_model_name_what_a_product_runs_on(tmp_path):
     assert {("NotebookLM", "Gemini", "rule:uses-zh-drives"), ("AlphaGeometry", "Gemini", "rule:uses-zh-its-model-based-on"),
             ("Copilot", "LangGraph", "rule:uses-zh-powered"), ("Copilot", "LangSmith", "rule:uses-zh-powered")} <= uses
     assert not any(s == "Siri" for s, _, _ in uses)  # a question
+
+
+def test_a_headline_colon_and_a_protocol_server_name_what_a_product_takes_in(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## Cursor 推出企业搜索：接入 Gmail、Slack\n"
+        "Cursor 的新功能面向企业用户。Perplexity 正式上线托管 MCP 服务器。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 问题\n用户询问是否提供 MCP 服务器。用户询问 Windsurf 是否提供 MCP 服务器。\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = _uses(found)
+    assert {("Cursor", "Gmail", ""), ("Cursor", "Slack", ""), ("Perplexity AI", "Model Context Protocol", "")} <= uses
+    assert not any(s == "Windsurf" for s, _, _ in uses)  # a question
