@@ -773,3 +773,19 @@ def test_a_headline_colon_and_a_protocol_server_name_what_a_product_takes_in(tmp
     uses = _uses(found)
     assert {("Cursor", "Gmail", ""), ("Cursor", "Slack", ""), ("Perplexity AI", "Model Context Protocol", "")} <= uses
     assert not any(s == "Windsurf" for s, _, _ in uses)  # a question
+
+
+def test_english_access_deals_and_serving_name_what_a_company_or_product_uses(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "The agreement gives all Allianz employees access to Claude Code.",
+        "Anthropic will pay $1.25 billion monthly for access to H100 clusters.",
+        "ChatGPT now gets GPT-5 in the free tier.",
+        "Cerebras now serves Llama 4 at 2,600 tokens per second.",
+        "Microsoft adds Claude to Copilot.",
+        "Anthropic blocks xAI from Claude Code."))
+    uses = _uses(found)
+    assert {("Allianz", "Claude Code", ""), ("ChatGPT", "GPT-5", ""), ("Cerebras Systems", "Llama 4", ""),
+            ("Copilot", "Claude", "")} <= uses
+    assert ("Anthropic", "H100", "planned") in uses  # will pay: a plan
+    assert not any(s == "xAI" for s, _, _ in uses)  # blocked from it
+    assert ("Microsoft", "Claude", "") not in uses  # adds X to Copilot: Copilot uses it
