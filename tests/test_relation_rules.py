@@ -682,3 +682,130 @@ def test_its_own_product_in_an_apposition_or_after_qi_is_developed_by_the_subjec
     assert ("Meta", "Llama 4") in develops
     # a rival; their (the developers'); 其 after another company; 其 of the developers
     assert not {("Microsoft", "Gemini"), ("Apple", "Claude"), ("Microsoft", "GPT-4"), ("OpenAI", "Cursor")} & develops
+
+
+def _uses(found) -> set[tuple[str, str, str]]:
+    """(user, used, status) of each `uses` statement."""
+    return {(s, o, status) for s, p, o, status in found if p == "uses"}
+
+
+def test_a_project_adding_support_for_a_model_uses_it(tmp_path):
+    graph = _graph(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 工具更新\n"
+        "LM Studio 引入了对 Gemma 3 模型的支持，提供 GGUF 和 MLX 两种格式。Aider 支持 DeepSeek-V3 和 Qwen3。"
+        "Hermes 3 的支持已合并到 llama.cpp 仓库中。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 社区请求\n"
+        "用户请求为 Windows 添加 PyTorch 支持。Ollama 何时支持 Gemma 4？Cursor 不支持 GPT-5。\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = {(s, o, x) for s, p, o, x in _relations_of(graph, "extractor") if p == "uses"}
+    assert {("LM Studio", "Gemma 3", "rule:uses-zh-adds-support-for"),
+            ("Aider", "DeepSeek-V3", "rule:uses-zh-supports-at-clause-start"),
+            ("Aider", "Qwen3", "rule:uses-zh-supports-at-clause-start"),
+            ("llama.cpp", "Hermes 3", "rule:uses-zh-support-merged-into")} <= uses
+    evidence = {(s, o): e for s, p, o, e in _relations_of(graph, "evidence") if p == "uses"}
+    assert evidence[("Aider", "DeepSeek-V3")] == "Aider 支持 DeepSeek-V3 和 Qwen3。"
+    # a request, a question and a negation state no use
+    assert not {(s, o) for s, o, _ in uses} & {("Windows", "PyTorch"), ("Ollama", "Gemma 4"), ("Cursor", "GPT-5")}
+
+
+def test_a_model_trained_on_chips_or_fine_tuned_from_a_base_uses_them(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 模型\n"
+        "DeepSeek-V3 是 DeepSeek 在 H800 芯片上训练的旗舰模型。Hermes 3 是 Llama 3.1 的微调版本。"
+        "NotebookLM 的底层模型是 Gemini。GPT-5 成为 ChatGPT 的新默认模型。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 讨论\n有用户推测 Cursor 的底层模型是 Kimi K2。如何在 H100 上训练的 Qwen3 进行量化？\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = _uses(found)
+    assert {("DeepSeek-V3", "H800", ""), ("Hermes 3", "Llama 3.1", ""), ("NotebookLM", "Gemini", ""),
+            ("ChatGPT", "GPT-5", "")} <= uses
+    assert ("Cursor", "Kimi K2", "reported") in uses  # 推测: a guess, not a fact
+    assert not any(s == "Qwen3" for s, _, _ in uses)  # a question about such a model
+    assert ("DeepSeek", "H800", "") not in uses or ("DeepSeek-V3", "H800", "") in uses
+
+
+def test_a_product_taking_in_a_model_after_its_own_clause_uses_it(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 升级\n"
+        "字节跳动旗下的AI代码编辑器 Trae 迎来重磅升级，正式接入了 OpenAI 最新的 o3 模型。"
+        "国产模型 Kimi K2 成功登陆知名 AI 搜索应用 Perplexity。谷歌在 Chrome 中推出了 Gemini。\n"
+        "[阅读原文](https://example.com/a)\n\n"
+        "## 2. 问题\n关于在 PyTorch 中集成 CUDA 的讨论。Cursor 迎来升级，用户希望接入了 GPT-5 的版本更快。\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = {(s, o) for s, o, _ in _uses(found)}
+    assert {("Trae", "o3"), ("Perplexity AI", "Kimi K2"), ("Chrome", "Gemini")} <= uses
+    assert ("PyTorch", "CUDA") not in uses  # 关于…: a discussion, not a deployment
+    assert ("Cursor", "GPT-5") not in uses  # what users hope for
+
+
+def test_english_fine_tunes_support_and_default_models_use_their_base(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "Hermes 3 is a fine-tune of Llama 3.1 with better tool use.",
+        "Zephyr, a Mistral 7B fine-tune, tops the chat leaderboard.",
+        "vLLM added day-0 support for Qwen3 and Gemma 3.",
+        "Gemma 4 support has been merged into llama.cpp.",
+        "GPT-5 is now the default model in Cursor.",
+        "Windsurf now defaults to Claude Sonnet 4.5.",
+        "Users can create designs inside ChatGPT using Photoshop and Canva.",
+        "xAI deployed 100,000 H100 GPUs in Memphis.",
+        "A user asked for support for Gemma 4 in Ollama.",
+        "Meta will buy 350,000 H100 GPUs this year."))
+    uses = _uses(found)
+    assert {("Hermes 3", "Llama 3.1", ""), ("Zephyr", "Mistral 7B", ""), ("vLLM", "Qwen3", ""),
+            ("vLLM", "Gemma 3", ""), ("llama.cpp", "Gemma 4", ""), ("Cursor", "GPT-5", ""),
+            ("Windsurf", "Claude Sonnet 4.5", ""), ("ChatGPT", "Photoshop", ""), ("xAI", "H100", "")} <= uses
+    assert ("Meta", "H100", "planned") in uses  # will buy: a plan
+    assert not any(s == "Ollama" for s, _, _ in uses)  # asked for: a request
+    assert ("Llama 3.1", "Hermes 3", "") not in uses  # the direction: the fine-tune uses its base
+
+
+def test_english_descriptions_and_connections_of_a_product_name_what_it_uses(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "Show HN: Aider – an open-source coding agent built on Claude Sonnet 4.5",
+        "Cursor now connects to Gmail and Slack.",
+        "Zephyr, which is based on Mistral 7B, tops the chat leaderboard.",
+        "Windsurf no longer connects to Gmail.",
+        "Show HN: Aider – a faster alternative to tools built on Claude Code"))
+    uses = _uses(found)
+    assert {("Aider", "Claude Sonnet 4.5", ""), ("Cursor", "Gmail", ""), ("Cursor", "Slack", ""),
+            ("Zephyr", "Mistral 7B", "")} <= uses
+    assert ("Windsurf", "Gmail", "denied") in uses and ("Windsurf", "Gmail", "") not in uses
+    assert ("Aider", "Claude Code", "") not in uses  # an alternative to tools built on it
+
+
+def test_chinese_drives_and_its_model_name_what_a_product_runs_on(tmp_path):
+    graph = _graph(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## 1. 产品\n"
+        "Gemini 驱动 NotebookLM 的播客声音。AlphaGeometry 是一个神经符号系统，其语言模型基于 Gemini。"
+        "由 LangGraph 和 LangSmith 驱动的 Copilot 上线。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 传闻\nGemini 驱动 Siri 吗？英伟达发布了新的 GPU 驱动程序 Windows 版。\n[阅读原文](https://example.com/b)\n"))
+    uses = {(s, o, x) for s, p, o, x in _relations_of(graph, "extractor") if p == "uses"}
+    assert {("NotebookLM", "Gemini", "rule:uses-zh-drives"), ("AlphaGeometry", "Gemini", "rule:uses-zh-its-model-based-on"),
+            ("Copilot", "LangGraph", "rule:uses-zh-powered"), ("Copilot", "LangSmith", "rule:uses-zh-powered")} <= uses
+    assert not any(s == "Siri" for s, _, _ in uses)  # a question
+
+
+def test_a_headline_colon_and_a_protocol_server_name_what_a_product_takes_in(tmp_path):
+    found = _statements(tmp_path, (
+        "# AI 日报 2026-05-01\n\n## Cursor 推出企业搜索：接入 Gmail、Slack\n"
+        "Cursor 的新功能面向企业用户。Perplexity 正式上线托管 MCP 服务器。\n[阅读原文](https://example.com/a)\n\n"
+        "## 2. 问题\n用户询问是否提供 MCP 服务器。用户询问 Windsurf 是否提供 MCP 服务器。\n"
+        "[阅读原文](https://example.com/b)\n"))
+    uses = _uses(found)
+    assert {("Cursor", "Gmail", ""), ("Cursor", "Slack", ""), ("Perplexity AI", "Model Context Protocol", "")} <= uses
+    assert not any(s == "Windsurf" for s, _, _ in uses)  # a question
+
+
+def test_english_access_deals_and_serving_name_what_a_company_or_product_uses(tmp_path):
+    found = _statements(tmp_path, _digest(
+        "The agreement gives all Allianz employees access to Claude Code.",
+        "Anthropic will pay $1.25 billion monthly for access to H100 clusters.",
+        "ChatGPT now gets GPT-5 in the free tier.",
+        "Cerebras now serves Llama 4 at 2,600 tokens per second.",
+        "Microsoft adds Claude to Copilot.",
+        "Anthropic blocks xAI from Claude Code."))
+    uses = _uses(found)
+    assert {("Allianz", "Claude Code", ""), ("ChatGPT", "GPT-5", ""), ("Cerebras Systems", "Llama 4", ""),
+            ("Copilot", "Claude", "")} <= uses
+    assert ("Anthropic", "H100", "planned") in uses  # will pay: a plan
+    assert not any(s == "xAI" for s, _, _ in uses)  # blocked from it
+    assert ("Microsoft", "Claude", "") not in uses  # adds X to Copilot: Copilot uses it
