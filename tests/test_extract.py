@@ -142,6 +142,12 @@ def test_a_chinese_name_that_raises_money_goes_public_or_closes_is_a_company(rul
     assert found["星澜智航"][1] == "pattern:zh-funding-subject" and found["墨川"][1] == "pattern:zh-company-event"
 
 
+def test_each_chinese_name_of_a_rounds_investor_list_is_a_company(rules):
+    found = _rule_found(rules, "星澜智能完成数亿元A轮融资，由岚图资本和北京国资联合领投，多家知名机构跟投，老股东墨川持续加码，"
+                               "知名投资人跟投。")
+    assert {name for name, (kind, _) in found.items() if kind == "Company"} == {"星澜智能", "岚图资本", "北京国资", "墨川"}
+
+
 def test_slots_propose_names_no_rule_lists_with_the_type_the_slot_implies(rules):
     found = _rule_found(rules, "Quorvix 开源 Zephyrine 文本模型；Firestorm Labs 融资 8200 万美元；初创公司 Brindle 推出工具")
     assert found["Zephyrine"] == ("Product", "pattern:slot-release-object")

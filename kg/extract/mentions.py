@@ -716,7 +716,7 @@ _INVESTOR_LIST_EN = re.compile(
     r"(?P<list>[^.;:()\n]{3,240}?)(?=[.;:()\n]|\s(?:with|alongside|at|in|to|for)\s|$)"
 )
 _INVESTOR_LIST_ZH = re.compile(
-    r"(?:由\s*|(?<=[，,：:。；;\n]))(?P<list>[^。；;，,\n的由]{2,160}?)\s*(?:等(?:机构|投资方)?)?\s*(?:联合)?(?:领投|跟投|参投)"
+    r"(?:由\s*|(?<=[，,：:。；;\n]))(?P<list>[^。；;，,\n的由]{2,160}?)\s*(?:等(?:机构|投资方)?)?\s*(?:联合|共同|均)?(?:领投|跟投|参投|持续加码|追加投资|超额认购)"
     r"|(?:投资方|投资者|投资人|投资机构|参投方|跟投方)(?:还)?(?:包括|有|为)[：: ]?(?P<named>[^。；;，\n]{2,160}?)(?:等|[。；;，\n])")
 _ROUND_BEFORE = re.compile(r"(?i)\b(?:round|series [a-f]|seed|funding|raise[sd]?|raising|financing|investment|"
                            r"valuation|\$\d|€\d|£\d)|融资|轮")
@@ -733,6 +733,19 @@ _INVESTOR_CUES = TriggerIndex(list(_INVESTOR_LISTS))  # most texts hold none of 
 
 # A role between a company and a person in one listed investor: `Salesforce CEO Marc Benioff`.
 _INVESTOR_ROLE = re.compile(r"(?<=\S) (?:CEO|CTO|COO|CFO|founder|co-founder|cofounder|chairman|president|partner) (?=[A-Z])")
+
+
+# What a list of a round's investors says before a name: 老股东经纬创投, 新股东顺为
+_ZH_SHAREHOLDER = re.compile(r"^(?:老股东|现有股东|原股东|新股东|股东|知名投资机构|投资机构|机构|以及|还有)")
+
+
+def _zh_investor(piece: str, rules: Rules) -> str | None:
+    """The Chinese name a piece of a round's investor list is (北京国资, 岚川 of 老股东岚川); None for what is no
+    name (多家机构, 知名投资人) or a known name (the gazetteer finds it)."""
+    if not piece or not all(has_cjk(c) for c in piece) or "等" in piece or "家" in piece:
+        return None
+    edges = _zh_company_edges(piece, 0, len(piece), rules)
+    return piece if edges == (0, len(piece)) else None
 
 
 def investor_names(text: str, rules: Rules) -> list[_Match]:
@@ -753,12 +766,19 @@ def investor_names(text: str, rules: Rules) -> list[_Match]:
                 if at < 0 or not piece:
                     continue
                 pos = at + len(piece)
+                holder = _ZH_SHAREHOLDER.match(piece)  # 老股东经纬创投: the shareholder word is not the name's
+                if holder:
+                    at, piece = at + holder.end(), piece[holder.end():]
                 nm = _COMPANY_NAME.match(piece)
                 if not nm:
+                    zh = _zh_investor(piece.strip(), rules)
+                    if zh:
+                        start = base + at + piece.find(zh)
+                        out.append(_Match(start, start + len(zh), None, "Company", "pattern:investor-list", 0.65))
                     continue
                 group = "name" if nm.group("name") else "zh"
-                if whole and group == "zh" and nm.end(group) != len(piece.rstrip(" .")):
-                    continue
+                if group == "zh" and nm.end(group) != len(piece.rstrip(" .")):
+                    continue  # a piece that says more (知名投资人, 美国情报投资机构 In-Q-Tel)
                 name = _INVESTOR_TAIL.sub("", nm.group(group)).rstrip(" .'’")
                 if nm.end(group) - nm.start(group) != len(piece.rstrip(" .")) and group == "name":
                     # words after the name that are not a name ("existing investors"): only take pure names
