@@ -716,7 +716,7 @@ _INVESTOR_LIST_EN = re.compile(
     r"(?P<list>[^.;:()\n]{3,240}?)(?=[.;:()\n]|\s(?:with|alongside|at|in|to|for)\s|$)"
 )
 _INVESTOR_LIST_ZH = re.compile(
-    r"(?:由\s*|(?<=[，,：:。；;\n]))(?P<list>[^。；;，,\n的由]{2,160}?)\s*(?:等(?:机构|投资方)?)?\s*(?:联合|共同|均)?(?:领投|跟投|参投|持续加码|追加投资|超额认购)"
+    r"(?:由\s*|(?<=[，,：:。；;\n]))(?P<list>[^。；;，,\n的由]{2,160}?)\s*(?:等(?:机构|投资方)?)?\s*(?:联合|共同|均)?(?:领投|跟投|参投|持续加码|超额认购)"
     r"|(?:投资方|投资者|投资人|投资机构|参投方|跟投方)(?:还)?(?:包括|有|为)[：: ]?(?P<named>[^。；;，\n]{2,160}?)(?:等|[。；;，\n])")
 _ROUND_BEFORE = re.compile(r"(?i)\b(?:round|series [a-f]|seed|funding|raise[sd]?|raising|financing|investment|"
                            r"valuation|\$\d|€\d|£\d)|融资|轮")

@@ -426,7 +426,9 @@ def _headline_topics(title: str, in_title: list[Mention]) -> list[Mention]:
 
 # A funding round's investors named in a body sentence whose company is the item's subject (a headline such as
 # "ThinkLabs AI" over "由 A 领投，B、C 参投，老股东 D 持续加码" or "led by A, with participation from B and C").
-_LEAD_AFTER = re.compile(r"(?:联合领投|共同领投|领投|参投|跟投|共同投资|参与投资|持续加码|追加投资|超额认购)")
+_LEAD_AFTER = re.compile(r"(?:联合领投|共同领投|领投|参投|跟投|共同投资|参与投资|持续加码|超额认购)")
+# ... of which these say a round only beside a round word (Perplexity 承诺…持续加码 is no round)
+_LEAD_ALONE = re.compile(r"(?:联合领投|共同领投|领投|参投|跟投)")
 _INVESTORS_FOLLOW = re.compile(
     r"(?:(?:投资方|投资者|投资人|投资机构|支持者|出资方|参投方)(?:包括|为|有)|\bled by\b|\bco-led by\b|"
     r"participation (?:from|of)|\binvestors? (?:include[sd]?|including|are|were)\b|\bbacked by\b|\bfunded by\b)", re.I)
@@ -462,7 +464,7 @@ def round_investors(item: NewsItem, mentions: list[Mention], rules: Rules, alrea
         if s_start < title_end:
             continue
         sentence = text[s_start:s_end]
-        if not _ROUND.search(sentence) and not _LEAD_AFTER.search(sentence):
+        if not _ROUND.search(sentence) and not _LEAD_ALONE.search(sentence):
             continue  # (领投 and 参投 say it is a round: A 和 B 领投，C 跟投)
         inside = ordered[bisect_left(starts, s_start) : bisect_left(starts, s_end)]
         investors: list[Mention] = []
