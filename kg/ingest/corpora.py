@@ -52,22 +52,31 @@ def hand_annotated_files(folder: Path = GOLD_DIR) -> list[Path]:
     return sorted(Path(folder).glob(HAND_FILES))
 
 
+def pair_records(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, record) of a hand-annotated pair file: `text`, `s` and `o` as [start, end, type], the
+    sentence's other mentions as `others`, the label `p`."""
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            for start, end, kind in [record["s"], record["o"], *record.get("others", [])]:
+                int(start), int(end), str(kind)
+            if not isinstance(record["text"], str) or not isinstance(record["p"], str):
+                raise TypeError("text and p must be strings")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TrainingDataError(f"{path}:{n}: not a pair record ({exc}). Fix: text, s, o, p") from None
+        yield n, record
+
+
 def hand_annotated_mentions(paths: Iterable[Path]) -> dict[str, list[tuple[int, int, str]]]:
     """Each hand-annotated sentence with every mention its records mark (subject, object and others), as
     (start, end, type); a sentence whose records give one stretch of text two readings is left out."""
     sentences: dict[str, set[tuple[int, int, str]]] = {}
     for path in paths:
-        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                spans = [record["s"], record["o"], *record.get("others", [])]
-                marked = {(int(a), int(b), str(t)) for a, b, t in spans}
-                text = record["text"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise TrainingDataError(f"{path}:{n}: not a pair record ({exc}). Fix: text, s, o, p") from None
-            sentences.setdefault(text, set()).update(marked)
+        for _n, record in pair_records(path):
+            spans = [record["s"], record["o"], *record.get("others", [])]
+            sentences.setdefault(record["text"], set()).update((int(a), int(b), str(t)) for a, b, t in spans)
     out = {}
     for text, spans in sentences.items():
         ordered = sorted(spans)

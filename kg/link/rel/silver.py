@@ -22,7 +22,6 @@ probability `WORD_MASK`, so the surrounding context has to carry the decision to
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from kg.ingest.normalize import fold_name, to_simplified
 from kg.records import Mention
 from kg.link.relations import pattern_relations
 from kg.extract.rules import Rules
-from kg.ingest.corpora import TrainingDataError
+from kg.ingest.corpora import pair_records
 from kg.link.rel.instances import SIGNATURES, SYMMETRIC, candidate_pairs, pair_words
 
 PRECISE = 0.7
@@ -148,15 +147,9 @@ def hand_instances(path: Path) -> list[Instance]:
     """The hand-annotated pairs (tests/data/relations-train.jsonl format: text, s and o as [start, end, type],
     the other mentions of the sentence as `others`, and the label p)."""
     out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            text = to_simplified(record["text"])
-            spans = [("S", *record["s"]), ("O", *record["o"])] + [("E", *e) for e in record.get("others", [])]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise TrainingDataError(f"{path}:{n}: not a pair record ({exc}). Fix: text, s, o, p") from None
+    for _n, record in pair_records(path):
+        text = to_simplified(record["text"])
+        spans = [("S", *record["s"]), ("O", *record["o"])] + [("E", *e) for e in record.get("others", [])]
         mentions = sorted((Mention("", start, end, text[start:end], kind, f"{role}{start}", "hand")
                            for role, start, end, kind in spans), key=lambda m: m.start)
         si = next(i for i, m in enumerate(mentions) if m.entity_id == f"S{record['s'][0]}")
